@@ -1,0 +1,77 @@
+# Echelon — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SCALE ?= full
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets browser-deps run seed clean help
+
+help:
+	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
+	@echo "make test                  install what tests need and run the whole suite (SQLite + browser)"
+	@echo "make test-postgres         the suite against PostgreSQL ($(PG_URL))"
+	@echo "make bench                 full-scale benchmarks, figures printed"
+	@echo "make lint                  ruff + mypy"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required for the front-end packages"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install-python: $(VENV)/.installed
+install-assets: node_modules/.installed
+install: install-python install-assets
+
+# Debian packages for the browser tests: headless Chromium and CJK fonts to render Chinese.
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi 'cjk\|wqy'; then \
+	  echo "Installing Chromium and CJK fonts (Debian packages)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+demo: install
+	$(BIN)/echelon migrate --noinput -v0
+	$(BIN)/echelon collectstatic --noinput -v0
+	$(BIN)/echelon seed_demo --scale $(SCALE) --if-empty
+	$(BIN)/echelon demo_logins
+	@echo "Echelon is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(BIN)/echelon db_worker --interval 1 & \
+	  $(BIN)/gunicorn echelon.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 300 --access-logfile - ; \
+	  wait
+
+test: install browser-deps
+	$(BIN)/echelon collectstatic --noinput -v0
+	$(BIN)/pytest -q -p no:randomly
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+
+test-browser: install browser-deps
+	$(BIN)/echelon collectstatic --noinput -v0
+	$(BIN)/pytest -q -m browser
+
+bench: install
+	$(BIN)/python -m echelon.bench
+
+lint: install-python
+	$(BIN)/ruff check echelon
+	$(BIN)/ruff format --check echelon
+	$(BIN)/mypy echelon
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from echelon.accounts.roles import Role, roles_with
+from echelon.core.tree import collapse
+
+
+class User(AbstractUser):
+    """A person. What they may see and do comes only from their grants."""
+
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    def scope_paths(self, action: str) -> list[str] | None:
+        """Paths of the subtrees where `action` is allowed; None means everywhere (superuser)."""
+        if self.is_superuser:
+            return None
+        cache: dict[str, list[str]] = self.__dict__.setdefault("_scope_cache", {})
+        if action not in cache:
+            paths = Grant.objects.filter(user=self, role__in=roles_with(action), unit__is_active=True).values_list(
+                "unit__path", flat=True
+            )
+            cache[action] = collapse(paths)
+        return cache[action]
+
+    def forget_scope(self) -> None:
+        self.__dict__.pop("_scope_cache", None)
+
+
+class Grant(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("用户"))
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="grants", verbose_name=_("组织"))
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("授权人")
+    )
+
+    class Meta:
+        verbose_name = _("授权")
+        verbose_name_plural = _("授权")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="grant_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="grant_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"

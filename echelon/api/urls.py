@@ -1,0 +1,9 @@
+"""Composition of each app's API under /api/v1/. Nothing else lives here."""
+
+from django.urls import include, path
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include("echelon.orgs.api.urls")),
+]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+# The product's areas; an area without a URL yet is shown disabled.
+NAV = [
+    ("orgs", _("组织"), "bi-diagram-3", "orgs:browse"),
+    ("campaigns", _("活动安排"), "bi-calendar-range", None),
+    ("supervision", _("督导"), "bi-clipboard-check", None),
+    ("ledger", _("问题台账"), "bi-journal-text", None),
+    ("dashboards", _("调度看板"), "bi-bar-chart", None),
+]
+
+
+def nav(request: HttpRequest) -> dict[str, Any]:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    items = []
+    for key, label, icon, url_name in NAV:
+        url = reverse(url_name) if url_name else ""
+        items.append({"label": label, "icon": icon, "url": url, "active": bool(url) and request.path.startswith(f"/{key}/")})
+    return {"nav_items": items}

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from echelon.core import context
+
+
+class RequestContextMiddleware:
+    """Binds a request id and the client address for the audit trail; echoes the id in a header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        channel = "api" if request.path.startswith("/api/") else "web"
+        ctx = context.new_context(channel, client_ip=request.META.get("REMOTE_ADDR"))
+        request.request_id = ctx.request_id  # type: ignore[attr-defined]
+        with context.bind(ctx):
+            response = self.get_response(request)
+        response["X-Request-ID"] = ctx.request_id
+        return response

@@ -1,0 +1,23 @@
+"""Checks that services make before and after a write: is this path inside the actor's scope?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from echelon.core.querysets import scope_paths
+
+
+def allowed(actor: Any, action: str, path: str) -> bool:
+    """True when `actor` may do `action` at the node with `path`. `actor=None` is the system (commands)."""
+    if actor is None:
+        return True
+    paths = scope_paths(actor, action)
+    return paths is None or any(path.startswith(p) for p in paths)
+
+
+def require(actor: Any, action: str, path: str) -> None:
+    if not allowed(actor, action, path):
+        raise PermissionDenied(_("超出您的管理范围。"))

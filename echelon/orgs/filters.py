@@ -1,0 +1,67 @@
+"""One filter definition for each list: the HTML table, the API and the export all use these."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from echelon.orgs.models import AreaType, Gender, Kind, LeadBy, Level, Member, MemberStatus, Unit
+
+
+def unit_search_q(q: str) -> Q:
+    """Name (contains), code (prefix), pinyin (prefix or contains) and pinyin initials (prefix)."""
+    q = q.strip()
+    if not q:
+        return Q()
+    cond = Q(name__contains=q) | Q(code__startswith=q)
+    if q.isascii():
+        low = q.lower().replace(" ", "")
+        cond |= Q(initials__startswith=low) | Q(pinyin__contains=low)
+    return cond
+
+
+class UnitFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="filter_q")
+    level = django_filters.TypedChoiceFilter(label=_("层级"), choices=Level.choices, coerce=int)
+    kind = django_filters.ChoiceFilter(label=_("类别"), choices=Kind.choices)
+    area_type = django_filters.ChoiceFilter(label=_("区域类型"), choices=AreaType.choices)
+    lead_by = django_filters.ChoiceFilter(label=_("活动牵头"), choices=LeadBy.choices)
+
+    class Meta:
+        model = Unit
+        fields = ["q", "level", "kind", "area_type", "lead_by"]
+
+    def filter_q(self, queryset: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
+        return queryset.filter(unit_search_q(value))
+
+
+class MobileChoice:
+    choices = [("yes", _("流动党员")), ("no", _("非流动党员")), ("blind", _("盲点（无流入组织）"))]
+
+
+class MemberFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("姓名或编号"), method="filter_q")
+    gender = django_filters.ChoiceFilter(label=_("性别"), choices=Gender.choices)
+    status = django_filters.ChoiceFilter(label=_("党员类别"), choices=MemberStatus.choices)
+    ethnicity = django_filters.CharFilter(label=_("民族"))
+    mobile = django_filters.ChoiceFilter(label=_("流动情况"), choices=MobileChoice.choices, method="filter_mobile")
+
+    class Meta:
+        model = Member
+        fields = ["q", "gender", "status", "ethnicity", "mobile"]
+
+    def filter_q(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(name__startswith=value) | Q(code=value))
+
+    def filter_mobile(self, queryset: QuerySet[Member], name: str, value: str) -> QuerySet[Member]:
+        if value == "yes":
+            return queryset.filter(is_mobile=True)
+        if value == "no":
+            return queryset.filter(is_mobile=False)
+        if value == "blind":
+            return queryset.filter(is_mobile=True, inflow_unit__isnull=True)
+        return queryset

@@ -1,0 +1,1 @@
+"""Job handlers of the registry (imports and exports) are registered here."""

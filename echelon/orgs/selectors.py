@@ -1,0 +1,87 @@
+"""Reads that are more than a queryset method: breadcrumbs, subtree breakdowns, a user's top units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from echelon.core.querysets import scope_paths
+from echelon.core.tree import ancestor_ids
+from echelon.orgs.models import Kind, Level, Unit
+
+
+def unit_for(user: Any, code: str, action: str = "view") -> Unit:
+    """The unit with this code if the user may `action` it; 404 otherwise (no hint that it exists)."""
+    return get_object_or_404(Unit.objects.visible_to(user, action), code=code)
+
+
+def top_units(user: Any) -> QuerySet[Unit]:
+    """The roots of what the user sees: their granted units (outermost), or the tree's root for admins."""
+    paths = scope_paths(user, "view")
+    if paths is None:
+        return Unit.objects.filter(parent__isnull=True)
+    return Unit.objects.filter(path__in=paths).order_by("path")
+
+
+def breadcrumb(user: Any, unit: Unit) -> list[Unit]:
+    """Ancestors the user may see, top down, ending with the unit itself."""
+    ids = ancestor_ids(unit.path)
+    visible = Unit.objects.visible_to(user).filter(pk__in=ids).only("code", "name", "path", "level")
+    return sorted(visible, key=lambda u: len(u.path))
+
+
+def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
+    """Units in the subtree by level and by kind (one GROUP BY each on the path range)."""
+    qs = Unit.objects.within(unit.path).filter(is_active=True)
+    by_level = [
+        {"key": row["level"], "label": Level(row["level"]).label, "n": row["n"]}
+        for row in qs.values("level").annotate(n=Count("id")).order_by("level")
+    ]
+    by_kind = [
+        {"key": row["kind"], "label": Kind(row["kind"]).label, "n": row["n"]}
+        for row in qs.values("kind").annotate(n=Count("id")).order_by("-n")
+    ]
+    return {"by_level": by_level, "by_kind": by_kind}
+
+
+def member_totals_by(level: int, under: Unit | None = None) -> list[dict[str, Any]]:
+    """Subtree member figures per territorial unit at `level` (e.g. per league), from the rollups."""
+    qs = Unit.objects.filter(level=level, kind__in=[Kind.LEADERSHIP, Kind.VILLAGE, Kind.COMMUNITY])
+    if under is not None:
+        qs = qs.filter(**{f"lv{under.level}": under}) if under.is_territorial else qs.within(under.path)
+    return list(
+        qs.order_by("code").values("code", "name", "sub_members", "sub_participants", "sub_mobile", "sub_blind")
+    )
+
+
+def stats() -> dict[str, Any]:
+    """Whole-registry figures for `echelon stats`."""
+    from echelon.orgs.models import Member
+
+    units = Unit.objects.filter(is_active=True)
+    by_level = {Level(r["level"]).name.lower(): r["n"] for r in units.values("level").annotate(n=Count("id"))}
+    by_kind = {r["kind"]: r["n"] for r in units.values("kind").annotate(n=Count("id"))}
+    by_division = {
+        r["division"]: r["n"] for r in units.exclude(division="").values("division").annotate(n=Count("id"))
+    }
+    root = Unit.objects.filter(parent__isnull=True).aggregate(
+        members=Sum("sub_members"), mobile=Sum("sub_mobile"), blind=Sum("sub_blind")
+    )
+    counted = {
+        "members": Member.objects.count(),
+        "mobile": Member.objects.filter(is_mobile=True).count(),
+        "blind": Member.objects.filter(is_mobile=True, inflow_unit__isnull=True).count(),
+    }
+    return {
+        "units_by_level": dict(sorted(by_level.items(), key=lambda kv: Level[kv[0].upper()].value)),
+        "units_by_kind": by_kind,
+        "units_by_division": by_division,
+        "total_units": sum(by_level.values()),
+        "total_members": counted["members"],
+        "mobile_members": counted["mobile"],
+        "blind_spots": counted["blind"],
+        "rollups_consistent": (root["members"] or 0, root["mobile"] or 0, root["blind"] or 0)
+        == (counted["members"], counted["mobile"], counted["blind"]),
+    }

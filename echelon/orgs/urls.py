@@ -1,0 +1,18 @@
+from django.urls import path
+
+from echelon.orgs.views import tree
+
+app_name = "orgs"
+
+urlpatterns = [
+    path("", tree.browse, name="browse"),
+    path("search/", tree.search, name="search"),
+    path("autocomplete/", tree.autocomplete, name="autocomplete"),
+    path("u/<str:code>/", tree.unit_detail, name="unit"),
+    path("u/<str:code>/tree/", tree.tree_children, name="tree_children"),
+    path("u/<str:code>/members/", tree.unit_members, name="unit_members"),
+    path("u/<str:code>/blind-spots/", tree.unit_blind_spots, name="unit_blind_spots"),
+    path("u/<str:code>/history/", tree.unit_history, name="unit_history"),
+    path("u/<str:code>/move/", tree.unit_move, name="unit_move"),
+    path("m/<str:code>/", tree.member_detail, name="member"),
+]

@@ -1,0 +1,188 @@
+"""Browsing the registry: lazy tree, unit pages, member lists, search. Every query is scoped."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from django_tables2 import LazyPaginator, RequestConfig
+
+from echelon.core.models import AuditEvent
+from echelon.core.permissions import allowed
+from echelon.orgs import selectors, services
+from echelon.orgs.filters import MemberFilter, UnitFilter, unit_search_q
+from echelon.orgs.models import Member, Unit
+from echelon.orgs.tables import KnownCountPaginator, MemberTable, UnitTable
+
+PER_PAGE = 50
+TREE_LIMIT = 100
+
+
+def browse(request: HttpRequest) -> HttpResponse:
+    roots = list(selectors.top_units(request.user)[:TREE_LIMIT])
+    if len(roots) == 1:
+        return redirect(roots[0])
+    return render(request, "orgs/browse.html", {"roots": roots})
+
+
+@require_GET
+def tree_children(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_for(request.user, code)
+    children = list(
+        Unit.objects.visible_to(request.user).filter(parent=unit, is_active=True).order_by("kind", "code")[
+            : TREE_LIMIT + 1
+        ]
+    )
+    return render(
+        request,
+        "orgs/_tree_children.html",
+        {"unit": unit, "children": children[:TREE_LIMIT], "more": len(children) > TREE_LIMIT},
+    )
+
+
+def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_for(request.user, code)
+    children = Unit.objects.visible_to(request.user).filter(parent=unit, is_active=True)
+    filterset = UnitFilter(request.GET, queryset=children)
+    table = UnitTable(filterset.qs)
+    filtered = any(v for k, v in request.GET.items() if k in filterset.filters)
+    RequestConfig(
+        request,
+        paginate={"per_page": PER_PAGE, "paginator_class": KnownCountPaginator}
+        if not filtered
+        else {"per_page": PER_PAGE},
+    ).configure(table)
+    return render(
+        request,
+        "orgs/unit_detail.html",
+        {
+            "unit": unit,
+            "breadcrumb": selectors.breadcrumb(request.user, unit),
+            "breakdown": selectors.subtree_breakdown(unit),
+            "table": table,
+            "filter": filterset,
+            "can_change": allowed(request.user, "change", unit.path),
+            "tab": "children",
+        },
+    )
+
+
+def unit_members(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_for(request.user, code)
+    scope = request.GET.get("scope", "home")
+    base = Member.objects.visible_to(request.user).select_related("unit", "inflow_unit")
+    qs = base.participating_in(unit.path) if scope == "participating" else base.within(unit.path)
+    filterset = MemberFilter(request.GET, queryset=qs)
+    filtered = any(v for k, v in request.GET.items() if k in filterset.filters)
+    table = MemberTable(filterset.qs)
+    if filtered:
+        paginate = {"per_page": PER_PAGE, "paginator_class": LazyPaginator}
+    else:
+        known = unit.sub_participants if scope == "participating" else unit.sub_members
+        paginate = {"per_page": PER_PAGE, "paginator_class": KnownCountPaginator, "known_count": known}
+    RequestConfig(request, paginate=paginate).configure(table)
+    return render(
+        request,
+        "orgs/unit_members.html",
+        {
+            "unit": unit,
+            "breadcrumb": selectors.breadcrumb(request.user, unit),
+            "table": table,
+            "filter": filterset,
+            "scope": scope,
+            "scope_hidden": [("scope", scope)],
+            "filtered": filtered,
+            "tab": "members",
+        },
+    )
+
+
+def unit_blind_spots(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_for(request.user, code)
+    qs = (
+        Member.objects.visible_to(request.user)
+        .within(unit.path)
+        .filter(is_mobile=True, inflow_unit__isnull=True)
+        .select_related("unit")
+    )
+    table = MemberTable(qs, exclude=["inflow_unit", "is_mobile"])
+    RequestConfig(
+        request, paginate={"per_page": PER_PAGE, "paginator_class": KnownCountPaginator, "known_count": unit.sub_blind}
+    ).configure(table)
+    return render(
+        request,
+        "orgs/unit_blind_spots.html",
+        {"unit": unit, "breadcrumb": selectors.breadcrumb(request.user, unit), "table": table, "tab": "blind"},
+    )
+
+
+def unit_history(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_for(request.user, code)
+    events = AuditEvent.objects.visible_to(request.user, "view").filter(
+        object_type="orgs.unit", object_id=str(unit.pk)
+    )[:PER_PAGE]
+    return render(
+        request,
+        "orgs/unit_history.html",
+        {"unit": unit, "breadcrumb": selectors.breadcrumb(request.user, unit), "events": events, "tab": "history"},
+    )
+
+
+class MoveForm(forms.Form):
+    new_parent = forms.CharField(label=gettext_lazy("新的上级组织代码"), max_length=32)
+
+
+def unit_move(request: HttpRequest, code: str) -> HttpResponse:
+    unit = selectors.unit_for(request.user, code, "change")
+    form = MoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        target = Unit.objects.visible_to(request.user, "change").filter(code=form.cleaned_data["new_parent"]).first()
+        if target is None:
+            form.add_error("new_parent", _("找不到该组织，或它不在您的管理范围内。"))
+        else:
+            try:
+                services.unit_move(actor=request.user, unit=unit, new_parent=target)
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error("new_parent", exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+            else:
+                messages.success(request, _("已将“%(unit)s”移到“%(parent)s”之下。") % {"unit": unit.name, "parent": target.name})
+                return redirect(unit)
+    return render(
+        request,
+        "orgs/unit_move.html",
+        {"unit": unit, "breadcrumb": selectors.breadcrumb(request.user, unit), "form": form},
+    )
+
+
+def member_detail(request: HttpRequest, code: str) -> HttpResponse:
+    member = get_object_or_404(Member.objects.visible_to(request.user).select_related("unit", "inflow_unit"), code=code)
+    events = AuditEvent.objects.visible_to(request.user).filter(object_type="orgs.member", object_id=str(member.pk))[:20]
+    return render(
+        request,
+        "orgs/member_detail.html",
+        {"member": member, "breadcrumb": selectors.breadcrumb(request.user, member.unit), "events": events},
+    )
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    qs = Unit.objects.visible_to(request.user).filter(is_active=True)
+    qs = qs.filter(unit_search_q(q)) if q else qs.none()
+    table = UnitTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
+    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": LazyPaginator}).configure(table)
+    return render(request, "orgs/search.html", {"q": q, "table": table})
+
+
+@require_GET
+def autocomplete(request: HttpRequest) -> JsonResponse:
+    q = request.GET.get("q", "").strip()
+    if len(q) < 1:
+        return JsonResponse({"results": []})
+    qs = Unit.objects.visible_to(request.user).filter(is_active=True).filter(unit_search_q(q))
+    rows = qs.order_by("level", "code").values("code", "name", "level")[:20]
+    return JsonResponse({"results": list(rows)})
