@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from echelon.accounts import services as account_services
+from echelon.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 from echelon.accounts.models import User
 from echelon.orgs import services
 from echelon.orgs.models import Kind, Level, Unit

@@ -21,3 +21,25 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = ctx.request_id
         return response
+
+
+class LanguageMiddleware:
+    """Chinese first: the interface is zh-hans unless the user chose another language (cookie).
+
+    The browser's Accept-Language is deliberately ignored: an office PC set to English still gets Chinese.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

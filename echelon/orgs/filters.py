@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from echelon.orgs.models import AreaType, Gender, Kind, LeadBy, Level, Member, MemberStatus, Unit
 
+ALL = _("全部")
+
 
 def unit_search_q(q: str) -> Q:
     """Name (contains), code (prefix), pinyin (prefix or contains) and pinyin initials (prefix)."""
@@ -23,10 +25,10 @@ def unit_search_q(q: str) -> Q:
 
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="filter_q")
-    level = django_filters.TypedChoiceFilter(label=_("层级"), choices=Level.choices, coerce=int)
-    kind = django_filters.ChoiceFilter(label=_("类别"), choices=Kind.choices)
-    area_type = django_filters.ChoiceFilter(label=_("区域类型"), choices=AreaType.choices)
-    lead_by = django_filters.ChoiceFilter(label=_("活动牵头"), choices=LeadBy.choices)
+    level = django_filters.ChoiceFilter(label=_("层级"), choices=Level.choices, empty_label=ALL)
+    kind = django_filters.ChoiceFilter(label=_("类别"), choices=Kind.choices, empty_label=ALL)
+    area_type = django_filters.ChoiceFilter(label=_("区域类型"), choices=AreaType.choices, empty_label=ALL)
+    lead_by = django_filters.ChoiceFilter(label=_("活动牵头"), choices=LeadBy.choices, empty_label=ALL)
 
     class Meta:
         model = Unit
@@ -42,10 +44,10 @@ class MobileChoice:
 
 class MemberFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("姓名或编号"), method="filter_q")
-    gender = django_filters.ChoiceFilter(label=_("性别"), choices=Gender.choices)
-    status = django_filters.ChoiceFilter(label=_("党员类别"), choices=MemberStatus.choices)
+    gender = django_filters.ChoiceFilter(label=_("性别"), choices=Gender.choices, empty_label=ALL)
+    status = django_filters.ChoiceFilter(label=_("党员类别"), choices=MemberStatus.choices, empty_label=ALL)
     ethnicity = django_filters.CharFilter(label=_("民族"))
-    mobile = django_filters.ChoiceFilter(label=_("流动情况"), choices=MobileChoice.choices, method="filter_mobile")
+    mobile = django_filters.ChoiceFilter(label=_("流动情况"), choices=MobileChoice.choices, empty_label=ALL, method="filter_mobile")
 
     class Meta:
         model = Member
