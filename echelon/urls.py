@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import include, path
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from echelon.core import views as core_views
+from echelon.core.urls import audit_urlpatterns
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -12,9 +13,10 @@ urlpatterns = [
     path("accounts/", include("echelon.accounts.urls")),
     path("orgs/", include("echelon.orgs.urls")),
     path("jobs/", include("echelon.core.urls")),
+    path("audit/", include(audit_urlpatterns)),
     path("api/v1/", include("echelon.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
 

@@ -5,5 +5,7 @@ from django.urls import include, path
 app_name = "api"
 
 urlpatterns = [
+    path("", include("echelon.core.api.urls")),
+    path("", include("echelon.accounts.api.urls")),
     path("", include("echelon.orgs.api.urls")),
 ]

@@ -23,4 +23,11 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     for key, label, icon, url_name in NAV:
         url = reverse(url_name) if url_name else ""
         items.append({"label": label, "icon": icon, "url": url, "active": bool(url) and request.path.startswith(f"/{key}/")})
-    return {"nav_items": items}
+    from echelon.core.querysets import scope_paths
+
+    admin_items = []
+    if scope_paths(request.user, "manage_users") != []:
+        admin_items.append({"label": _("用户与授权"), "icon": "bi-people", "url": reverse("accounts:users")})
+    if scope_paths(request.user, "audit") != []:
+        admin_items.append({"label": _("审计记录"), "icon": "bi-shield-check", "url": reverse("audit:list")})
+    return {"nav_items": items, "admin_items": admin_items}

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpRequest, HttpResponse
+from rest_framework.views import APIView
 
 from echelon.core import context
 
@@ -43,3 +45,17 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+API_PATHS = ("/api/v1/", "/api/schema/")
+
+
+class LoginRequiredMiddleware(_LoginRequired):
+    """Django's login-required-by-default, except for API views, which authenticate themselves
+    (session or token) and answer 401 rather than redirecting to the login page."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
+        is_api_view = getattr(view_func, "cls", None) is not None and issubclass(view_func.cls, APIView)
+        if is_api_view and request.path_info.startswith(API_PATHS):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

@@ -9,3 +9,11 @@ urlpatterns = [
     path("<uuid:pk>/", views.job_detail, name="detail"),
     path("<uuid:pk>/download/", views.job_download, name="download"),
 ]
+
+audit_urlpatterns = (
+    [
+        path("", views.audit_list, name="list"),
+        path("export.xlsx", views.audit_export, name="export"),
+    ],
+    "audit",
+)

@@ -6,7 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from echelon.core.api import ScopedReadOnlyViewSet
+from echelon.core.api.base import ScopedReadOnlyViewSet
 from echelon.orgs.api.serializers import MemberSerializer, UnitSerializer
 from echelon.orgs.filters import MemberFilter, UnitFilter
 from echelon.orgs.models import Member, Unit

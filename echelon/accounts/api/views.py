@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from echelon.accounts import services
+from echelon.accounts.api.serializers import (
+    GrantCreateSerializer,
+    GrantSerializer,
+    MeSerializer,
+    TokenCreateSerializer,
+    TokenIssuedSerializer,
+    TokenSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+)
+from echelon.accounts.models import ApiToken, User
+from echelon.accounts.selectors import grants_visible_to, managed_users
+
+
+def _service_errors(exc: Exception) -> exceptions.APIException:
+    if isinstance(exc, ValidationError):
+        return exceptions.ValidationError({"detail": exc.messages})
+    return exceptions.PermissionDenied(str(exc))
+
+
+def _unit(user: User, code: str):  # type: ignore[no-untyped-def]
+    unit = apps.get_model("orgs", "Unit").objects.visible_to(user, "manage_users").filter(code=code).first()
+    if unit is None:
+        raise exceptions.ValidationError({"unit_code": ["组织不存在，或不在您的管理范围内。"]})
+    return unit
+
+
+@extend_schema(responses=MeSerializer)
+@api_view(["GET"])
+def me(request: Request) -> Response:
+    """Who the caller is and what they were granted."""
+    user = request.user
+    grants = user.grants.select_related("unit")  # type: ignore[union-attr]
+    return Response(MeSerializer({"username": user.get_username(), "display_name": getattr(user, "display_name", ""),
+                                  "is_superuser": user.is_superuser, "grants": grants}).data)
+
+
+class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Users an office manages (holding a grant in its subtree). Create = user + first grant."""
+
+    serializer_class = UserSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return managed_users(self.request.user).prefetch_related("grants__unit").order_by("username")
+
+    @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        data = UserCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        unit = _unit(request.user, v["unit_code"])  # type: ignore[arg-type]
+        try:
+            with transaction.atomic():
+                user = services.user_create(actor=request.user, username=v["username"], password=v["password"],
+                                            display_name=v.get("display_name", ""))
+                services.grant_add(actor=request.user, user=user, unit=unit, role=v["role"])
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class GrantViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Grants inside the caller's manage_users scope."""
+
+    serializer_class = GrantSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return grants_visible_to(self.request.user).order_by("unit__path", "user__username")
+
+    @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        data = GrantCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        target = get_object_or_404(managed_users(request.user), username=v["username"])
+        unit = _unit(request.user, v["unit_code"])  # type: ignore[arg-type]
+        try:
+            grant = services.grant_add(actor=request.user, user=target, unit=unit, role=v["role"])
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance) -> None:  # type: ignore[no-untyped-def]
+        try:
+            services.grant_remove(actor=self.request.user, grant=instance)
+        except PermissionDenied as exc:
+            raise _service_errors(exc) from exc
+
+
+class TokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The caller's tokens (and, for an office, those of the users it manages). Create issues one for the
+    caller; the key is returned once."""
+
+    serializer_class = TokenSerializer
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return ApiToken.objects.visible_to(self.request.user).select_related("user")  # type: ignore[arg-type]
+
+    @extend_schema(request=TokenCreateSerializer, responses={201: TokenIssuedSerializer})
+    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+        data = TokenCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        token, key = services.token_issue(actor=request.user, user=request.user,  # type: ignore[arg-type]
+                                          name=data.validated_data.get("name", ""))
+        token.key = key  # type: ignore[attr-defined]
+        return Response(TokenIssuedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=TokenSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        token = self.get_object()
+        try:
+            token = services.token_revoke(actor=request.user, token=token)
+        except PermissionDenied as exc:
+            raise _service_errors(exc) from exc
+        return Response(TokenSerializer(token).data)

@@ -1,0 +1,923 @@
+"""The scheduler: timing rules + the unit tree -> a dated plan for every participating unit + violations.
+
+A pure engine (ARCHITECTURE.md, "Pure engines"): no Django, plain frozen dataclasses and ``datetime.date``
+in and out, deterministic. The campaign services turn templates and units into these inputs and store the
+output; nothing here knows about the database.
+
+Public API
+----------
+``plan(nodes, phases, rules) -> Plan``, ``verify(nodes, phases, rules, plan) -> list[Violation]``,
+``compare(baseline, new, level_of=None) -> Comparison``, ``validate_phases(phases)``; inputs ``Node``,
+``Phase``, ``Rules``; outputs ``Plan``, ``UnitPlan``, ``PhaseDates``, ``Violation``, ``Shift``;
+errors ``RulesError`` (bad rules or phases) and ``TreeError`` (a malformed tree), both ``ValueError``.
+
+The contract
+------------
+Tree.
+    Levels run from 1 (region) to 5 (village). A *territorial* node (kind ``leadership`` at levels 1-4, the
+    party committee of a territory; ``village`` or ``community`` at level 5) sits one level below its
+    territorial parent. Every other kind (organ, direct unit, station, ...) is *non-territorial* and has the
+    same level as its parent. A node whose parent is not among the input nodes is a root (so a subtree can
+    be planned); a non-territorial node needs a territorial ancestor among the input nodes. A territorial
+    node and the non-territorial nodes hanging (directly or not) under it form its *level group*; the
+    territorial node is the group's *anchor*.
+
+Who is planned.
+    Exactly the nodes whose level is in ``rules.participating_levels``; the others are ignored, and a
+    node's *parent-level unit* is its nearest participating territorial ancestor of a higher level.
+
+Starts.
+    * A territorial node with no parent-level unit starts on ``window_start`` (batch two: the leagues).
+    * A territorial node with one starts ``level_stagger_days`` after that unit's actual start.
+    * In a level group the anchor starts first (it leads its group whatever its kind: the leadership body,
+      or the village/community branch itself at level 5). Non-territorial nodes whose kind is in
+      ``ahead_kinds`` (the leading organs) start with the anchor; the others start ``lead_days`` later.
+      So ``ahead_kinds`` matters for non-territorial kinds only; territorial kinds in it are accepted.
+    * Example, window starting 20 January, defaults: league bodies 20 Jan, league direct units and
+      counties 30 Jan, county direct units and townships 9 Feb, township direct units and villages 19 Feb.
+
+Concentrated period.
+    ``duration_mode="fill"``: from the start to ``window_end``. ``"fixed"``: ``min_duration_days`` long,
+    or up to ``window_end`` when the window leaves less. It is never shorter than one day per phase: a unit
+    that starts too late for that overflows the window (and that is reported).
+
+Phases.
+    The period is cut into the phases in order, in proportion to their shares (rounded to whole days), each
+    at least one day, contiguous: phase k+1 starts the day after phase k ends, the first starts with the
+    unit, the last ends with it.
+
+Blackouts (inclusive date ranges, e.g. the Spring Festival holiday).
+    Unless ``allow_blackout_boundaries``, no phase starts or ends on a blackout day:
+    * a unit start inside a blackout moves to the first day after it (the group and the levels below
+      follow from that actual start);
+    * a boundary between phases (phase k's end and phase k+1's start) inside a blackout moves forward to
+      the first day after it, lengthening the earlier phase; if the later phases would not fit any more it
+      moves back before the blackout instead;
+    * a unit end inside a blackout moves forward when that stays inside the window, else back.
+
+Guarantees, recomputed from the plan alone by ``verify`` (one ``Violation`` per rule and level):
+    ``coverage``      every participating node is planned, and nothing else;
+    ``stagger``       a unit starts no earlier than its parent-level unit's start + ``level_stagger_days``;
+    ``lead``          a group's non-ahead units start at least ``lead_days`` after the latest start among
+                      its anchor and ahead-kind units;
+    ``min_duration``  a non-flexible unit (level not in ``flexible_levels`` and kind not in
+                      ``flexible_kinds``) lasts at least ``min_duration_days`` (both ends inclusive);
+    ``window``        every unit and phase lies inside ``window_start..window_end``;
+    ``blackout``      no phase starts or ends inside a blackout (unless allowed);
+    ``contiguous``    the phases are the template's, in order, each at least one day, without gap or
+                      overlap, spanning the unit's period exactly.
+    ``plan()`` returns ``verify()``'s findings as ``Plan.violations``: when the rules cannot all be met the
+    best plan above is still returned and every broken rule is reported with its units, the worst shortfall
+    in days and a suggestion naming what would fix it (the largest stagger, the window end or the minimum
+    duration that fits). An empty list means every guarantee holds. The suggestions re-plan with changed
+    rules; the checks themselves share no code with the construction.
+
+Determinism.
+    The same nodes (in any order), phases and rules give the same plan: nodes are processed parents first,
+    siblings by id; ``items`` is ordered by node id; violations by rule then level, unit ids sorted.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Literal, TypedDict
+
+TERRITORIAL_KINDS = frozenset({"leadership", "village", "community"})
+NON_TERRITORIAL_KINDS = frozenset(
+    {"organ", "direct", "station", "enterprise", "institution", "nonpublic", "social"}
+)
+KINDS = TERRITORIAL_KINDS | NON_TERRITORIAL_KINDS
+VILLAGE_KINDS = frozenset({"village", "community"})
+TOP_LEVEL, BOTTOM_LEVEL = 1, 5
+LEVELS = frozenset(range(TOP_LEVEL, BOTTOM_LEVEL + 1))
+
+DurationMode = Literal["fill", "fixed"]
+DURATION_MODES: tuple[str, ...] = ("fill", "fixed")
+
+# The rules verify() checks, in the order violations are reported.
+RULE_NAMES: tuple[str, ...] = (
+    "coverage",
+    "stagger",
+    "lead",
+    "min_duration",
+    "window",
+    "blackout",
+    "contiguous",
+)
+SHARE_TOLERANCE = 1e-6
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------------------
+
+
+class RulesError(ValueError):
+    """The rules or phases are not usable. ``errors`` lists every problem, in Chinese, for the user."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("；".join(self.errors))
+
+
+class TreeError(ValueError):
+    """The nodes do not form a tree that obeys the level rules. ``errors`` lists the problems (in Chinese)."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = tuple(errors)
+        super().__init__("；".join(self.errors))
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A unit of the tree: ``level`` 1 (region) .. 5 (village); ``kind`` as in the registry."""
+
+    id: int
+    parent_id: int | None
+    level: int
+    kind: str
+
+    @property
+    def territorial(self) -> bool:
+        return self.kind in TERRITORIAL_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A phase of a unit's concentrated period; ``share`` of the period (the shares sum to 1)."""
+
+    key: str
+    name: str
+    share: float
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The timing rules of one batch. Validated on construction (``RulesError``); sets become frozensets."""
+
+    window_start: date
+    window_end: date
+    participating_levels: AbstractSet[int] = LEVELS
+    level_stagger_days: int = 10
+    lead_days: int = 10
+    ahead_kinds: AbstractSet[str] = frozenset({"leadership", "organ"})
+    min_duration_days: int = 90
+    flexible_levels: AbstractSet[int] = frozenset({5})
+    flexible_kinds: AbstractSet[str] = VILLAGE_KINDS
+    blackouts: Sequence[tuple[date, date]] = ()
+    allow_blackout_boundaries: bool = False
+    duration_mode: DurationMode = "fill"
+
+    def __post_init__(self) -> None:
+        for name in ("participating_levels", "ahead_kinds", "flexible_levels", "flexible_kinds"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))
+        object.__setattr__(self, "blackouts", tuple(tuple(pair) for pair in self.blackouts))
+        errors = _rules_errors(self)
+        if errors:
+            raise RulesError(errors)
+
+    def is_flexible(self, node: Node) -> bool:
+        return node.level in self.flexible_levels or node.kind in self.flexible_kinds
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)  # a datetime is a date too
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _rules_errors(rules: Rules) -> list[str]:
+    errors: list[str] = []
+    dates_ok = _is_date(rules.window_start) and _is_date(rules.window_end)
+    if not dates_ok:
+        errors.append("批次开始和结束必须是日期。")
+    elif rules.window_end < rules.window_start:
+        errors.append(
+            f"批次结束日期（{cn_date(rules.window_end)}）早于开始日期（{cn_date(rules.window_start)}）。"
+        )
+    if not rules.participating_levels:
+        errors.append("至少要有一个参与层级。")
+    for label, levels in (("参与层级", rules.participating_levels), ("弹性时长层级", rules.flexible_levels)):
+        unknown = sorted(str(x) for x in levels if not _is_int(x) or x not in LEVELS)
+        if unknown:
+            errors.append(f"{label}中有未知的层级：{'、'.join(unknown)}（层级为 1～5）。")
+    for label, value, least in (
+        ("层级间隔天数", rules.level_stagger_days, 0),
+        ("先行天数", rules.lead_days, 0),
+        ("最短集中时长", rules.min_duration_days, 1),
+    ):
+        if not _is_int(value):
+            errors.append(f"{label}必须是整数（现为 {value!r}）。")
+        elif value < least:
+            errors.append(
+                f"{label}不能为负数（现为 {value}）。"
+                if least == 0
+                else f"{label}至少为 {least} 天（现为 {value}）。"
+            )
+    for label, kinds in (("先行单位类型", rules.ahead_kinds), ("弹性时长单位类型", rules.flexible_kinds)):
+        unknown = sorted(str(k) for k in kinds if k not in KINDS)
+        if unknown:
+            errors.append(f"{label}中有未知的单位类型：{'、'.join(unknown)}。")
+    for pair in rules.blackouts:
+        if len(pair) != 2 or not all(_is_date(d) for d in pair):
+            errors.append(f"停歇期必须是（开始日期，结束日期）：{pair!r}。")
+        elif pair[1] < pair[0]:
+            errors.append(f"停歇期 {cn_date(pair[0])}～{cn_date(pair[1])} 的结束日期早于开始日期。")
+    if rules.duration_mode not in DURATION_MODES:
+        errors.append(f"未知的时长模式：{rules.duration_mode!r}（可选 fill、fixed）。")
+    if not isinstance(rules.allow_blackout_boundaries, bool):
+        errors.append("“允许在停歇期内起止”必须是是/否。")
+    return errors
+
+
+def validate_phases(phases: Sequence[Phase]) -> None:
+    """Raise ``RulesError`` unless there is a phase, the keys are unique and the shares > 0 sum to 1."""
+    errors: list[str] = []
+    if not phases:
+        errors.append("至少要有一个环节。")
+    seen: set[str] = set()
+    for phase in phases:
+        if not phase.key:
+            errors.append(f"环节“{phase.name}”缺少标识。")
+        elif phase.key in seen:
+            errors.append(f"环节标识“{phase.key}”重复。")
+        seen.add(phase.key)
+        if not isinstance(phase.share, int | float) or not math.isfinite(phase.share) or phase.share <= 0:
+            errors.append(f"环节“{phase.name}”的占比必须大于 0（现为 {phase.share!r}）。")
+    if phases and not errors:
+        total = math.fsum(p.share for p in phases)
+        if abs(total - 1) > SHARE_TOLERANCE:
+            errors.append(f"环节占比之和必须为 100%，现为 {_percent(total)}%。")
+    if errors:
+        raise RulesError(errors)
+
+
+def _percent(fraction: float) -> str:
+    return f"{round(fraction * 100, 2):g}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Outputs
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseDates:
+    key: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPlan:
+    """A unit's concentrated period (both ends inclusive) and its phases. Identical plans may be shared."""
+
+    start: date
+    end: date
+    phases: tuple[PhaseDates, ...]
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One broken rule at one level: the units, the worst shortfall in days, and what would fix it."""
+
+    rule: str
+    message: str
+    unit_ids: tuple[int, ...]
+    days: int
+    suggestion: str
+    level: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    items: dict[int, UnitPlan]
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def cn_date(day: date) -> str:
+    """A date the Chinese way: 2014年1月20日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _level_order(level: int | None) -> tuple[bool, int]:
+    return (level is None, level or 0)
+
+
+def _level_label(level: int | None) -> str:
+    return f"第{level}级" if level is not None else "不在树中的"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The tree
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Tree:
+    by_id: dict[int, Node]
+    order: tuple[int, ...]  # parents before children, roots and siblings by id
+
+
+def _index(nodes: Iterable[Node]) -> _Tree:
+    """Check the tree (ids, levels, kinds, placement) and order it parents first. Raises ``TreeError``."""
+    by_id: dict[int, Node] = {}
+    errors: list[str] = []
+    for node in nodes:
+        if node.id in by_id:
+            errors.append(f"单位 {node.id} 重复出现。")
+        by_id[node.id] = node
+    for node in by_id.values():
+        if node.kind not in KINDS:
+            errors.append(f"单位 {node.id} 的类型“{node.kind}”未知。")
+            continue
+        if not _is_int(node.level) or node.level not in LEVELS:
+            errors.append(f"单位 {node.id} 的层级 {node.level!r} 未知（层级为 1～5）。")
+            continue
+        if node.kind in VILLAGE_KINDS and node.level != BOTTOM_LEVEL:
+            errors.append(f"嘎查村、社区 {node.id} 必须位于第5级。")
+        if node.kind == "leadership" and node.level == BOTTOM_LEVEL:
+            errors.append(f"领导班子 {node.id} 不能位于第5级。")
+        parent = by_id.get(node.parent_id) if node.parent_id is not None else None
+        if parent is None:
+            if not node.territorial:
+                errors.append(f"非区划单位 {node.id} 没有上级区划单位。")
+        elif node.territorial:
+            if not parent.territorial or parent.level != node.level - 1:
+                errors.append(f"区划单位 {node.id} 的上级 {parent.id} 必须是高一级的区划单位。")
+        elif parent.level != node.level:
+            errors.append(f"单位 {node.id} 的层级必须与上级 {parent.id} 相同。")
+    if errors:
+        raise TreeError(errors)
+
+    children: dict[int, list[int]] = {}
+    roots: list[int] = []
+    for node in by_id.values():
+        if node.parent_id is not None and node.parent_id in by_id:
+            children.setdefault(node.parent_id, []).append(node.id)
+        else:
+            roots.append(node.id)
+    order: list[int] = []
+    stack = sorted(roots, reverse=True)
+    while stack:  # depth first, smallest id first
+        current = stack.pop()
+        order.append(current)
+        kids = children.get(current)
+        if kids:
+            stack.extend(sorted(kids, reverse=True))
+    if len(order) != len(by_id):
+        cyclic = sorted(set(by_id) - set(order))[:10]
+        raise TreeError([f"单位的上下级关系成环：{'、'.join(map(str, cyclic))}。"])
+    return _Tree(by_id=by_id, order=tuple(order))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Construction (the planner). Dates are day ordinals (ints) in here.
+# ---------------------------------------------------------------------------------------------------------
+
+
+class _Calendar:
+    """Blackout days, merged into disjoint ranges for quick lookups."""
+
+    def __init__(self, blackouts: Iterable[tuple[date, date]]) -> None:
+        merged: list[list[int]] = []
+        for first, last in sorted((a.toordinal(), b.toordinal()) for a, b in blackouts):
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1][1] = max(merged[-1][1], last)
+            else:
+                merged.append([first, last])
+        self._firsts = [first for first, _ in merged]
+        self._lasts = [last for _, last in merged]
+
+    def _range_of(self, day: int) -> int | None:
+        """Index of the blackout range containing ``day``, or None."""
+        i = bisect.bisect_right(self._firsts, day) - 1
+        return i if i >= 0 and day <= self._lasts[i] else None
+
+    def blocked(self, day: int) -> bool:
+        return self._range_of(day) is not None
+
+    def first_free_from(self, day: int) -> int:
+        i = self._range_of(day)
+        return day if i is None else self._lasts[i] + 1  # merged ranges: the next day is free
+
+    def last_free_until(self, day: int) -> int:
+        i = self._range_of(day)
+        return day if i is None else self._firsts[i] - 1
+
+    def first_boundary_from(self, day: int) -> int:
+        """The first day >= ``day`` that can end a phase followed by another: it and the next day are free."""
+        while True:
+            day = self.first_free_from(day)
+            if not self.blocked(day + 1):
+                return day
+            day += 1
+
+    def last_boundary_until(self, day: int, lowest: int) -> int | None:
+        """The last day in ``lowest..day`` that can end a phase followed by another, or None."""
+        while day >= lowest:
+            if self.blocked(day):
+                day = self.last_free_until(day)
+            elif self.blocked(day + 1):
+                day -= 1
+            else:
+                return day
+        return None
+
+
+def _plan_starts(tree: _Tree, rules: Rules, calendar: _Calendar) -> dict[int, int]:
+    """The start (day ordinal) of every participating node, from the contract's start rules."""
+    levels = rules.participating_levels
+    stagger, lead = rules.level_stagger_days, rules.lead_days
+    shift = (lambda day: day) if rules.allow_blackout_boundaries else calendar.first_free_from
+    window_start = shift(rules.window_start.toordinal())
+    by_id = tree.by_id
+    # For every node: the nearest participating territorial node at or above it (its anchor when it is
+    # non-territorial and participates, itself when it is territorial and participates).
+    above: dict[int, int | None] = {}
+    starts: dict[int, int] = {}
+    for node_id in tree.order:
+        node = by_id[node_id]
+        parent_id = node.parent_id
+        inherited = above.get(parent_id) if parent_id is not None else None
+        if node.level not in levels:
+            above[node_id] = inherited
+            continue
+        if node.kind in TERRITORIAL_KINDS:
+            starts[node_id] = window_start if inherited is None else shift(starts[inherited] + stagger)
+            above[node_id] = node_id
+        else:
+            assert inherited is not None, "an index-checked non-territorial node has a territorial anchor"
+            anchor_start = starts[inherited]
+            starts[node_id] = anchor_start if node.kind in rules.ahead_kinds else shift(anchor_start + lead)
+            above[node_id] = inherited
+    return starts
+
+
+class _Periods:
+    """A unit's period and phases follow from its start alone: built once per distinct start, then shared."""
+
+    def __init__(self, phases: Sequence[Phase], rules: Rules, calendar: _Calendar) -> None:
+        self.keys = tuple(p.key for p in phases)
+        total = math.fsum(p.share for p in phases)
+        running = 0.0
+        self.cumulative: list[float] = []
+        for phase in phases[:-1]:
+            running += phase.share
+            self.cumulative.append(running / total)
+        self.rules = rules
+        self.calendar = calendar
+        self.window_end = rules.window_end.toordinal()
+        self._cache: dict[int, UnitPlan] = {}
+        self._dates: dict[int, date] = {}
+
+    def end(self, start: int) -> int:
+        rules, calendar, window_end = self.rules, self.calendar, self.window_end
+        shortest = start + len(self.keys) - 1  # one day per phase
+        if rules.duration_mode == "fill":
+            end = window_end
+        else:
+            end = min(start + rules.min_duration_days - 1, window_end)
+        end = max(end, shortest)
+        if not rules.allow_blackout_boundaries and calendar.blocked(end):
+            later, earlier = calendar.first_free_from(end), calendar.last_free_until(end)
+            end = later if later <= window_end or earlier < shortest else earlier
+        return end
+
+    def unit(self, start: int) -> UnitPlan:
+        cached = self._cache.get(start)
+        if cached is None:
+            cached = self._cache[start] = self._build(start)
+        return cached
+
+    def _date(self, day: int) -> date:
+        cached = self._dates.get(day)
+        if cached is None:
+            cached = self._dates[day] = date.fromordinal(day)
+        return cached
+
+    def _build(self, start: int) -> UnitPlan:
+        end = self.end(start)
+        count, length = len(self.keys), end - start + 1
+        strict = not self.rules.allow_blackout_boundaries
+        ends: list[int] = []
+        previous_end = start - 1
+        for k, fraction in enumerate(self.cumulative, start=1):  # the end of phase k, for k < count
+            lowest, highest = previous_end + 1, end - (count - k)  # >= 1 day for it and each later phase
+            boundary = min(max(start - 1 + math.floor(fraction * length + 0.5), lowest), highest)
+            if strict:
+                later = self.calendar.first_boundary_from(boundary)
+                if later <= highest:
+                    boundary = later
+                else:
+                    earlier = self.calendar.last_boundary_until(boundary, lowest)
+                    if earlier is not None:
+                        boundary = earlier
+            ends.append(boundary)
+            previous_end = boundary
+        ends.append(end)
+        phases: list[PhaseDates] = []
+        phase_start = start
+        for key, phase_end in zip(self.keys, ends, strict=True):
+            phases.append(PhaseDates(key, self._date(phase_start), self._date(phase_end)))
+            phase_start = phase_end + 1
+        return UnitPlan(self._date(start), self._date(end), tuple(phases))
+
+
+def plan(nodes: Iterable[Node], phases: Sequence[Phase], rules: Rules) -> Plan:
+    """Plan every participating node (see the module docstring); ``violations`` come from ``verify``.
+
+    Raises ``RulesError`` for unusable phases and ``TreeError`` for a malformed tree.
+    """
+    validate_phases(phases)
+    tree = _index(nodes)
+    calendar = _Calendar(rules.blackouts)
+    starts = _plan_starts(tree, rules, calendar)
+    periods = _Periods(phases, rules, calendar)
+    items = {node_id: periods.unit(starts[node_id]) for node_id in sorted(starts)}
+    draft = Plan(items=items)
+    return Plan(items=items, violations=_verify(tree, phases, rules, draft))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Checking (independent of the construction above: it reads the plan, the tree and the rules only)
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Finding:
+    unit_ids: list[int] = field(default_factory=list)
+    days: int = 0
+    # rule-specific extremes used by the message and the suggestion
+    low: int | None = None  # e.g. the smallest start gap seen
+    high: date | None = None  # e.g. the latest date needed
+
+    def add(self, unit_id: int, days: int) -> None:
+        self.unit_ids.append(unit_id)
+        self.days = max(self.days, days)
+
+    def lowest(self, value: int) -> None:
+        self.low = value if self.low is None else min(self.low, value)
+
+    def highest(self, value: date) -> None:
+        self.high = value if self.high is None else max(self.high, value)
+
+
+class _Findings:
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, int | None], _Finding] = {}
+
+    def __call__(self, rule: str, level: int | None) -> _Finding:
+        key = (rule, level)
+        found = self.by_key.get(key)
+        if found is None:
+            found = self.by_key[key] = _Finding()
+        return found
+
+
+def verify(nodes: Iterable[Node], phases: Sequence[Phase], rules: Rules, plan: Plan) -> list[Violation]:
+    """Every guarantee of the contract, recomputed from ``plan`` alone; [] when they all hold."""
+    validate_phases(phases)
+    return _verify(_index(nodes), phases, rules, plan)
+
+
+def _unit_problems(unit: UnitPlan, keys: tuple[str, ...], rules: Rules) -> list[tuple[str, int]]:
+    """(rule, days) for what is wrong inside one unit plan: contiguous, window, blackout."""
+    problems: list[tuple[str, int]] = []
+    phases = unit.phases
+    contiguous = 0
+    broken = False
+    if tuple(p.key for p in phases) != keys:
+        broken = True
+    if unit.end < unit.start:
+        broken, contiguous = True, max(contiguous, (unit.start - unit.end).days + 1)
+    if phases:
+        if phases[0].start != unit.start:
+            broken, contiguous = True, max(contiguous, abs((phases[0].start - unit.start).days))
+        if phases[-1].end != unit.end:
+            broken, contiguous = True, max(contiguous, abs((phases[-1].end - unit.end).days))
+    for phase in phases:
+        if phase.end < phase.start:
+            broken, contiguous = True, max(contiguous, (phase.start - phase.end).days + 1)
+    for before, after in itertools.pairwise(phases):
+        gap = (after.start - before.end).days - 1  # > 0: a gap; < 0: an overlap
+        if gap:
+            broken, contiguous = True, max(contiguous, abs(gap))
+    if broken:
+        problems.append(("contiguous", contiguous))
+
+    days = [unit.start, unit.end, *(d for p in phases for d in (p.start, p.end))]
+    first, last = min(days), max(days)
+    outside = max((rules.window_start - first).days, (last - rules.window_end).days)
+    if outside > 0:
+        problems.append(("window", outside))
+
+    if not rules.allow_blackout_boundaries and rules.blackouts:
+        worst = 0
+        for day in {d for p in phases for d in (p.start, p.end)} | {unit.start, unit.end}:
+            for first_day, last_day in rules.blackouts:
+                if first_day <= day <= last_day:
+                    worst = max(worst, (last_day - day).days + 1)
+        if worst:
+            problems.append(("blackout", worst))
+    return problems
+
+
+def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> list[Violation]:
+    by_id, items = tree.by_id, plan.items
+    levels = rules.participating_levels
+    keys = tuple(p.key for p in phases)
+    stagger, lead = timedelta(days=rules.level_stagger_days), timedelta(days=rules.lead_days)
+    findings = _Findings()
+
+    # coverage
+    for node_id in tree.order:
+        node = by_id[node_id]
+        if node.level in levels and node_id not in items:
+            findings("coverage", node.level).add(node_id, 0)
+    for node_id in items:
+        node_or_none = by_id.get(node_id)
+        if node_or_none is None or node_or_none.level not in levels:
+            findings("coverage", node_or_none.level if node_or_none else None).add(node_id, 0)
+
+    def planned(node_id: int | None) -> bool:
+        return node_id is not None and node_id in items and by_id[node_id].level in levels
+
+    # The nearest planned territorial node at or above each node, walking parent links.
+    nearest: dict[int, int | None] = {}
+    for node_id in tree.order:
+        node = by_id[node_id]
+        if node.territorial and planned(node_id):
+            nearest[node_id] = node_id
+        else:
+            parent = node.parent_id
+            nearest[node_id] = nearest.get(parent) if parent is not None else None
+
+    def parent_level_unit(node: Node) -> int | None:
+        candidate = nearest.get(node.parent_id) if node.parent_id is not None else None
+        while candidate is not None and by_id[candidate].level >= node.level:
+            above = by_id[candidate].parent_id
+            candidate = nearest.get(above) if above is not None else None
+        return candidate
+
+    # lead: the latest start among each group's anchor and ahead-kind units
+    ahead_start: dict[int, date] = {}
+    for node_id in items:
+        node_or_none = by_id.get(node_id)
+        if node_or_none is None or not planned(node_id):
+            continue
+        anchor = nearest.get(node_id)
+        if anchor is None or by_id[anchor].level != node_or_none.level:
+            continue
+        if node_id == anchor or node_or_none.kind in rules.ahead_kinds:
+            start = items[node_id].start
+            ahead_start[anchor] = max(ahead_start.get(anchor, start), start)
+
+    shortest: dict[int | None, int] = {}  # per level, the shortest non-flexible unit (for the advice)
+    problems_of: dict[int, list[tuple[str, int]]] = {}  # by id(UnitPlan): identical plans are checked once
+    for node_id in sorted(items):
+        unit = items[node_id]
+        node_or_none = by_id.get(node_id)
+        if node_or_none is None or node_or_none.level not in levels:
+            continue
+        node, level = node_or_none, node_or_none.level
+        problems = problems_of.get(id(unit))
+        if problems is None:
+            problems = problems_of[id(unit)] = _unit_problems(unit, keys, rules)
+        for rule, days in problems:
+            finding = findings(rule, level)
+            finding.add(node_id, days)
+            if rule == "window":
+                finding.highest(unit.end)
+
+        upper = parent_level_unit(node)
+        if upper is not None:
+            gap = (unit.start - items[upper].start).days
+            if unit.start < items[upper].start + stagger:
+                finding = findings("stagger", level)
+                finding.add(node_id, rules.level_stagger_days - gap)
+                finding.lowest(gap)
+
+        if not node.territorial and node.kind not in rules.ahead_kinds:
+            anchor = nearest.get(node_id)
+            if anchor is not None and by_id[anchor].level == level and anchor in ahead_start:
+                gap = (unit.start - ahead_start[anchor]).days
+                if unit.start < ahead_start[anchor] + lead:
+                    finding = findings("lead", level)
+                    finding.add(node_id, rules.lead_days - gap)
+                    finding.lowest(gap)
+
+        if not rules.is_flexible(node):
+            length = unit.days
+            shortest[level] = min(shortest.get(level, length), length)
+            if length < rules.min_duration_days:
+                finding = findings("min_duration", level)
+                finding.add(node_id, rules.min_duration_days - length)
+                finding.highest(unit.start + timedelta(days=rules.min_duration_days - 1))
+
+    advisor = _Advisor(tree, phases, rules, plan)
+    violations: list[Violation] = []
+    for rule in RULE_NAMES:
+        at_levels = sorted({lv for r, lv in findings.by_key if r == rule}, key=_level_order)
+        for at_level in at_levels:
+            finding = findings.by_key[(rule, at_level)]
+            message, suggestion = _explain(rule, at_level, finding, rules, shortest, advisor)
+            violations.append(
+                Violation(
+                    rule=rule,
+                    message=message,
+                    unit_ids=tuple(sorted(finding.unit_ids)),
+                    days=finding.days,
+                    suggestion=suggestion,
+                    level=at_level,
+                )
+            )
+    return violations
+
+
+class _Advisor:
+    """What-ifs behind the suggestions: re-plans the starts with changed rules (cached per stagger)."""
+
+    def __init__(self, tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> None:
+        self.tree, self.phases, self.rules, self.plan = tree, phases, rules, plan
+        self.calendar = _Calendar(rules.blackouts)
+        self._starts: dict[int, dict[int, int]] = {}
+
+    def largest_stagger_fitting(self, unit_ids: Sequence[int]) -> int | None:
+        """The largest stagger <= the current one with which these units get the minimum duration."""
+        current = self.rules.level_stagger_days
+
+        def fits(stagger: int) -> bool:
+            rules = replace(self.rules, level_stagger_days=stagger)
+            starts = self._starts.get(stagger)
+            if starts is None:
+                starts = self._starts[stagger] = _plan_starts(self.tree, rules, self.calendar)
+            periods = _Periods(self.phases, rules, self.calendar)
+            shortest = rules.min_duration_days
+            return all(periods.end(starts[u]) - starts[u] + 1 >= shortest for u in unit_ids if u in starts)
+
+        if current == 0 or not fits(0):
+            return None
+        low, high = 0, current - 1  # fits(low) holds; the current stagger does not fit
+        while low < high:
+            middle = (low + high + 1) // 2
+            if fits(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def free_day_from(self, day: date) -> date:
+        if self.rules.allow_blackout_boundaries:
+            return day
+        return date.fromordinal(self.calendar.first_free_from(day.toordinal()))
+
+
+def _explain(
+    rule: str,
+    level: int | None,
+    finding: _Finding,
+    rules: Rules,
+    shortest: Mapping[int | None, int],
+    advisor: _Advisor,
+) -> tuple[str, str]:
+    """The Chinese message and suggestion of one violation."""
+    where, count, days = _level_label(level), len(finding.unit_ids), finding.days
+    if rule == "coverage":
+        return (
+            f"{where}有 {count} 个单位的计划与参与范围不符（参与单位缺少计划，或不参与的单位有计划）。",
+            "请按当前规则重新生成计划。",
+        )
+    if rule == "stagger":
+        message = (
+            f"{where}有 {count} 个单位的开始日期早于上一层级单位开始后 {rules.level_stagger_days} 天，"
+            f"最多早 {days} 天。"
+        )
+        options = [f"将这些单位的开始日期推迟（最多 {days} 天）"]
+        if finding.low is not None and finding.low >= 0:
+            options.append(f"将层级间隔缩短至 {finding.low} 天")
+        return message, "可" + "，或".join(options) + "。"
+    if rule == "lead":
+        message = (
+            f"{where}有 {count} 个单位没有比本级领导班子和先行机关晚 {rules.lead_days} 天开始，"
+            f"最多差 {days} 天。"
+        )
+        options = [f"将这些单位的开始日期推迟（最多 {days} 天）"]
+        if finding.low is not None and finding.low >= 0:
+            options.append(f"将先行天数缩短至 {finding.low} 天")
+        return message, "可" + "，或".join(options) + "。"
+    if rule == "min_duration":
+        message = f"{where}有 {count} 个单位的集中时长不足 {rules.min_duration_days} 天，最多差 {days} 天。"
+        options = []
+        if finding.high is not None:
+            options.append(f"将批次结束日期推迟到 {cn_date(advisor.free_day_from(finding.high))}")
+        stagger = advisor.largest_stagger_fitting(finding.unit_ids)
+        if stagger is not None:
+            options.append(f"将层级间隔缩短至 {stagger} 天")
+        if level in shortest:
+            options.append(f"将最短集中时长降至 {max(shortest[level], 1)} 天")
+        if level is not None and level not in rules.flexible_levels:
+            options.append(f"将{where}列为弹性时长层级")
+        return message, "可" + "，或".join(options) + "。"
+    if rule == "window":
+        message = f"{where}有 {count} 个单位的日期超出批次时间范围，最多超出 {days} 天。"
+        if finding.high is not None and finding.high > rules.window_end:
+            needed = cn_date(advisor.free_day_from(finding.high))
+            return message, f"可将批次结束日期推迟到 {needed}，或缩短层级间隔、先行天数。"
+        return message, f"可将这些单位的日期移入批次时间范围（最多移动 {days} 天）。"
+    if rule == "blackout":
+        message = f"{where}有 {count} 个单位的环节在停歇期内开始或结束，最多需后移 {days} 天。"
+        return message, "可延长批次时间，调整停歇期，或允许环节在停歇期内起止。"
+    # contiguous
+    message = f"{where}有 {count} 个单位的环节不连续（有间隔、重叠、缺漏或不足 1 天），最多相差 {days} 天。"
+    return message, "请按当前规则重新生成这些单位的计划：环节须首尾相接、每个环节至少 1 天。"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What-if: compare two plans
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """How far a unit moved from the baseline, in days (positive: later)."""
+
+    start_days: int
+    end_days: int
+
+    @property
+    def moved(self) -> bool:
+        return bool(self.start_days or self.end_days)
+
+
+class LevelSummary(TypedDict):
+    units: int  # planned in both
+    moved: int  # start or end changed
+    started_later: int
+    started_earlier: int
+    max_start_days: int  # largest shift of a start, in absolute days
+    max_end_days: int
+    added: int
+    removed: int
+
+
+class Comparison(TypedDict):
+    shifts: dict[int, Shift]  # every unit planned in both, by id
+    added: tuple[int, ...]  # planned only in the new plan
+    removed: tuple[int, ...]  # planned only in the baseline
+    by_level: dict[int, LevelSummary]  # empty unless ``level_of`` is given
+
+
+def compare(baseline: Plan, new: Plan, level_of: Mapping[int, int] | None = None) -> Comparison:
+    """Per unit, how many days its start and end moved from ``baseline`` to ``new``; per level if asked."""
+    shifts = {
+        node_id: Shift(
+            (new.items[node_id].start - unit.start).days,
+            (new.items[node_id].end - unit.end).days,
+        )
+        for node_id, unit in sorted(baseline.items.items())
+        if node_id in new.items
+    }
+    added = tuple(sorted(set(new.items) - set(baseline.items)))
+    removed = tuple(sorted(set(baseline.items) - set(new.items)))
+    by_level: dict[int, LevelSummary] = {}
+
+    def summary(level: int) -> LevelSummary:
+        if level not in by_level:
+            by_level[level] = LevelSummary(
+                units=0, moved=0, started_later=0, started_earlier=0,
+                max_start_days=0, max_end_days=0, added=0, removed=0,
+            )  # fmt: skip
+        return by_level[level]
+
+    if level_of is not None:
+        for node_id, shift in shifts.items():
+            row = summary(level_of[node_id])
+            row["units"] += 1
+            row["moved"] += shift.moved
+            row["started_later"] += shift.start_days > 0
+            row["started_earlier"] += shift.start_days < 0
+            row["max_start_days"] = max(row["max_start_days"], abs(shift.start_days))
+            row["max_end_days"] = max(row["max_end_days"], abs(shift.end_days))
+        for node_id in added:
+            summary(level_of[node_id])["added"] += 1
+        for node_id in removed:
+            summary(level_of[node_id])["removed"] += 1
+        by_level = dict(sorted(by_level.items()))
+    return Comparison(shifts=shifts, added=added, removed=removed, by_level=by_level)

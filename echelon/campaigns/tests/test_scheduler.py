@@ -1,0 +1,494 @@
+"""The scheduling engine: property tests over random trees, windows and rules, and the 2014 examples.
+
+The guarantees are re-checked here by a small oracle written from the contract (``broken_guarantees``),
+not by trusting ``verify``: the planner must report exactly the rules the oracle finds broken, for exactly
+the same units.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from echelon.campaigns.bench_scheduler import (
+    PHASES_2014,
+    SPRING_FESTIVAL_2014,
+    inner_mongolia_tree,
+    rules_2014,
+)
+from echelon.campaigns.scheduler import (
+    KINDS,
+    NON_TERRITORIAL_KINDS,
+    Node,
+    Phase,
+    PhaseDates,
+    Plan,
+    Rules,
+    RulesError,
+    TreeError,
+    UnitPlan,
+    compare,
+    plan,
+    verify,
+)
+
+DAY = timedelta(days=1)
+PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Strategies
+# ---------------------------------------------------------------------------------------------------------
+
+
+@st.composite
+def trees(draw: st.DrawFn, max_nodes: int = 70) -> list[Node]:
+    """One or two roots, random depth and branching, kinds obeying the level rules, random ids and order."""
+    rows: list[tuple[int | None, int, str]] = []  # (parent index, level, kind)
+
+    def territorial_kind(level: int) -> str:
+        return "leadership" if level < 5 else draw(st.sampled_from(["village", "community"]))
+
+    for _ in range(draw(st.integers(1, 2))):
+        level = draw(st.integers(1, 5))
+        rows.append((None, level, territorial_kind(level)))
+    i = 0
+    while i < len(rows) and len(rows) < max_nodes:
+        _, level, kind = rows[i]
+        territorial = kind in {"leadership", "village", "community"}
+        for _ in range(draw(st.integers(0, 3 if territorial else 1))):
+            rows.append((i, level, draw(st.sampled_from(sorted(NON_TERRITORIAL_KINDS)))))
+        if territorial and level < 5:
+            for _ in range(draw(st.integers(0, 4))):
+                rows.append((i, level + 1, territorial_kind(level + 1)))
+        i += 1
+    ids = draw(st.lists(st.integers(1, 10**6), min_size=len(rows), max_size=len(rows), unique=True))
+    nodes = [
+        Node(ids[n], None if parent is None else ids[parent], level, kind)
+        for n, (parent, level, kind) in enumerate(rows)
+    ]
+    return draw(st.permutations(nodes))
+
+
+@st.composite
+def phase_lists(draw: st.DrawFn) -> tuple[Phase, ...]:
+    weights = draw(st.lists(st.integers(1, 10), min_size=1, max_size=6))
+    return tuple(Phase(f"p{k}", f"环节{k}", w / sum(weights)) for k, w in enumerate(weights))
+
+
+@st.composite
+def blackout_lists(draw: st.DrawFn, start: date, span: int) -> list[tuple[date, date]]:
+    pairs = draw(st.lists(st.tuples(st.integers(-10, span + 10), st.integers(0, 40)), max_size=3))
+    return [(start + offset * DAY, start + (offset + length) * DAY) for offset, length in pairs]
+
+
+@st.composite
+def rule_sets(draw: st.DrawFn) -> Rules:
+    start = date(2014, 1, 1) + draw(st.integers(0, 60)) * DAY
+    span = draw(st.integers(1, 300))  # some windows far too short
+    return Rules(
+        window_start=start,
+        window_end=start + (span - 1) * DAY,
+        participating_levels=draw(  # mostly "from level N down", as batches are; sometimes any levels
+            st.one_of(
+                st.integers(1, 4).map(lambda top: set(range(top, 6))), st.sets(st.integers(1, 5), min_size=1)
+            )
+        ),
+        level_stagger_days=draw(st.integers(0, 20)),
+        lead_days=draw(st.integers(0, 20)),
+        ahead_kinds=draw(st.sets(st.sampled_from(sorted(KINDS)))),
+        min_duration_days=draw(st.integers(30, 150)),
+        flexible_levels=draw(st.sets(st.integers(1, 5), max_size=2)),
+        flexible_kinds=draw(st.sets(st.sampled_from(["village", "community", "station"]), max_size=2)),
+        blackouts=draw(blackout_lists(start, span)),
+        allow_blackout_boundaries=draw(st.booleans()),
+        duration_mode=draw(st.sampled_from(["fill", "fixed"])),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The oracle: the contract's guarantees, written directly from the docstring
+# ---------------------------------------------------------------------------------------------------------
+
+
+class Shape:
+    """Relations in the tree the guarantees speak of, computed by walking parent links."""
+
+    def __init__(self, nodes: list[Node], rules: Rules) -> None:
+        self.by_id = {n.id: n for n in nodes}
+        self.rules = rules
+        self.participating = {n.id for n in nodes if n.level in rules.participating_levels}
+
+    def ancestors(self, node: Node) -> list[Node]:
+        found = []
+        while node.parent_id in self.by_id:
+            node = self.by_id[node.parent_id]
+            found.append(node)
+        return found
+
+    def parent_level_unit(self, node: Node) -> Node | None:
+        return next(
+            (
+                a
+                for a in self.ancestors(node)
+                if a.territorial and a.id in self.participating and a.level < node.level
+            ),
+            None,
+        )
+
+    def anchor(self, node: Node) -> Node:
+        return node if node.territorial else next(a for a in self.ancestors(node) if a.territorial)
+
+    def earliest_start(self, node: Node) -> date:
+        """The start the stagger and lead rules give when no blackout pushes anything (a lower bound)."""
+        steps, upper = 0, self.parent_level_unit(self.anchor(node))
+        while upper is not None:
+            steps, upper = steps + 1, self.parent_level_unit(upper)
+        lag = 0 if node.territorial or node.kind in self.rules.ahead_kinds else self.rules.lead_days
+        return self.rules.window_start + (steps * self.rules.level_stagger_days + lag) * DAY
+
+
+def in_blackout(day: date, rules: Rules) -> bool:
+    return any(first <= day <= last for first, last in rules.blackouts)
+
+
+def contiguous(unit: UnitPlan, phases: tuple[Phase, ...]) -> bool:
+    ps = unit.phases
+    return (
+        [p.key for p in ps] == [p.key for p in phases]
+        and ps[0].start == unit.start
+        and ps[-1].end == unit.end
+        and all(p.start <= p.end for p in ps)
+        and all(b.start == a.end + DAY for a, b in itertools.pairwise(ps))
+    )
+
+
+def broken_guarantees(
+    nodes: list[Node], phases: tuple[Phase, ...], rules: Rules, result: Plan
+) -> dict[str, set[int]]:
+    shape, items = Shape(nodes, rules), result.items
+    broken: dict[str, set[int]] = defaultdict(set)
+    if set(items) != shape.participating:
+        broken["coverage"] |= set(items) ^ shape.participating
+    ahead: dict[int, date] = {}
+    for node_id, unit in items.items():
+        node = shape.by_id[node_id]
+        if node.territorial or node.kind in rules.ahead_kinds:
+            anchor = shape.anchor(node).id
+            ahead[anchor] = max(ahead.get(anchor, unit.start), unit.start)
+    for node_id, unit in items.items():
+        node = shape.by_id[node_id]
+        upper = shape.parent_level_unit(node)
+        if upper is not None and unit.start < items[upper.id].start + rules.level_stagger_days * DAY:
+            broken["stagger"].add(node_id)
+        lags = not node.territorial and node.kind not in rules.ahead_kinds
+        if lags and unit.start < ahead[shape.anchor(node).id] + rules.lead_days * DAY:
+            broken["lead"].add(node_id)
+        if not rules.is_flexible(node) and (unit.end - unit.start).days + 1 < rules.min_duration_days:
+            broken["min_duration"].add(node_id)
+        dates = [unit.start, unit.end, *(d for p in unit.phases for d in (p.start, p.end))]
+        if not all(rules.window_start <= d <= rules.window_end for d in dates):
+            broken["window"].add(node_id)
+        if not rules.allow_blackout_boundaries and any(
+            in_blackout(day, rules) for p in unit.phases for day in (p.start, p.end)
+        ):
+            broken["blackout"].add(node_id)
+        if not contiguous(unit, phases):
+            broken["contiguous"].add(node_id)
+    return dict(broken)
+
+
+def reported(result: Plan) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = defaultdict(set)
+    for violation in result.violations:
+        found[violation.rule] |= set(violation.unit_ids)
+    return dict(found)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Properties
+# ---------------------------------------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(nodes=trees(), phases=phase_lists(), rules=rule_sets())
+def test_plan_reports_exactly_the_broken_guarantees(
+    nodes: list[Node], phases: tuple[Phase, ...], rules: Rules
+) -> None:
+    result = plan(nodes, phases, rules)
+    shape = Shape(nodes, rules)
+
+    # Always: every participating unit and nothing else is planned, and its phases are contiguous.
+    assert set(result.items) == shape.participating
+    assert all(contiguous(unit, phases) for unit in result.items.values())
+
+    # The violations name exactly the guarantees the oracle finds broken, for the same units; none means
+    # every guarantee holds.
+    assert reported(result) == broken_guarantees(nodes, phases, rules, result)
+    assert result.violations == verify(nodes, phases, rules, result)
+    for violation in result.violations:
+        assert violation.message and violation.suggestion and violation.unit_ids
+        assert violation.days >= 0
+        assert list(violation.unit_ids) == sorted(violation.unit_ids)
+
+    # An input that cannot be feasible is reported with the right rule and unit, whatever the blackouts.
+    for node_id in shape.participating:
+        node = shape.by_id[node_id]
+        earliest = shape.earliest_start(node)
+        assert result.items[node_id].start >= earliest
+        if not rules.is_flexible(node) and (rules.window_end - earliest).days + 1 < rules.min_duration_days:
+            assert node_id in reported(result)["min_duration"]
+        if earliest + (len(phases) - 1) * DAY > rules.window_end:
+            assert node_id in reported(result)["window"]
+
+    # Deterministic, whatever the order of the nodes.
+    assert plan(list(reversed(nodes)), phases, rules) == result
+    assert plan(sorted(nodes, key=lambda n: n.id), phases, rules) == result
+
+
+@st.composite
+def roomy_cases(draw: st.DrawFn) -> tuple[list[Node], tuple[Phase, ...], Rules]:
+    """Inputs whose window leaves room for the deepest unit's minimum even after a blackout push."""
+    nodes, phases = draw(trees()), draw(phase_lists())
+    start = date(2014, 1, 1) + draw(st.integers(0, 60)) * DAY
+    holiday = draw(st.integers(1, 10))  # one blackout of this many days, or none
+    first = start + draw(st.integers(-5, 120)) * DAY
+    rules = Rules(
+        window_start=start,
+        window_end=start,
+        level_stagger_days=draw(st.integers(0, 20)),
+        lead_days=draw(st.integers(0, 20)),
+        min_duration_days=draw(st.integers(30, 150)),
+        flexible_levels=draw(st.sets(st.integers(1, 5), max_size=2)),
+        blackouts=[(first, first + (holiday - 1) * DAY)] if draw(st.booleans()) else [],
+        duration_mode=draw(st.sampled_from(["fill", "fixed"])),
+    )
+    shape = Shape(nodes, rules)
+    deepest = max((shape.earliest_start(shape.by_id[i]) for i in shape.participating), default=start)
+    # A blackout can push a start and pull a window-end back by its length at most.
+    window_end = deepest + (rules.min_duration_days + 2 * holiday + draw(st.integers(0, 30))) * DAY
+    return nodes, phases, replace(rules, window_end=window_end)
+
+
+@PROPERTY
+@given(case=roomy_cases())
+def test_a_roomy_window_gives_a_feasible_plan(case: tuple[list[Node], tuple[Phase, ...], Rules]) -> None:
+    nodes, phases, rules = case
+    result = plan(nodes, phases, rules)
+    assert result.violations == []
+    assert broken_guarantees(nodes, phases, rules, result) == {}
+
+
+@settings(PROPERTY, max_examples=80)
+@given(nodes=trees(max_nodes=30), phases=phase_lists(), rules=rule_sets(), data=st.data())
+def test_verify_catches_a_tampered_plan(
+    nodes: list[Node], phases: tuple[Phase, ...], rules: Rules, data: st.DataObject
+) -> None:
+    result = plan(nodes, phases, rules)
+    if not result.items:
+        return
+    node_id = data.draw(st.sampled_from(sorted(result.items)))
+    unit = result.items[node_id]
+    days = data.draw(st.integers(-40, 40).filter(bool)) * DAY
+    moved = UnitPlan(
+        unit.start + days, unit.end, (replace(unit.phases[0], start=unit.start + days), *unit.phases[1:])
+    )
+    tampered = Plan(items={**result.items, node_id: moved})
+    assert reported(Plan(tampered.items, verify(nodes, phases, rules, tampered))) == broken_guarantees(
+        nodes, phases, rules, tampered
+    )
+    without = Plan(items={k: v for k, v in result.items.items() if k != node_id})
+    assert node_id in reported(Plan(without.items, verify(nodes, phases, rules, without)))["coverage"]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The 2014 examples
+# ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inner_mongolia() -> list[Node]:
+    return inner_mongolia_tree()
+
+
+def first_start(nodes: list[Node], result: Plan, level: int, kind: str) -> date:
+    return min(result.items[n.id].start for n in nodes if n.level == level and n.kind == kind)
+
+
+def test_inner_mongolia_2014_is_feasible_with_the_defaults(inner_mongolia: list[Node]) -> None:
+    rules = rules_2014()
+    result = plan(inner_mongolia, PHASES_2014, rules)
+    assert result.violations == []
+    assert len(result.items) == sum(1 for n in inner_mongolia if n.level >= 2)
+    # The staircase of the contract: bodies and organs first, the units under them ten days later.
+    assert first_start(inner_mongolia, result, 2, "leadership") == date(2014, 1, 20)
+    assert first_start(inner_mongolia, result, 2, "organ") == date(2014, 1, 20)
+    assert first_start(inner_mongolia, result, 2, "direct") == date(2014, 1, 30)
+    assert first_start(inner_mongolia, result, 3, "leadership") == date(2014, 1, 30)
+    assert first_start(inner_mongolia, result, 3, "direct") == date(2014, 2, 9)
+    assert first_start(inner_mongolia, result, 4, "leadership") == date(2014, 2, 9)
+    assert first_start(inner_mongolia, result, 5, "village") == date(2014, 2, 19)
+    assert first_start(inner_mongolia, result, 5, "nonpublic") == date(2014, 3, 1)
+    first, last = SPRING_FESTIVAL_2014
+    for unit in {id(u): u for u in result.items.values()}.values():
+        assert unit.end == date(2014, 9, 30)
+        assert not any(first <= d <= last for p in unit.phases for d in (p.start, p.end))
+
+
+def test_a_window_ending_in_april_is_infeasible_and_says_what_would_fit(inner_mongolia: list[Node]) -> None:
+    result = plan(inner_mongolia, PHASES_2014, rules_2014(window_end=date(2014, 4, 1)))
+    short = {v.level: v for v in result.violations if v.rule == "min_duration"}
+    assert set(short) == {2, 3, 4}  # level 5 is flexible
+    county = short[3]
+    assert county.days == 90 - (date(2014, 4, 1) - date(2014, 2, 9)).days - 1  # county direct units
+    assert "2014年5月9日" in county.suggestion  # Feb 9 + 89 days
+    assert "将最短集中时长降至 52 天" in county.suggestion
+    for violation in result.violations:
+        assert re.search(r"\d", violation.suggestion)
+    # Level 2 starts with the window: no stagger can help, only the window or the minimum.
+    assert "层级间隔" not in short[2].suggestion
+
+
+def test_the_suggestion_names_the_largest_stagger_that_fits() -> None:
+    nodes = [Node(1, None, 2, "leadership"), Node(2, 1, 3, "leadership"), Node(3, 2, 4, "leadership")]
+    rules = Rules(
+        window_start=date(2014, 3, 1),
+        window_end=date(2014, 3, 1) + 119 * DAY,  # 120 days: the township needs 2 * stagger + 90 <= 120
+        level_stagger_days=20,
+        flexible_levels=set(),
+    )
+    result = plan(nodes, PHASES_2014, rules)
+    (violation,) = result.violations
+    assert (violation.rule, violation.level, violation.unit_ids, violation.days) == (
+        "min_duration",
+        4,
+        (3,),
+        10,
+    )
+    assert "将层级间隔缩短至 15 天" in violation.suggestion
+    assert plan(nodes, PHASES_2014, replace(rules, level_stagger_days=15)).violations == []
+
+
+def test_a_start_in_the_blackout_moves_after_it_and_the_levels_below_follow() -> None:
+    nodes = [Node(1, None, 2, "leadership"), Node(2, 1, 2, "direct"), Node(3, 1, 3, "leadership")]
+    result = plan(nodes, PHASES_2014, rules_2014(window_start=date(2014, 2, 1)))
+    assert result.items[1].start == date(2014, 2, 7)
+    assert result.items[2].start == date(2014, 2, 17)
+    assert result.items[3].start == date(2014, 2, 17)
+    assert result.violations == []
+
+
+def test_a_boundary_in_the_blackout_moves_after_it_lengthening_the_earlier_phase() -> None:
+    phases = (Phase("a", "甲", 0.5), Phase("b", "乙", 0.5))
+    rules = Rules(
+        window_start=date(2014, 1, 1),
+        window_end=date(2014, 4, 30),
+        min_duration_days=30,
+        blackouts=[(date(2014, 2, 27), date(2014, 3, 4))],
+    )
+    result = plan([Node(1, None, 2, "leadership")], phases, rules)
+    a, b = result.items[1].phases
+    # 120 days split in half would end phase a on 1 March, inside the blackout.
+    assert a == PhaseDates("a", date(2014, 1, 1), date(2014, 3, 5))
+    assert b == PhaseDates("b", date(2014, 3, 6), date(2014, 4, 30))
+    assert result.violations == []
+    allowed = plan([Node(1, None, 2, "leadership")], phases, replace(rules, allow_blackout_boundaries=True))
+    assert allowed.items[1].phases[0].end == date(2014, 3, 1)
+
+
+def test_a_blackout_boundary_that_cannot_move_is_reported() -> None:
+    # Three one-day phases in a three-day window whose middle day is a holiday: no way around it.
+    phases = tuple(Phase(k, k, 1 / 3) for k in "abc")
+    rules = Rules(
+        window_start=date(2014, 5, 1),
+        window_end=date(2014, 5, 3),
+        flexible_levels={2},
+        blackouts=[(date(2014, 5, 2), date(2014, 5, 2))],
+    )
+    result = plan([Node(1, None, 2, "leadership")], phases, rules)
+    assert [v.rule for v in result.violations] == ["blackout"]
+    assert result.violations[0].unit_ids == (1,)
+    assert result.violations[0].days == 1
+    assert plan(
+        [Node(1, None, 2, "leadership")], phases, replace(rules, allow_blackout_boundaries=True)
+    ).feasible
+
+
+def test_fixed_mode_gives_every_unit_the_minimum() -> None:
+    nodes = [Node(1, None, 2, "leadership"), Node(2, 1, 3, "leadership"), Node(3, 2, 3, "station")]
+    result = plan(nodes, PHASES_2014, rules_2014(duration_mode="fixed"))
+    assert [result.items[i].days for i in (1, 2, 3)] == [90, 90, 90]
+    assert result.items[3].start == date(2014, 2, 9)
+
+
+def test_compare_reports_moves_per_unit_and_level(inner_mongolia: list[Node]) -> None:
+    small = inner_mongolia[:2000]
+    baseline = plan(small, PHASES_2014, rules_2014())
+    later = plan(small, PHASES_2014, rules_2014(level_stagger_days=12))
+    level_of = {n.id: n.level for n in small}
+    diff = compare(baseline, later, level_of)
+    assert diff["added"] == diff["removed"] == ()
+    assert all(s.start_days == 0 for i, s in diff["shifts"].items() if level_of[i] == 2)
+    assert diff["by_level"][2]["moved"] == 0
+    # Counties would start on 1 February, inside the Spring Festival: pushed to the 7th (+8 days), and
+    # everything below follows from there (townships +10, villages +12).
+    assert diff["by_level"][3]["max_start_days"] == 8
+    assert diff["by_level"][4]["max_start_days"] == 10
+    assert diff["by_level"][5]["max_start_days"] == 12
+    assert diff["by_level"][5]["started_later"] == diff["by_level"][5]["units"] > 0
+    assert all(s.end_days == 0 for s in diff["shifts"].values())
+    assert compare(baseline, baseline)["by_level"] == {}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------------------------------------
+
+
+def test_phase_shares_must_sum_to_one() -> None:
+    phases = (Phase("a", "甲", 0.5), Phase("b", "乙", 0.45))
+    with pytest.raises(RulesError, match="环节占比之和必须为 100%，现为 95%"):
+        plan([Node(1, None, 1, "leadership")], phases, rules_2014())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"window_end": date(2014, 1, 1)}, "批次结束日期（2014年1月1日）早于开始日期（2014年1月20日）"),
+        ({"level_stagger_days": -1}, "层级间隔天数不能为负数"),
+        ({"lead_days": 2.5}, "先行天数必须是整数"),
+        ({"min_duration_days": 0}, "最短集中时长至少为 1 天"),
+        ({"participating_levels": {2, 6}}, "参与层级中有未知的层级：6"),
+        ({"participating_levels": set()}, "至少要有一个参与层级"),
+        ({"ahead_kinds": {"organ", "army"}}, "未知的单位类型：army"),
+        ({"blackouts": [(date(2014, 2, 6), date(2014, 1, 31))]}, "停歇期 2014年2月6日～2014年1月31日"),
+        ({"duration_mode": "stretch"}, "未知的时长模式"),
+    ],
+)
+def test_bad_rules_are_refused_with_a_clear_message(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(RulesError, match=re.escape(message)):
+        rules_2014(**changes)
+
+
+@pytest.mark.parametrize(
+    "nodes",
+    [
+        [Node(1, None, 1, "leadership"), Node(1, None, 1, "leadership")],
+        [Node(1, None, 1, "leadership"), Node(2, 1, 3, "leadership")],
+        [Node(1, None, 1, "leadership"), Node(2, 1, 2, "organ")],
+        [Node(1, None, 4, "leadership"), Node(2, 1, 5, "leadership")],
+        [Node(1, None, 2, "direct")],
+        [Node(1, 2, 2, "organ"), Node(2, 1, 2, "direct")],
+        [Node(1, None, 1, "army")],
+    ],
+)
+def test_a_malformed_tree_is_refused(nodes: list[Node]) -> None:
+    with pytest.raises(TreeError):
+        plan(nodes, PHASES_2014, rules_2014())
