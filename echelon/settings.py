@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "echelon.core",
     "echelon.accounts",
     "echelon.orgs",
+    "echelon.campaigns",
+    "echelon.supervision",
     "echelon.api",
 ]
 
