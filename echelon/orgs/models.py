@@ -197,7 +197,7 @@ class Member(models.Model):
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     inflow_unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="inflow_members",
-        verbose_name=_("流入组织"),
+        verbose_name=_("流入组织"), db_index=False,  # see member_inflow_idx: most members have none
     )
     part_path = PathField(_("参加活动组织路径"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -213,6 +213,12 @@ class Member(models.Model):
             models.Index(fields=["part_path"], name="member_part_path_idx"),
             models.Index(fields=["name"], name="member_name_idx"),
             models.Index(fields=["unit", "is_mobile", "inflow_unit"], name="member_unit_mobile_idx"),
+            models.Index(fields=["inflow_unit"], name="member_inflow_idx", condition=models.Q(inflow_unit__isnull=False)),
+            # Blind spots of any subtree, in list order, from a small partial index.
+            models.Index(
+                fields=["path", "id"], name="member_blind_idx",
+                condition=models.Q(is_mobile=True, inflow_unit__isnull=True),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(gender__in=Gender.values), name="member_gender_valid"),

@@ -33,17 +33,22 @@ def breadcrumb(user: Any, unit: Unit) -> list[Unit]:
 
 
 def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
-    """Units in the subtree by level and by kind (one GROUP BY each on the path range)."""
-    qs = Unit.objects.within(unit.path).filter(is_active=True)
-    by_level = [
-        {"key": row["level"], "label": Level(row["level"]).label, "n": row["n"]}
-        for row in qs.values("level").annotate(n=Count("id")).order_by("level")
-    ]
-    by_kind = [
-        {"key": row["kind"], "label": Kind(row["kind"]).label, "n": row["n"]}
-        for row in qs.values("kind").annotate(n=Count("id")).order_by("-n")
-    ]
-    return {"by_level": by_level, "by_kind": by_kind}
+    """Units in the subtree by level and by kind: one GROUP BY on the path range."""
+    by_level: dict[int, int] = {}
+    by_kind: dict[str, int] = {}
+    rows = (
+        Unit.objects.within(unit.path).filter(is_active=True).values_list("level", "kind").annotate(n=Count("id"))
+        .order_by()
+    )
+    for level, kind, n in rows:
+        by_level[level] = by_level.get(level, 0) + n
+        by_kind[kind] = by_kind.get(kind, 0) + n
+    return {
+        "by_level": [{"key": k, "label": Level(k).label, "n": n} for k, n in sorted(by_level.items())],
+        "by_kind": [
+            {"key": k, "label": Kind(k).label, "n": n} for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
+        ],
+    }
 
 
 def member_totals_by(level: int, under: Unit | None = None) -> list[dict[str, Any]]:
