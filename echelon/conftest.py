@@ -74,6 +74,12 @@ def build_tree() -> Tree:
     return tree
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """scrypt is deliberately slow; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db) -> Tree:  # type: ignore[no-untyped-def]
     return build_tree()
