@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from echelon.accounts.roles import Role, roles_with
+from echelon.core.querysets import provided_paths
 from echelon.core.tree import collapse
 
 
@@ -29,7 +30,7 @@ class User(AbstractUser):
             paths = Grant.objects.filter(user=self, role__in=roles_with(action), unit__is_active=True).values_list(
                 "unit__path", flat=True
             )
-            cache[action] = collapse(paths)
+            cache[action] = collapse([*paths, *provided_paths(self, action)])
         return cache[action]
 
     def forget_scope(self) -> None:

@@ -7,11 +7,27 @@ queryset turns that into path ranges on its `scope_field`. Core knows nothing of
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from django.db import models
 
 from echelon.core.tree import subtree_q
+
+
+ScopeProvider = Callable[[Any, str], Iterable[str]]
+_providers: list[ScopeProvider] = []
+
+
+def register_scope_provider(provider: ScopeProvider) -> ScopeProvider:
+    """Let a domain app add subtrees to a user's scope beyond their grants (e.g. a supervision group's
+    targets). `provider(user, action)` returns paths; it is consulted by `User.scope_paths`."""
+    _providers.append(provider)
+    return provider
+
+
+def provided_paths(user: Any, action: str) -> list[str]:
+    return [p for provider in _providers for p in provider(user, action)]
 
 
 def scope_paths(user: Any, action: str) -> list[str] | None:
