@@ -53,12 +53,12 @@ def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
 
 def member_totals_by(level: int, under: Unit | None = None) -> list[dict[str, Any]]:
     """Subtree member figures per territorial unit at `level` (e.g. per league), from the rollups."""
-    qs = Unit.objects.filter(level=level, kind__in=[Kind.LEADERSHIP, Kind.VILLAGE, Kind.COMMUNITY])
+    kinds = [Kind.VILLAGE, Kind.COMMUNITY] if level == Level.VILLAGE else [Kind.LEADERSHIP]
+    qs = Unit.objects.filter(level=level, kind__in=kinds)
     if under is not None:
         qs = qs.filter(**{f"lv{under.level}": under}) if under.is_territorial else qs.within(under.path)
-    return list(
-        qs.order_by("code").values("code", "name", "sub_members", "sub_participants", "sub_mobile", "sub_blind")
-    )
+    rows = qs.values("code", "name", "sub_members", "sub_participants", "sub_mobile", "sub_blind")
+    return sorted(rows, key=lambda r: r["code"])  # sorted here: ORDER BY code would walk the code index
 
 
 def stats() -> dict[str, Any]:

@@ -1,0 +1,251 @@
+"""`make bench`: full-scale figures, each against its budget and, where the issue asks, against a floor
+measured in the same run on the same database.
+
+    python -m echelon.bench            # everything (about 5–10 minutes on 2 cores)
+    python -m echelon.bench seed pages # chosen steps; later steps reuse var/bench/registry.sqlite3
+
+Each step runs in a child process with DATABASE_URL pointing at the bench database, prints one JSON line,
+and the parent prints a table at the end. Nothing here is a test: no timing is asserted anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
+DB = WORK / "registry.sqlite3"
+STEPS = ["seed", "counts", "pages", "import", "schedule", "supervision"]
+
+
+def _env(db: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "echelon.settings"}
+
+
+def _setup(db: Path) -> None:
+    os.environ.update(_env(db))
+    import django
+
+    django.setup()
+
+
+def _copy_db(src: Path, dest: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(dest) + suffix).unlink(missing_ok=True)
+    import sqlite3
+
+    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
+        s.backup(d)
+
+
+def _p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+# --- steps (run in a child) -------------------------------------------------------------------------------
+
+
+def step_seed() -> dict[str, Any]:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(DB) + suffix).unlink(missing_ok=True)
+    env = _env(DB)
+    echelon = [sys.executable, "-m", "echelon.manage"]
+    subprocess.run([*echelon, "migrate", "-v0"], env=env, check=True)
+    began = time.perf_counter()
+    subprocess.run([*echelon, "seed_demo", "--scale", "full"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - began
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    stats = json.loads(subprocess.run([*echelon, "stats", "--json"], env=env, check=True, capture_output=True,
+                                      text=True).stdout)
+    return {"seed_s": round(seconds, 1), "seed_peak_mb": round(peak), "units": stats["total_units"],
+            "members": stats["total_members"], "mobile": stats["mobile_members"], "blind": stats["blind_spots"]}
+
+
+def step_counts() -> dict[str, Any]:
+    """Subtree member counts of the 12 leagues: the product (rollups, through the ORM) against hand-written
+    SQL that counts the members per league on the same database."""
+    _setup(DB)
+    from django.db import connection
+
+    from echelon.orgs.models import Level
+    from echelon.orgs.selectors import member_totals_by
+
+    floor_sql = (
+        "SELECT l.code, COUNT(*) FROM orgs_member m JOIN orgs_unit u ON u.id = m.unit_id "
+        "JOIN orgs_unit l ON l.id = u.lv2_id GROUP BY l.code ORDER BY l.code"
+    )
+
+    def product() -> dict[str, int]:
+        return {r["code"]: r["sub_members"] for r in member_totals_by(Level.LEAGUE)}
+
+    def floor() -> dict[str, int]:
+        with connection.cursor() as cur:
+            cur.execute(floor_sql)
+            return dict(cur.fetchall())
+
+    def best(fn: Callable[[], Any], n: int) -> tuple[float, Any]:
+        times, value = [], None
+        for _ in range(n):
+            t = time.perf_counter()
+            value = fn()
+            times.append(time.perf_counter() - t)
+        return min(times), value
+
+    p_s, p_val = best(product, 20)
+    f_s, f_val = best(floor, 3)
+    if p_val != f_val:
+        raise RuntimeError(f"rollups disagree with the count: {p_val} != {f_val}")
+    raw_rollup_s, _ = best(lambda: connection.cursor().execute(
+        "SELECT code, sub_members FROM orgs_unit WHERE level = 2 AND kind = 'leadership' ORDER BY code").fetchall(), 20)
+    return {"leagues": len(p_val), "counts_product_ms": round(p_s * 1000, 2), "counts_floor_ms": round(f_s * 1000, 1),
+            "counts_ratio": round(p_s / f_s, 4), "counts_raw_rollup_ms": round(raw_rollup_s * 1000, 3)}
+
+
+def step_pages() -> dict[str, Any]:
+    """Server time of pages for a region office user (Django test client, in process), p95 of 30."""
+    _setup(DB)
+    from django.conf import settings
+    from django.test import Client
+
+    from echelon.accounts.models import User
+    from echelon.orgs.models import Level, Unit
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(User.objects.get(username="region_office"))
+    village = Unit.objects.filter(level=Level.VILLAGE, kind="village").order_by("code")[5000]
+    pages = {
+        "region_unit_page": "/orgs/u/150000/",
+        "village_unit_page": f"/orgs/u/{village.code}/",
+        "region_member_list": "/orgs/u/150000/members/",
+        "league_member_list_page_40": "/orgs/u/150100/members/?page=40",
+        "member_search_by_name": "/orgs/u/150000/members/?q=王",
+        "blind_spots_region": "/orgs/u/150000/blind-spots/",
+        "unit_search_pinyin": "/orgs/search/?q=hhht",
+        "api_children_region": "/api/v1/units/150000/children/",
+    }
+    out: dict[str, Any] = {}
+    for name, url in pages.items():
+        client.get(url)  # warm
+        samples = []
+        for _ in range(30):
+            t = time.perf_counter()
+            r = client.get(url)
+            samples.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError(f"{url}: {r.status_code}")
+        out[f"{name}_p95_ms"] = round(_p95(samples), 1)
+        out[f"{name}_median_ms"] = round(statistics.median(samples), 1)
+    out["app_process_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def step_import() -> dict[str, Any]:
+    from echelon.orgs import bench_import
+
+    csv_path = WORK / "members.csv"
+    if not csv_path.exists():
+        bench_import._child("export", DB, csv_path)
+    return bench_import.bench_members_import(DB, csv_path, workdir=WORK / "import")
+
+
+def step_schedule() -> dict[str, Any]:
+    copy = WORK / "campaigns.sqlite3"
+    _copy_db(DB, copy)
+    _setup(copy)
+    from echelon.campaigns.bench import bench_figures
+
+    figures = bench_figures(verbose=False)
+    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in figures.items()}
+
+
+def step_supervision() -> dict[str, Any]:
+    copy = WORK / "supervision.sqlite3"
+    _copy_db(DB, copy)
+    _setup(copy)
+    from echelon.supervision.bench import bench_figures
+
+    figures = bench_figures(verbose=False)
+    return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in figures.items()}
+
+
+# --- the parent ----------------------------------------------------------------------------------------------
+
+BUDGETS = [
+    ("seed_s", "full seed (s)", 180, "≤"),
+    ("seed_peak_mb", "full seed peak memory (MB)", None, ""),
+    ("counts_ratio", "league member counts: product / hand-written SQL", 1.5, "≤"),
+    ("region_unit_page_p95_ms", "region unit page p95 (ms)", 200, "≤"),
+    ("village_unit_page_p95_ms", "village unit page p95 (ms)", 200, "≤"),
+    ("region_member_list_p95_ms", "region member list p95 (ms)", 200, "≤"),
+    ("league_member_list_page_40_p95_ms", "league member list, page 40, p95 (ms)", 200, "≤"),
+    ("member_search_by_name_p95_ms", "member search by name p95 (ms)", 200, "≤"),
+    ("blind_spots_region_p95_ms", "region blind spots p95 (ms)", 200, "≤"),
+    ("unit_search_pinyin_p95_ms", "unit search by pinyin p95 (ms)", 200, "≤"),
+    ("api_children_region_p95_ms", "API children of the region p95 (ms)", 200, "≤"),
+    ("app_process_rss_mb", "app process peak RSS (MB)", 300, "≤"),
+    ("ratio", "1.3M member CSV import: product / floor", 3, "≤"),
+    ("peak_mb", "1.3M member import peak memory (MB)", 500, "≤"),
+    ("store_seconds", "store the plan of every participation (s)", 10, "≤"),
+    ("coverage_check_s", "coverage check, full campaign (s)", 5, "≤"),
+    ("review_queue_p95_ms", "review queue page p95 (ms)", 200, "≤"),
+]
+
+
+def run_step(name: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "echelon.bench", "--child", name], env=_env(DB), cwd=ROOT,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        print(json.dumps(globals()[f"step_{argv[1]}"]()))
+        return 0
+    steps = argv or STEPS
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        print(f"unknown steps {unknown}; choose from {STEPS}")
+        return 2
+    WORK.mkdir(parents=True, exist_ok=True)
+    if "seed" not in steps and not DB.exists():
+        steps = ["seed", *steps]
+    elif "seed" not in steps:  # an older bench database: bring its schema up to date
+        subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(DB), check=True)
+    figures: dict[str, Any] = {}
+    for step in steps:
+        t = time.perf_counter()
+        print(f"== {step} …", flush=True)
+        result = run_step(step)
+        print(f"   {json.dumps(result, ensure_ascii=False)}  ({time.perf_counter() - t:.0f} s)", flush=True)
+        figures.update({k if k != "error" else f"{step}_error": v for k, v in result.items()})
+    print("\nEchelon benchmarks (full Inner Mongolia data set, SQLite, this machine)")
+    print(f"{'figure':58s} {'value':>10s}  budget")
+    for key, label, budget, op in BUDGETS:
+        if key not in figures:
+            continue
+        value = figures[key]
+        verdict = ""
+        if budget is not None and isinstance(value, int | float):
+            verdict = f"{op} {budget}  " + ("ok" if value <= budget else "OVER")
+        print(f"{label:58s} {value:>10}  {verdict}")
+    (WORK / "figures.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    print(f"\nall figures: {WORK / 'figures.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
