@@ -12,6 +12,8 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("echelon.accounts.urls")),
     path("orgs/", include("echelon.orgs.urls")),
+    path("campaigns/", include("echelon.campaigns.urls")),
+    path("supervision/", include("echelon.supervision.urls")),
     path("jobs/", include("echelon.core.urls")),
     path("audit/", include(audit_urlpatterns)),
     path("api/v1/", include("echelon.api.urls")),

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("echelon.core.api.urls")),
     path("", include("echelon.accounts.api.urls")),
     path("", include("echelon.orgs.api.urls")),
+    path("", include("echelon.campaigns.api.urls")),
+    path("", include("echelon.supervision.api.urls")),
 ]

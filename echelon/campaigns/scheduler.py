@@ -410,6 +410,10 @@ class _Calendar:
         i = bisect.bisect_right(self._firsts, day) - 1
         return i if i >= 0 and day <= self._lasts[i] else None
 
+    @property
+    def has_blackouts(self) -> bool:
+        return bool(self._firsts)
+
     def blocked(self, day: int) -> bool:
         return self._range_of(day) is not None
 
@@ -512,14 +516,42 @@ class _Periods:
             cached = self._dates[day] = date.fromordinal(day)
         return cached
 
+    def _room(self, start: int, end: int, count: int) -> list[tuple[int, int]] | None:
+        """Per boundary k (1..count-1), the earliest and latest day that can end phase k while every other
+        boundary can still end on a day that, with the next one, lies outside the blackouts; None when the
+        period leaves no such placement (the greedy placement below then reports what breaks)."""
+        calendar = self.calendar
+        lows: list[int] = []
+        day = start - 1
+        for _ in range(count - 1):
+            day = calendar.first_boundary_from(day + 1)
+            lows.append(day)
+        highs: list[int] = []
+        day = end
+        for _ in range(count - 1):
+            found = calendar.last_boundary_until(day - 1, start)
+            if found is None:
+                return None
+            highs.append(found)
+            day = found
+        highs.reverse()
+        if any(low > high for low, high in zip(lows, highs, strict=True)):
+            return None
+        return list(zip(lows, highs, strict=True))
+
     def _build(self, start: int) -> UnitPlan:
         end = self.end(start)
         count, length = len(self.keys), end - start + 1
         strict = not self.rules.allow_blackout_boundaries
+        # With blackouts, a boundary must also leave room for the later ones (not only one day per phase):
+        # otherwise moving it past a blackout could push a later boundary into one with no way out.
+        room = self._room(start, end, count) if strict and self.calendar.has_blackouts else None
         ends: list[int] = []
         previous_end = start - 1
         for k, fraction in enumerate(self.cumulative, start=1):  # the end of phase k, for k < count
             lowest, highest = previous_end + 1, end - (count - k)  # >= 1 day for it and each later phase
+            if room is not None:
+                lowest, highest = max(lowest, room[k - 1][0]), min(highest, room[k - 1][1])
             boundary = min(max(start - 1 + math.floor(fraction * length + 0.5), lowest), highest)
             if strict:
                 later = self.calendar.first_boundary_from(boundary)

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 # The product's areas; an area without a URL yet is shown disabled.
 NAV = [
     ("orgs", _("组织"), "bi-diagram-3", "orgs:browse"),
-    ("campaigns", _("活动安排"), "bi-calendar-range", None),
-    ("supervision", _("督导"), "bi-clipboard-check", None),
+    ("campaigns", _("活动安排"), "bi-calendar-range", "campaigns:list"),
+    ("supervision", _("督导"), "bi-clipboard-check", "supervision:index"),
     ("ledger", _("问题台账"), "bi-journal-text", None),
     ("dashboards", _("调度看板"), "bi-bar-chart", None),
 ]

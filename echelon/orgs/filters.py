@@ -11,16 +11,39 @@ from echelon.orgs.models import AreaType, Gender, Kind, LeadBy, Level, Member, M
 ALL = _("全部")
 
 
+def _prefix(field: str, value: str) -> Q:
+    """`field` starts with `value`, as an index range (LIKE 'x%' cannot use an index on SQLite)."""
+    return Q(**{f"{field}__gte": value, f"{field}__lt": value + "\uffff"})
+
+
 def unit_search_q(q: str) -> Q:
-    """Name (contains), code (prefix), pinyin (prefix or contains) and pinyin initials (prefix)."""
+    """Prefix matches on code, name, pinyin (huhehaote) and pinyin initials (hhht): index ranges only."""
     q = q.strip()
     if not q:
         return Q()
-    cond = Q(name__contains=q) | Q(code__startswith=q)
+    cond = _prefix("code", q) | _prefix("name", q)
     if q.isascii():
         low = q.lower().replace(" ", "")
-        cond |= Q(initials__startswith=low) | Q(pinyin__contains=low)
+        cond |= _prefix("initials", low) | _prefix("pinyin", low)
     return cond
+
+
+def unit_contains_q(q: str) -> Q:
+    """Anywhere in the name or the pinyin: a scan, used only when no prefix matches."""
+    q = q.strip()
+    cond = Q(name__contains=q)
+    if q.isascii():
+        cond |= Q(pinyin__contains=q.lower().replace(" ", ""))
+    return cond
+
+
+def search_units(queryset: QuerySet[Unit], q: str) -> QuerySet[Unit]:
+    """Prefix matches when there are any, otherwise matches anywhere in the name or pinyin."""
+    if not q.strip():
+        return queryset
+    # As a subquery, so the planner walks the small name/pinyin index ranges, not the (scope) path range.
+    prefixed = queryset.filter(pk__in=Unit.objects.filter(unit_search_q(q)).values("pk"))
+    return prefixed if prefixed.exists() else queryset.filter(unit_contains_q(q))
 
 
 class UnitFilter(django_filters.FilterSet):
@@ -35,7 +58,7 @@ class UnitFilter(django_filters.FilterSet):
         fields = ["q", "level", "kind", "area_type", "lead_by"]
 
     def filter_q(self, queryset: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
-        return queryset.filter(unit_search_q(value))
+        return search_units(queryset, value)
 
 
 class MobileChoice:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from echelon.orgs.views import tree
+from echelon.orgs.views import io, tree
 
 app_name = "orgs"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     path("u/<str:code>/history/", tree.unit_history, name="unit_history"),
     path("u/<str:code>/move/", tree.unit_move, name="unit_move"),
     path("m/<str:code>/", tree.member_detail, name="member"),
+    path("u/<str:code>/io/", io.unit_io, name="io"),
+    path("u/<str:code>/io/export/<slug:kind>/<slug:fmt>/", io.unit_export, name="io_export"),
+    path("u/<str:code>/io/import/", io.unit_import, name="io_import"),
+    path("u/<str:code>/io/import/<uuid:pk>/", io.import_job, name="io_import_job"),
 ]

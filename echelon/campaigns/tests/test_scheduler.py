@@ -244,7 +244,10 @@ def test_plan_reports_exactly_the_broken_guarantees(
         earliest = shape.earliest_start(node)
         assert result.items[node_id].start >= earliest
         if not rules.is_flexible(node) and (rules.window_end - earliest).days + 1 < rules.min_duration_days:
-            assert node_id in reported(result)["min_duration"]
+            # Too short a window: reported as too short, or (when an end pushed past a blackout made the
+            # unit long enough) as overflowing the window.
+            found = reported(result)
+            assert node_id in found.get("min_duration", ()) or node_id in found.get("window", ())
         if earliest + (len(phases) - 1) * DAY > rules.window_end:
             assert node_id in reported(result)["window"]
 

@@ -15,7 +15,7 @@ from django_tables2 import LazyPaginator, RequestConfig
 from echelon.core.models import AuditEvent
 from echelon.core.permissions import allowed
 from echelon.orgs import selectors, services
-from echelon.orgs.filters import MemberFilter, UnitFilter, unit_search_q
+from echelon.orgs.filters import MemberFilter, UnitFilter, search_units
 from echelon.orgs.models import Member, Unit
 from echelon.orgs.tables import KnownCountPaginator, MemberTable, UnitTable
 
@@ -67,6 +67,8 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
             "table": table,
             "filter": filterset,
             "can_change": allowed(request.user, "change", unit.path),
+            "can_import": allowed(request.user, "import", unit.path),
+            "can_export": allowed(request.user, "export", unit.path),
             "tab": "children",
         },
     )
@@ -97,6 +99,7 @@ def unit_members(request: HttpRequest, code: str) -> HttpResponse:
             "scope": scope,
             "scope_hidden": [("scope", scope)],
             "filtered": filtered,
+            "can_export": allowed(request.user, "export", unit.path),
             "tab": "members",
         },
     )
@@ -172,7 +175,7 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     qs = Unit.objects.visible_to(request.user).filter(is_active=True)
-    qs = qs.filter(unit_search_q(q)) if q else qs.none()
+    qs = search_units(qs, q) if q else qs.none()
     table = UnitTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
     RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": LazyPaginator}).configure(table)
     return render(request, "orgs/search.html", {"q": q, "table": table})
@@ -183,6 +186,6 @@ def autocomplete(request: HttpRequest) -> JsonResponse:
     q = request.GET.get("q", "").strip()
     if len(q) < 1:
         return JsonResponse({"results": []})
-    qs = Unit.objects.visible_to(request.user).filter(is_active=True).filter(unit_search_q(q))
+    qs = search_units(Unit.objects.visible_to(request.user).filter(is_active=True), q)
     rows = qs.order_by("level", "code").values("code", "name", "level")[:20]
     return JsonResponse({"results": list(rows)})

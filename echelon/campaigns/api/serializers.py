@@ -1,0 +1,224 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from echelon.campaigns.models import Baseline, Batch, Campaign, CampaignTemplate, Participation
+from echelon.campaigns.services import CHANGEABLE_RULES
+
+
+class CampaignTemplateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CampaignTemplate
+        fields = ["key", "name", "builtin_file", "data", "updated_at"]
+        read_only_fields = fields
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Batch
+        fields = [
+            "key",
+            "name",
+            "ordinal",
+            "window_start",
+            "window_end",
+            "rules",
+            "participations_count",
+            "feasible",
+            "violations",
+            "scheduled_at",
+        ]
+        read_only_fields = fields
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    root_code = serializers.CharField(source="root.code", read_only=True)
+    root_name = serializers.CharField(source="root.name", read_only=True)
+    batches = BatchSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "id",
+            "name",
+            "template_key",
+            "root_code",
+            "root_name",
+            "start",
+            "end",
+            "status",
+            "participations_count",
+            "baseline_count",
+            "replan_summary",
+            "created_at",
+            "scheduled_at",
+            "published_at",
+            "batches",
+        ]
+        read_only_fields = fields
+
+
+class CampaignCreateSerializer(serializers.Serializer):
+    template = serializers.CharField(help_text="template key or name (see /campaign-templates/)")
+    root_code = serializers.CharField(help_text="the territorial unit the campaign covers, with its subtree")
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="window of every batch the template does not date itself")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class RulesSerializer(serializers.Serializer):
+    window_start = serializers.DateField(required=False)
+    window_end = serializers.DateField(required=False)
+    level_stagger_days = serializers.IntegerField(required=False)
+    lead_days = serializers.IntegerField(required=False)
+    min_duration_days = serializers.IntegerField(required=False)
+    duration_mode = serializers.ChoiceField(choices=["fill", "fixed"], required=False)
+    allow_blackout_boundaries = serializers.BooleanField(required=False)
+    ahead_kinds = serializers.ListField(child=serializers.CharField(), required=False)
+    flexible_levels = serializers.ListField(child=serializers.IntegerField(), required=False)
+    flexible_kinds = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        assert set(attrs) <= set(CHANGEABLE_RULES)
+        return attrs
+
+
+class ScheduleRequestSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(default=False)
+    rules = serializers.DictField(
+        child=RulesSerializer(), required=False, help_text="{batch key: rule changes}"
+    )
+
+
+class ViolationSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    rule = serializers.CharField()
+    rule_name = serializers.CharField()
+    level = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+    suggestion = serializers.CharField()
+    days = serializers.IntegerField()
+    units = serializers.IntegerField()
+
+
+class ScheduleResultSerializer(serializers.Serializer):
+    feasible = serializers.BooleanField()
+    dry_run = serializers.BooleanField()
+    planned = serializers.IntegerField()
+    violations = ViolationSerializer(many=True)
+    comparison = serializers.DictField(
+        allow_null=True, help_text="against the baseline (re-plan after publish)"
+    )
+    engine_seconds = serializers.FloatField()
+    store_seconds = serializers.FloatField()
+
+
+class WhatIfRequestSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    changes = RulesSerializer()
+
+
+class WhatIfResultSerializer(serializers.Serializer):
+    batch = serializers.CharField()
+    feasible = serializers.BooleanField()
+    reference = serializers.CharField(help_text='"baseline", "plan" or "" (nothing to compare with)')
+    violations = ViolationSerializer(many=True)
+    comparison = serializers.DictField(allow_null=True)
+
+
+class PublishRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class BaselineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Baseline
+        fields = ["number", "created_at", "note", "units"]
+        read_only_fields = fields
+
+
+class PhaseDatesSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class ParticipationSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    batch = serializers.CharField(source="batch.key", read_only=True)
+    current_phase = serializers.SerializerMethodField()
+    phases = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Participation
+        fields = [
+            "unit_code",
+            "unit_name",
+            "level",
+            "kind",
+            "batch",
+            "planned_start",
+            "planned_end",
+            "milestone_date",
+            "baseline_start",
+            "baseline_end",
+            "actual_start",
+            "actual_end",
+            "current_phase",
+            "start_delay",
+            "phases",
+        ]
+        read_only_fields = fields
+
+    def _phases(self) -> list[dict[str, Any]]:
+        return self.context["phases"]  # type: ignore[no-any-return]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_current_phase(self, obj: Participation) -> str | None:
+        phases = self._phases()
+        if obj.actual_start is None or obj.current_phase >= len(phases):
+            return None
+        return str(phases[obj.current_phase]["key"])
+
+    @extend_schema_field(PhaseDatesSerializer(many=True))
+    def get_phases(self, obj: Participation) -> list[dict[str, Any]]:
+        phases = self._phases()
+        return PhaseDatesSerializer(
+            [
+                {
+                    "key": phases[p.phase]["key"],
+                    "name": phases[p.phase]["name"],
+                    "start": p.start,
+                    "end": p.end,
+                }
+                for p in sorted(obj.plan.all(), key=lambda p: p.phase)
+                if p.phase < len(phases)
+            ],
+            many=True,
+        ).data
+
+
+class ActualRequestSerializer(serializers.Serializer):
+    phase = serializers.CharField(help_text="phase key, e.g. study")
+    start = serializers.DateField()
+    end = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class LevelProgressSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    label = serializers.CharField()
+    units = serializers.IntegerField()
+    planned = serializers.IntegerField()
+    started = serializers.IntegerField()
+    late = serializers.IntegerField(help_text="units that started after their baseline (or planned) start")
+    median = serializers.FloatField(allow_null=True, help_text="median delay of the late units, days")
+    worst = serializers.IntegerField(allow_null=True, help_text="largest delay, days")
+    finished = serializers.IntegerField()
+    overdue = serializers.IntegerField(help_text="not started although the reference start has passed")

@@ -1,0 +1,336 @@
+"""Campaigns: templates, campaigns and batches, participations (unit × batch), plans, baselines, actuals.
+
+Storage of the plan (ARCHITECTURE.md: "generate and store the schedule for every participation ≤ 10 s"):
+one ``PlanPhase`` row per participation and phase (about 350,000 rows for the full region), replaced as a
+whole per batch with set-based writes when the campaign is re-planned. A participation carries the summary
+of its plan (start, end, the milestone date), of its baseline and of its actuals, plus its unit's path,
+level and territorial ancestors, so that per-level or per-league figures are one ``GROUP BY`` over an index
+and never a join over the phase rows. Actuals live in ``PhaseActual`` rows and survive re-plans; a
+``Baseline`` is a frozen copy (``BaselinePhase``) of the plan at publication.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from echelon.core.querysets import ScopedQuerySet, scope_paths
+from echelon.core.tree import PathField, ancestor_paths, subtree_q
+
+
+class CampaignTemplate(models.Model):
+    """A template loaded from ``templates_data/`` or written by the region office (the text is kept as
+    edited; ``data`` is the validated, normalised form that campaigns copy)."""
+
+    key = models.CharField(_("标识"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    text = models.TextField(_("模板内容（YAML 或 JSON）"))
+    data = models.JSONField(_("规范化内容"))
+    builtin_file = models.CharField(_("内置模板文件"), max_length=100, blank=True, default="")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最后修改人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("活动模板")
+        verbose_name_plural = _("活动模板")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def spec(self) -> Any:
+        from echelon.campaigns.specs import Spec
+
+        return Spec(self.data)
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("未排程")
+    SCHEDULED = "scheduled", _("已排程")
+    PUBLISHED = "published", _("已发布")
+
+
+class CampaignQuerySet(ScopedQuerySet):
+    """A campaign is visible to a user whose granted subtree overlaps it: the campaign's root lies in the
+    user's scope (an office above it), or one of the user's units lies under the root (a village secretary
+    sees the region's campaign, but only their village's participation in it)."""
+
+    scope_field = "path"
+
+    def visible_to(self, user: Any, action: str = "view") -> Self:
+        paths = scope_paths(user, action)
+        if paths is None:
+            return self
+        if not paths:
+            return self.none()
+        above = {a for p in paths for a in ancestor_paths(p)}
+        return self.filter(subtree_q("path", paths) | Q(path__in=sorted(above)))
+
+
+class Campaign(models.Model):
+    name = models.CharField(_("活动名称"), max_length=200)
+    template = models.ForeignKey(
+        CampaignTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="campaigns",
+        verbose_name=_("模板"),
+    )
+    template_key = models.CharField(_("模板标识"), max_length=64)
+    template_data = models.JSONField(_("模板（创建时的副本）"))
+    root = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("范围"))
+    path = PathField(_("范围路径"), db_index=True)
+    start = models.DateField(_("开始日期"))
+    end = models.DateField(_("结束日期"))
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    participations_count = models.PositiveIntegerField(_("参与单位数"), default=0)
+    baseline_count = models.PositiveSmallIntegerField(_("基线版本数"), default=0)
+    # After a re-plan of a published campaign: scheduler.compare against the baseline, per level.
+    replan_summary = models.JSONField(_("重新排程与基线的比较"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    scheduled_at = models.DateTimeField(_("排程时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="campaign_status_valid"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="campaign_window_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("campaigns:detail", args=[self.pk])
+
+    @property
+    def spec(self) -> Any:
+        from echelon.campaigns.specs import Spec
+
+        return Spec(self.template_data)
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status != Status.DRAFT
+
+
+class Batch(models.Model):
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="batches", verbose_name=_("活动")
+    )
+    key = models.CharField(_("标识"), max_length=64)
+    name = models.CharField(_("名称"), max_length=200)
+    ordinal = models.PositiveSmallIntegerField(_("顺序"))
+    window_start = models.DateField(_("开始日期"))
+    window_end = models.DateField(_("结束日期"))
+    # The resolved timing rules of this batch (template + overrides + dated blackouts + levels).
+    rules = models.JSONField(_("时间规则"))
+    participations_count = models.PositiveIntegerField(_("参与单位数"), default=0)
+    feasible = models.BooleanField(_("满足全部规则"), null=True, blank=True)  # None: not scheduled yet
+    violations = models.JSONField(_("违反的规则"), default=list, blank=True)
+    scheduled_at = models.DateTimeField(_("排程时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批次")
+        verbose_name_plural = _("批次")
+        ordering = ["campaign", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="batch_key_unique"),
+            models.CheckConstraint(
+                condition=Q(window_end__gte=models.F("window_start")), name="batch_window_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def scheduler_rules(self, **changes: Any) -> Any:
+        from echelon.campaigns.specs import rules_from
+
+        timing = {
+            **self.rules,
+            **{k: v for k, v in changes.items() if k not in ("window_start", "window_end")},
+        }
+        return rules_from(
+            timing, changes.get("window_start", self.window_start), changes.get("window_end", self.window_end)
+        )
+
+
+class ParticipationQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+
+class Participation(models.Model):
+    """A unit taking part in one batch of a campaign, with the summary of its plan, baseline and actuals."""
+
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="participations", db_index=False
+    )
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="participations")
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="participations", db_index=False
+    )
+    path = PathField(_("单位路径"))
+    level = models.PositiveSmallIntegerField(_("层级"))
+    kind = models.CharField(_("类别"), max_length=16)
+    # Territorial ancestors (as on the unit): per league = GROUP BY lv2, per county = lv3, per township = lv4,
+    # per village = lv5.
+    lv2 = models.BigIntegerField(null=True, blank=True)
+    lv3 = models.BigIntegerField(null=True, blank=True)
+    lv4 = models.BigIntegerField(null=True, blank=True)
+    lv5 = models.BigIntegerField(null=True, blank=True)
+    planned_start = models.DateField(_("计划开始"), null=True, blank=True)
+    planned_end = models.DateField(_("计划结束"), null=True, blank=True)
+    milestone_date = models.DateField(_("节点日期"), null=True, blank=True)  # e.g. the mobilization meeting
+    baseline_start = models.DateField(_("基线开始"), null=True, blank=True)
+    baseline_end = models.DateField(_("基线结束"), null=True, blank=True)
+    actual_start = models.DateField(_("实际开始"), null=True, blank=True)
+    actual_end = models.DateField(_("实际结束"), null=True, blank=True)
+    current_phase = models.PositiveSmallIntegerField(_("当前环节"), default=0)  # = number of phases when done
+    start_delay = models.IntegerField(
+        _("开始延迟（天）"), null=True, blank=True
+    )  # actual − baseline (or plan)
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("参与单位")
+        verbose_name_plural = _("参与单位")
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["unit", "campaign"], name="participation_unit_unique")]
+        indexes = [
+            models.Index(fields=["campaign", "path"], name="particip_campaign_path_idx"),
+            models.Index(fields=["campaign", "level", "start_delay"], name="particip_level_delay_idx"),
+            models.Index(fields=["campaign", "lv2"], name="particip_league_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}:{self.unit_id}"
+
+
+class PlanPhase(models.Model):
+    """The current plan of one phase of one participation (replaced as a whole on re-planning)."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="plan", db_index=False
+    )
+    phase = models.PositiveSmallIntegerField(_("环节"))
+    start = models.DateField(_("开始"))
+    end = models.DateField(_("结束"))
+
+    class Meta:
+        verbose_name = _("环节计划")
+        verbose_name_plural = _("环节计划")
+        constraints = [models.UniqueConstraint(fields=["participation", "phase"], name="planphase_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.participation_id}#{self.phase}: {self.start}～{self.end}"
+
+
+class Baseline(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="baselines")
+    number = models.PositiveSmallIntegerField(_("版本"))
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+    rules = models.JSONField(_("发布时的时间规则"))  # {batch key: rules and window}
+    units = models.PositiveIntegerField(_("单位数"), default=0)
+
+    class Meta:
+        verbose_name = _("基线")
+        verbose_name_plural = _("基线")
+        ordering = ["campaign", "-number"]
+        constraints = [models.UniqueConstraint(fields=["campaign", "number"], name="baseline_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}#{self.number}"
+
+
+class BaselinePhase(models.Model):
+    baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="phases", db_index=False)
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    phase = models.PositiveSmallIntegerField()
+    start = models.DateField()
+    end = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participation", "baseline", "phase"], name="baselinephase_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.baseline_id}/{self.participation_id}#{self.phase}"
+
+
+class PhaseActual(models.Model):
+    """What a unit recorded: the actual start (and end) of one phase. The gate issue will make closing a
+    phase depend on a supervision pass."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="actuals", db_index=False
+    )
+    phase = models.PositiveSmallIntegerField(_("环节"))
+    start = models.DateField(_("实际开始"))
+    end = models.DateField(_("实际结束"), null=True, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("环节实际进度")
+        verbose_name_plural = _("环节实际进度")
+        constraints = [
+            models.UniqueConstraint(fields=["participation", "phase"], name="phaseactual_unique"),
+            models.CheckConstraint(
+                condition=Q(end__isnull=True) | Q(end__gte=models.F("start")),
+                name="phaseactual_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participation_id}#{self.phase}: {self.start}～{self.end or ''}"

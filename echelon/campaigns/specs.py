@@ -1,0 +1,845 @@
+"""Campaign templates as data: parse YAML or JSON, validate with errors in Chinese, normalise.
+
+A template (a file in ``templates_data/`` or a text an office edited) describes the participating levels
+and unit kinds of each batch, the phases (share of the unit's concentrated period, gate, gate checks,
+milestone), the required actions (规定动作) of each phase per unit category with the evidence each needs,
+and the timing rules of the scheduler. ``load(text)`` returns a ``Spec`` whose ``data`` is the normalised,
+JSON-serialisable form stored with a template and snapshotted into every campaign made from it, so a later
+edit of the template never changes a running campaign. ``TemplateError.errors`` lists every problem found.
+
+No model imports here: services and commands use it, and so could a job or a test without a database.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from echelon.campaigns import scheduler
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "templates_data"
+BUILTIN_SUFFIXES = (".yaml", ".yml", ".json")
+FORMAT_VERSION = 1
+
+EVIDENCE = {
+    "material": gettext_lazy("上传材料"),
+    "meeting": gettext_lazy("会议记录"),
+    "confirm": gettext_lazy("确认完成"),
+}
+TOP_KEYS = {
+    "key",
+    "name",
+    "language",
+    "description",
+    "level_names",
+    "categories",
+    "gate_checks",
+    "phases",
+    "timing",
+    "batches",
+    "evaluation",
+}
+TIMING_KEYS = (
+    "level_stagger_days",
+    "lead_days",
+    "ahead_kinds",
+    "min_duration_days",
+    "flexible_levels",
+    "flexible_kinds",
+    "duration_mode",
+    "allow_blackout_boundaries",
+    "blackouts",
+)
+TIMING_DEFAULTS: dict[str, Any] = {
+    "level_stagger_days": 10,
+    "lead_days": 10,
+    "ahead_kinds": ["leadership", "organ"],
+    "min_duration_days": 90,
+    "flexible_levels": [5],
+    "flexible_kinds": ["village", "community"],
+    "duration_mode": "fill",
+    "allow_blackout_boundaries": False,
+    "blackouts": [],
+}
+KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
+PLACEHOLDER_WINDOW = (date(2000, 1, 1), date(2000, 12, 31))
+
+
+class TemplateError(ValueError):
+    """The template cannot be used; ``errors`` lists every problem, in Chinese, for the editor."""
+
+    def __init__(self, errors: Sequence[str]) -> None:
+        self.errors = tuple(str(e) for e in errors)
+        super().__init__("；".join(self.errors))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------------------
+
+
+def parse_text(text: str, fmt: str | None = None) -> Any:
+    """The raw structure of a YAML or JSON text (YAML reads JSON too). Raises ``TemplateError``."""
+    if not text or not text.strip():
+        raise TemplateError([_("模板内容是空的。")])
+    if fmt == "json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise TemplateError(
+                [
+                    _("JSON 格式错误（第 %(line)d 行第 %(col)d 列）：%(msg)s")
+                    % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
+                ]
+            ) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        if mark is not None:
+            message = _("YAML 格式错误（第 %(line)d 行第 %(col)d 列）：%(msg)s") % {
+                "line": mark.line + 1,
+                "col": mark.column + 1,
+                "msg": problem,
+            }
+        else:
+            message = _("YAML 格式错误：%(msg)s") % {"msg": problem}
+        raise TemplateError([message]) from exc
+
+
+def load(text: str, fmt: str | None = None) -> Spec:
+    """Parse and validate a template text. Raises ``TemplateError`` listing every problem."""
+    return validate(parse_text(text, fmt))
+
+
+def load_file(path: Path) -> Spec:
+    fmt = "json" if path.suffix.lower() == ".json" else "yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(
+            [_("无法读取模板文件 %(name)s：%(err)s") % {"name": path.name, "err": exc}]
+        ) from exc
+    return load(text, fmt)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    file: str
+    text: str
+    spec: Spec
+
+
+def builtin_files() -> list[Path]:
+    return sorted(p for p in BUILTIN_DIR.iterdir() if p.suffix.lower() in BUILTIN_SUFFIXES)
+
+
+def builtins() -> list[Builtin]:
+    """The templates shipped in ``templates_data/`` (each is validated: a broken file is a bug)."""
+    found = []
+    for path in builtin_files():
+        found.append(Builtin(file=path.name, text=path.read_text(encoding="utf-8"), spec=load_file(path)))
+    return found
+
+
+def find_builtin(name: str) -> Builtin | None:
+    """A built-in template by key, name or file name (with or without the suffix)."""
+    for item in builtins():
+        if name in (item.spec.key, item.spec.name, item.file, Path(item.file).stem):
+            return item
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _level(value: Any) -> int | None:
+    """A level given as 3 or "3"; None when it is not a level number."""
+    if _is_int(value):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+class _Checker:
+    """Collects errors as it normalises the template."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def error(self, message: str) -> None:
+        if message not in self.errors:
+            self.errors.append(message)
+
+    def mapping(self, value: Any, where: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.error(_("%(where)s必须是键值对（映射）。") % {"where": where})
+            return {}
+        return {str(k): v for k, v in value.items()}
+
+    def listing(self, value: Any, where: str) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(_("%(where)s必须是列表。") % {"where": where})
+            return []
+        return value
+
+    def levels(self, value: Any, where: str) -> list[int]:
+        levels: list[int] = []
+        for item in self.listing(value, where):
+            level = _level(item)
+            if level is None or level not in scheduler.LEVELS:
+                self.error(
+                    _("%(where)s中有未知的层级“%(value)s”（层级为 1～5）。") % {"where": where, "value": item}
+                )
+            elif level not in levels:
+                levels.append(level)
+        return sorted(levels)
+
+    def kinds(self, value: Any, where: str) -> list[str]:
+        kinds: list[str] = []
+        for item in self.listing(value, where):
+            if not isinstance(item, str) or item not in scheduler.KINDS:
+                self.error(
+                    _("%(where)s中有未知的单位类型“%(value)s”（可选：%(known)s）。")
+                    % {"where": where, "value": item, "known": "、".join(sorted(scheduler.KINDS))}
+                )
+            elif item not in kinds:
+                kinds.append(item)
+        return kinds
+
+    def key(self, value: Any, where: str) -> str:
+        key = value if isinstance(value, str) else str(value) if _is_int(value) else ""
+        if not key:
+            self.error(_("%(where)s缺少标识（key）。") % {"where": where})
+        elif not KEY_RE.match(key):
+            self.error(
+                _("%(where)s的标识“%(key)s”只能由字母、数字、“-”“_”“.”组成。") % {"where": where, "key": key}
+            )
+        return key
+
+    def unknown_keys(self, raw: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
+        extra = sorted(set(raw) - set(allowed))
+        if extra:
+            self.error(_("%(where)s中有未知的字段：%(keys)s。") % {"where": where, "keys": "、".join(extra)})
+
+
+def validate(raw: Any) -> Spec:
+    """Check a parsed template and return its normalised ``Spec``. Raises ``TemplateError``."""
+    c = _Checker()
+    if not isinstance(raw, Mapping):
+        raise TemplateError([_("模板必须是一个键值对（映射），以 key、name、phases 等字段开头。")])
+    top = {str(k): v for k, v in raw.items()}
+    c.unknown_keys(top, TOP_KEYS, _("模板"))
+    key = c.key(top.get("key"), _("模板"))
+    name = _text(top.get("name"))
+    if not name:
+        c.error(_("模板缺少名称（name）。"))
+
+    level_names: dict[str, str] = {}
+    for level_key, label in c.mapping(top.get("level_names"), _("层级名称（level_names）")).items():
+        level = _level(level_key)
+        if level is None or level not in scheduler.LEVELS:
+            c.error(_("层级名称中有未知的层级“%(value)s”（层级为 1～5）。") % {"value": level_key})
+        elif not _text(label):
+            c.error(_("第%(level)d级的名称是空的。") % {"level": level})
+        else:
+            level_names[str(level)] = _text(label)
+
+    categories = _categories(c, top.get("categories"))
+    category_keys = {cat["key"] for cat in categories}
+    gate_checks = _gate_checks(c, top.get("gate_checks"))
+    phases = _phases(c, top.get("phases"), category_keys, [g["key"] for g in gate_checks])
+    timing = _timing(c, top.get("timing"), _("时间规则（timing）"), defaults=TIMING_DEFAULTS)
+    batches = _batches(c, top.get("batches"))
+    evaluation = _evaluation(c, top.get("evaluation"))
+
+    if c.errors:
+        raise TemplateError(c.errors)
+    data = {
+        "format": FORMAT_VERSION,
+        "key": key,
+        "name": name,
+        "language": _text(top.get("language")) or "zh-hans",
+        "description": _text(top.get("description")),
+        "level_names": level_names,
+        "categories": categories,
+        "gate_checks": gate_checks,
+        "phases": phases,
+        "timing": timing,
+        "batches": batches,
+        "evaluation": evaluation,
+    }
+    return Spec(data)
+
+
+def _categories(c: _Checker, value: Any) -> list[dict[str, Any]]:
+    categories: list[dict[str, Any]] = []
+    owner: dict[str, str] = {}
+    for n, item in enumerate(c.listing(value, _("单位类别（categories）")), start=1):
+        where = _("第 %(n)d 个单位类别") % {"n": n}
+        raw = c.mapping(item, where)
+        if not raw:
+            continue
+        c.unknown_keys(raw, {"key", "name", "kinds"}, where)
+        key = c.key(raw.get("key"), where)
+        if any(cat["key"] == key for cat in categories):
+            c.error(_("单位类别标识“%(key)s”重复。") % {"key": key})
+        kinds = c.kinds(raw.get("kinds"), _("单位类别“%(key)s”的单位类型") % {"key": key})
+        for kind in kinds:
+            if kind in owner and owner[kind] != key:
+                c.error(
+                    _("单位类型“%(kind)s”同时属于类别“%(a)s”和“%(b)s”。")
+                    % {"kind": kind, "a": owner[kind], "b": key}
+                )
+            owner[kind] = key
+        categories.append({"key": key, "name": _text(raw.get("name")) or key, "kinds": kinds})
+    return categories
+
+
+def _gate_checks(c: _Checker, value: Any) -> list[dict[str, str]]:
+    checks: list[dict[str, str]] = []
+    for n, item in enumerate(c.listing(value, _("关口检查项（gate_checks）")), start=1):
+        where = _("第 %(n)d 个关口检查项") % {"n": n}
+        raw = c.mapping(item, where)
+        if not raw:
+            continue
+        c.unknown_keys(raw, {"key", "name"}, where)
+        key = c.key(raw.get("key"), where)
+        if any(g["key"] == key for g in checks):
+            c.error(_("关口检查项标识“%(key)s”重复。") % {"key": key})
+        checks.append({"key": key, "name": _text(raw.get("name")) or key})
+    return checks
+
+
+def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str]) -> list[dict[str, Any]]:
+    items = c.listing(value, _("环节（phases）"))
+    if not items:
+        c.error(_("模板至少要有一个环节（phases）。"))
+    phases: list[dict[str, Any]] = []
+    shares_ok = True
+    for n, item in enumerate(items, start=1):
+        raw = c.mapping(item, _("第 %(n)d 个环节") % {"n": n})
+        if not raw:
+            shares_ok = False
+            continue
+        label = _text(raw.get("name")) or str(raw.get("key") or n)
+        where = _("环节“%(name)s”") % {"name": label}
+        c.unknown_keys(raw, {"key", "name", "share", "gate", "checks", "milestone", "actions"}, where)
+        key = c.key(raw.get("key"), where)
+        if any(p["key"] == key for p in phases):
+            c.error(_("环节标识“%(key)s”重复。") % {"key": key})
+        if not _text(raw.get("name")):
+            c.error(_("%(where)s缺少名称（name）。") % {"where": where})
+        share = raw.get("share")
+        if (
+            not isinstance(share, int | float)
+            or isinstance(share, bool)
+            or not math.isfinite(share)
+            or share <= 0
+        ):
+            c.error(
+                _("%(where)s的占比必须是大于 0 的数（百分比），现为 %(value)s。")
+                % {"where": where, "value": share}
+            )
+            shares_ok = False
+            share = 0
+        gate = raw.get("gate", False)
+        if not isinstance(gate, bool):
+            c.error(_("%(where)s的 gate 必须是 true 或 false。") % {"where": where})
+            gate = False
+        checks: list[str] = []
+        if gate:
+            given = raw.get("checks")
+            checks = list(gate_checks) if given is None else []
+            if given is not None:
+                for check in c.listing(given, _("%(where)s的检查项") % {"where": where}):
+                    if check not in gate_checks:
+                        c.error(
+                            _("%(where)s的检查项“%(key)s”未在 gate_checks 中定义。")
+                            % {"where": where, "key": check}
+                        )
+                    elif check not in checks:
+                        checks.append(check)
+            if not checks:
+                c.error(_("%(where)s以关口结束，但没有检查项（请定义 gate_checks）。") % {"where": where})
+            checks = [k for k in gate_checks if k in checks]  # in the template's order
+        elif raw.get("checks"):
+            c.error(_("%(where)s没有关口（gate: false），不能有检查项。") % {"where": where})
+        milestone = None
+        if raw.get("milestone") is not None:
+            m = c.mapping(raw.get("milestone"), _("%(where)s的节点（milestone）") % {"where": where})
+            if m:
+                c.unknown_keys(m, {"key", "name", "at"}, _("%(where)s的节点") % {"where": where})
+                at = m.get("at", "end")
+                if at not in ("start", "end"):
+                    c.error(_("%(where)s的节点时间 at 只能是 start 或 end。") % {"where": where})
+                milestone = {
+                    "key": c.key(m.get("key"), _("%(where)s的节点") % {"where": where}),
+                    "name": _text(m.get("name")) or str(m.get("key")),
+                    "at": at,
+                }
+        actions: dict[str, list[dict[str, str]]] = {}
+        for category, listed in c.mapping(
+            raw.get("actions"), _("%(where)s的规定动作") % {"where": where}
+        ).items():
+            if category not in categories:
+                c.error(
+                    _("%(where)s的规定动作用了未定义的单位类别“%(cat)s”。")
+                    % {"where": where, "cat": category}
+                )
+                continue
+            rows: list[dict[str, str]] = []
+            for m_n, action in enumerate(
+                c.listing(listed, _("%(where)s的规定动作") % {"where": where}), start=1
+            ):
+                a_where = _("%(where)s“%(cat)s”的第 %(n)d 个规定动作") % {
+                    "where": where,
+                    "cat": category,
+                    "n": m_n,
+                }
+                a = c.mapping(action, a_where)
+                if not a:
+                    continue
+                c.unknown_keys(a, {"key", "name", "evidence", "note"}, a_where)
+                a_key = c.key(a.get("key", f"a{m_n}"), a_where)
+                if any(r["key"] == a_key for r in rows):
+                    c.error(_("%(where)s的规定动作标识“%(key)s”重复。") % {"where": where, "key": a_key})
+                if not _text(a.get("name")):
+                    c.error(_("%(where)s缺少名称。") % {"where": a_where})
+                evidence = a.get("evidence", "confirm")
+                if evidence not in EVIDENCE:
+                    c.error(
+                        _("%(where)s的佐证类型“%(value)s”未知（可选：material、meeting、confirm）。")
+                        % {"where": a_where, "value": evidence}
+                    )
+                rows.append(
+                    {
+                        "key": a_key,
+                        "name": _text(a.get("name")),
+                        "evidence": str(evidence),
+                        "note": _text(a.get("note")),
+                    }
+                )
+            actions[category] = rows
+        phases.append(
+            {
+                "key": key,
+                "name": _text(raw.get("name")),
+                "share": float(share),
+                "gate": gate,
+                "checks": checks,
+                "milestone": milestone,
+                "actions": actions,
+            }
+        )
+    if phases and shares_ok:
+        total = math.fsum(p["share"] for p in phases)
+        if abs(total - 100) > 1e-6:
+            c.error(_("环节占比之和必须为 100%%，现为 %(total)s%%。") % {"total": f"{round(total, 2):g}"})
+    return phases
+
+
+def _blackouts(c: _Checker, value: Any, where: str) -> list[dict[str, str]]:
+    """Blackout entries: {holiday: spring_festival} (from chinese-calendar), {start, end} as YYYY-MM-DD
+    (once) or MM-DD (every year); each with an optional name."""
+    entries: list[dict[str, str]] = []
+    for n, item in enumerate(c.listing(value, where), start=1):
+        e_where = _("%(where)s第 %(n)d 项") % {"where": where, "n": n}
+        raw = c.mapping(item, e_where)
+        if not raw:
+            continue
+        c.unknown_keys(raw, {"holiday", "name", "start", "end"}, e_where)
+        name = _text(raw.get("name"))
+        if "holiday" in raw:
+            holiday = raw.get("holiday")
+            if holiday not in holiday_names():
+                c.error(
+                    _("%(where)s的节日“%(value)s”未知（可选：%(known)s）。")
+                    % {"where": e_where, "value": holiday, "known": "、".join(holiday_names())}
+                )
+                continue
+            entries.append({"holiday": str(holiday), "name": name or str(holiday)})
+            continue
+        start, end = raw.get("start"), raw.get("end")
+        start_md = MONTH_DAY_RE.match(start) if isinstance(start, str) else None
+        end_md = MONTH_DAY_RE.match(end) if isinstance(end, str) else None
+        if start_md and end_md:
+            ok = True
+            for m in (start_md, end_md):
+                try:
+                    date(2000, int(m.group(1)), int(m.group(2)))  # a leap year accepts 02-29
+                except ValueError:
+                    ok = False
+            if not ok:
+                c.error(_("%(where)s的月日无效（格式 MM-DD）。") % {"where": e_where})
+                continue
+            entries.append({"start": str(start), "end": str(end), "name": name, "yearly": "1"})
+            continue
+        first, last = _as_date(start), _as_date(end)
+        if first is None or last is None:
+            c.error(
+                _("%(where)s需要 holiday，或 start 和 end（YYYY-MM-DD，或每年重复的 MM-DD）。")
+                % {"where": e_where}
+            )
+            continue
+        if last < first:
+            c.error(_("%(where)s的结束日期早于开始日期。") % {"where": e_where})
+            continue
+        entries.append({"start": first.isoformat(), "end": last.isoformat(), "name": name})
+    return entries
+
+
+def _timing(c: _Checker, value: Any, where: str, *, defaults: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Timing rules, checked by building ``scheduler.Rules`` (its messages are the user's)."""
+    raw = c.mapping(value, where)
+    c.unknown_keys(raw, TIMING_KEYS, where)
+    timing: dict[str, Any] = dict(defaults) if defaults is not None else {}
+    for key in TIMING_KEYS:
+        if key in raw:
+            timing[key] = raw[key]
+    for key in ("flexible_levels",):
+        if key in timing:
+            timing[key] = c.levels(timing[key], f"{where}·{key}")
+    for key in ("ahead_kinds", "flexible_kinds"):
+        if key in timing:
+            timing[key] = c.kinds(timing[key], f"{where}·{key}")
+    if "blackouts" in timing:
+        timing["blackouts"] = _blackouts(c, timing["blackouts"], _("%(where)s的停歇期") % {"where": where})
+    if defaults is not None:
+        check_rules(c, timing)
+    return timing
+
+
+def check_rules(c: _Checker, timing: Mapping[str, Any]) -> None:
+    values = {k: timing[k] for k in TIMING_KEYS if k in timing and k != "blackouts"}
+    try:
+        scheduler.Rules(window_start=PLACEHOLDER_WINDOW[0], window_end=PLACEHOLDER_WINDOW[1], **values)
+    except scheduler.RulesError as exc:
+        for message in exc.errors:
+            c.error(message)
+    except TypeError as exc:  # a value of the wrong shape (e.g. a number where a list belongs)
+        c.error(_("时间规则的格式有误：%(err)s") % {"err": exc})
+
+
+def _batches(c: _Checker, value: Any) -> list[dict[str, Any]]:
+    batches: list[dict[str, Any]] = []
+    items = c.listing(value, _("批次（batches）"))
+    if not items:
+        c.error(_("模板至少要有一个批次（batches）。"))
+    for n, item in enumerate(items, start=1):
+        where = _("第 %(n)d 个批次") % {"n": n}
+        raw = c.mapping(item, where)
+        if not raw:
+            continue
+        c.unknown_keys(raw, {"key", "name", "levels", "kinds", "rest", "window", "timing"}, where)
+        key = c.key(raw.get("key"), where)
+        where = _("批次“%(key)s”") % {"key": key}
+        if any(b["key"] == key for b in batches):
+            c.error(_("批次标识“%(key)s”重复。") % {"key": key})
+        levels = c.levels(raw.get("levels"), _("%(where)s的参与层级") % {"where": where})
+        if not levels:
+            c.error(_("%(where)s至少要有一个参与层级（levels）。") % {"where": where})
+        kinds: dict[str, list[str]] = {}
+        for level_key, listed in c.mapping(
+            raw.get("kinds"), _("%(where)s的单位类型") % {"where": where}
+        ).items():
+            level = _level(level_key)
+            if level is None or level not in scheduler.LEVELS:
+                c.error(
+                    _("%(where)s的单位类型中有未知的层级“%(value)s”（层级为 1～5）。")
+                    % {"where": where, "value": level_key}
+                )
+                continue
+            if level not in levels:
+                c.error(
+                    _("%(where)s为第%(level)d级限定了单位类型，但第%(level)d级不是参与层级。")
+                    % {"where": where, "level": level}
+                )
+            kinds[str(level)] = c.kinds(
+                listed, _("%(where)s第%(level)d级的单位类型") % {"where": where, "level": level}
+            )
+        rest = raw.get("rest", False)
+        if not isinstance(rest, bool):
+            c.error(_("%(where)s的 rest 必须是 true 或 false。") % {"where": where})
+            rest = False
+        window = None
+        if raw.get("window") is not None:
+            w = c.mapping(raw.get("window"), _("%(where)s的时间窗口") % {"where": where})
+            first, last = _as_date(w.get("start")), _as_date(w.get("end"))
+            if first is None or last is None:
+                c.error(_("%(where)s的时间窗口需要 start 和 end（YYYY-MM-DD）。") % {"where": where})
+            elif last < first:
+                c.error(_("%(where)s的时间窗口结束日期早于开始日期。") % {"where": where})
+            else:
+                window = {"start": first.isoformat(), "end": last.isoformat()}
+        timing = _timing(c, raw.get("timing"), _("%(where)s的时间规则") % {"where": where}, defaults=None)
+        batches.append(
+            {
+                "key": key,
+                "name": _text(raw.get("name")) or key,
+                "levels": levels,
+                "kinds": kinds,
+                "rest": rest,
+                "window": window,
+                "timing": timing,
+            }
+        )
+    for n, later in enumerate(batches):
+        if later["rest"]:
+            continue  # takes what the earlier batches left
+        for earlier in batches[:n]:
+            shared = _overlap(earlier, later)
+            if shared:
+                c.error(
+                    _(
+                        "批次“%(b)s”与前面的批次“%(a)s”有重叠的单位（%(what)s）："
+                        "请缩小范围，或设 rest: true 表示“其余单位”。"
+                    )
+                    % {"a": earlier["key"], "b": later["key"], "what": "；".join(shared)}
+                )
+    return batches
+
+
+def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
+    """Levels (and kinds) that two batches both select."""
+    shared = []
+    for level in sorted(set(a["levels"]) & set(b["levels"])):
+        kinds_a = set(a["kinds"].get(str(level)) or scheduler.KINDS)
+        kinds_b = set(b["kinds"].get(str(level)) or scheduler.KINDS)
+        common = kinds_a & kinds_b
+        if common:
+            shared.append(_("第%(level)d级 %(kinds)s") % {"level": level, "kinds": "、".join(sorted(common))})
+    return shared
+
+
+def _evaluation(c: _Checker, value: Any) -> dict[str, Any]:
+    raw = c.mapping(value, _("满意度测评（evaluation）"))
+    c.unknown_keys(raw, {"scale", "redo_below"}, _("满意度测评"))
+    result: dict[str, Any] = {}
+    if "scale" in raw:
+        scale = [_text(s) for s in c.listing(raw["scale"], _("满意度测评的等次"))]
+        if not scale or not all(scale):
+            c.error(_("满意度测评的等次不能为空。"))
+        result["scale"] = scale
+    if "redo_below" in raw:
+        threshold = raw["redo_below"]
+        if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
+            c.error(_("满意度测评的补课线 redo_below 必须在 0 和 1 之间。"))
+        else:
+            result["redo_below"] = float(threshold)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Holidays (chinese-calendar)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def holiday_names() -> list[str]:
+    from chinese_calendar.constants import Holiday
+
+    return [h.name for h in Holiday]
+
+
+def holiday_ranges(holiday: str, first: date, last: date) -> list[tuple[date, date]]:
+    """The official holiday periods of ``holiday`` that touch ``first..last``, from chinese-calendar.
+
+    Raises ``TemplateError`` when a year of the window is beyond the package's data.
+    """
+    import chinese_calendar
+    from chinese_calendar.constants import Holiday, holidays
+
+    wanted = Holiday[holiday].value  # the package stores the English name ("Spring Festival")
+    for year in range(first.year, last.year + 1):
+        try:
+            chinese_calendar.get_holiday_detail(date(year, 6, 30))
+        except NotImplementedError as exc:
+            raise TemplateError(
+                [
+                    _(
+                        "chinese-calendar 没有 %(year)d 年的节假日安排，"
+                        "请在模板中直接配置停歇期日期（start、end）。"
+                    )
+                    % {"year": year}
+                ]
+            ) from exc
+    days = sorted(
+        d for d, h in holidays.items() if str(h) == wanted and first - timedelta(days=15) <= d <= last
+    )
+    ranges: list[tuple[date, date]] = []
+    for day in days:
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return [(a, b) for a, b in ranges if b >= first and a <= last]
+
+
+def resolve_blackouts(entries: Iterable[Mapping[str, str]], first: date, last: date) -> list[dict[str, str]]:
+    """Concrete dated blackouts for the window ``first..last``: holidays looked up, yearly dates repeated."""
+    resolved: list[dict[str, str]] = []
+    for entry in entries:
+        name = entry.get("name", "")
+        if "holiday" in entry:
+            for a, b in holiday_ranges(entry["holiday"], first, last):
+                resolved.append({"name": name, "start": a.isoformat(), "end": b.isoformat()})
+        elif entry.get("yearly"):
+            sm, sd = (int(x) for x in entry["start"].split("-"))
+            em, ed = (int(x) for x in entry["end"].split("-"))
+            for year in range(first.year - 1, last.year + 1):
+                a = _month_day(year, sm, sd)
+                b = _month_day(year if (em, ed) >= (sm, sd) else year + 1, em, ed)
+                if b >= first and a <= last:
+                    resolved.append({"name": name, "start": a.isoformat(), "end": b.isoformat()})
+        else:
+            a, b = date.fromisoformat(entry["start"]), date.fromisoformat(entry["end"])
+            if b >= first and a <= last:
+                resolved.append({"name": name, "start": a.isoformat(), "end": b.isoformat()})
+    resolved.sort(key=lambda e: (e["start"], e["end"]))
+    return resolved
+
+
+def _month_day(year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:  # 02-29 in a common year
+        return date(year, month, day - 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The normalised template
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A validated template. ``data`` is plain JSON; the helpers below read it."""
+
+    data: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return str(self.data["key"])
+
+    @property
+    def name(self) -> str:
+        return str(self.data["name"])
+
+    @property
+    def phases(self) -> list[dict[str, Any]]:
+        return list(self.data["phases"])
+
+    @property
+    def batches(self) -> list[dict[str, Any]]:
+        return list(self.data["batches"])
+
+    def batch(self, key: str) -> dict[str, Any]:
+        for batch in self.data["batches"]:
+            if batch["key"] == key:
+                return dict(batch)
+        raise KeyError(key)
+
+    def scheduler_phases(self) -> tuple[scheduler.Phase, ...]:
+        return tuple(scheduler.Phase(p["key"], p["name"], p["share"] / 100) for p in self.data["phases"])
+
+    def phase_index(self, key: str) -> int:
+        for n, phase in enumerate(self.data["phases"]):
+            if phase["key"] == key:
+                return n
+        raise KeyError(key)
+
+    def category_of(self, kind: str) -> dict[str, Any] | None:
+        for category in self.data["categories"]:
+            if kind in category["kinds"]:
+                return dict(category)
+        return None
+
+    def actions(self, phase_key: str, kind: str) -> list[dict[str, str]]:
+        category = self.category_of(kind)
+        if category is None:
+            return []
+        phase = self.data["phases"][self.phase_index(phase_key)]
+        return list(phase["actions"].get(category["key"], []))
+
+    def check_names(self, phase: Mapping[str, Any]) -> list[str]:
+        names = {g["key"]: g["name"] for g in self.data["gate_checks"]}
+        return [names.get(k, k) for k in phase.get("checks", [])]
+
+    def level_name(self, level: int) -> str:
+        return str(self.data["level_names"].get(str(level), ""))
+
+    def milestone(self) -> tuple[int, dict[str, str]] | None:
+        """The first milestone (e.g. the mobilization meeting): (phase index, milestone)."""
+        for n, phase in enumerate(self.data["phases"]):
+            if phase.get("milestone"):
+                return n, dict(phase["milestone"])
+        return None
+
+    def batch_selects(self, batch: Mapping[str, Any], level: int, kind: str) -> bool:
+        """Whether a unit of ``level`` and ``kind`` belongs to ``batch`` (before the ``rest`` rule)."""
+        if level not in batch["levels"]:
+            return False
+        kinds = batch["kinds"].get(str(level))
+        return not kinds or kind in kinds
+
+    def batch_timing(self, batch: Mapping[str, Any], first: date, last: date) -> dict[str, Any]:
+        """The batch's timing rules with its window: the template's, the batch's overrides, blackouts
+        resolved to dates (raises ``TemplateError`` if a holiday's year is unknown)."""
+        timing = dict(self.data["timing"])
+        timing.update(batch.get("timing") or {})
+        timing["blackouts"] = resolve_blackouts(timing.get("blackouts", []), first, last)
+        timing["participating_levels"] = list(batch["levels"])
+        return timing
+
+
+def rules_from(timing: Mapping[str, Any], first: date, last: date) -> scheduler.Rules:
+    """``scheduler.Rules`` from stored (resolved) timing and a window. Raises ``scheduler.RulesError``."""
+    values = {k: timing[k] for k in TIMING_KEYS if k in timing and k != "blackouts"}
+    blackouts = [
+        (date.fromisoformat(b["start"]), date.fromisoformat(b["end"])) for b in timing.get("blackouts", [])
+    ]
+    return scheduler.Rules(
+        window_start=first,
+        window_end=last,
+        participating_levels=frozenset(timing["participating_levels"]),
+        blackouts=blackouts,
+        **values,
+    )

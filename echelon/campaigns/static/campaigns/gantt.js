@@ -1,0 +1,119 @@
+// The campaign timeline (ECharts). Data comes from a json_script block rendered by the page: aggregate bars per
+// level, per territorial unit below the focus (click to drill down), and one page of unit bars with their phases.
+// No inline script: the CSP forbids it.
+(function () {
+  "use strict";
+  const DAY = 86400000;
+  const PHASE_COLORS = ["#b3261e", "#d9822b", "#c9a227", "#4f7cac", "#5b8c5a", "#7d5ba6", "#6c757d"];
+  const SPAN = { level: "#e8b4b0", group: "#f1d9a0" };
+  const START_RANGE = -2;
+  const ACTUAL = -3;
+  const AGGREGATE = -1;
+
+  function ts(day) {
+    return day ? Date.parse(day + "T00:00:00") : null;
+  }
+
+  function fmt(ms) {
+    const d = new Date(ms);
+    return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
+  }
+
+  function build(el, data) {
+    const rows = data.rows;
+    el.style.height = Math.max(180, rows.length * 28 + 80) + "px";
+    const chart = echarts.init(el, null, { renderer: "canvas" });
+    const bars = [];
+    const marks = [];
+    rows.forEach(function (row, i) {
+      if (row.start && row.end) {
+        if (row.kind === "unit" && row.phases.length) {
+          row.phases.forEach(function (p) {
+            bars.push({ value: [i, ts(p.start), ts(p.end) + DAY, p.index], name: p.name,
+                        itemStyle: { color: PHASE_COLORS[p.index % PHASE_COLORS.length] } });
+          });
+        } else {
+          bars.push({ value: [i, ts(row.start), ts(row.end) + DAY, AGGREGATE], name: row.label,
+                      itemStyle: { color: SPAN[row.kind] || "#ddd" } });
+          if (row.start_last) {
+            bars.push({ value: [i, ts(row.start), ts(row.start_last) + DAY, START_RANGE], name: row.label,
+                        itemStyle: { color: "#8c1d18" } });
+          }
+        }
+      }
+      if (row.actual && row.actual[0]) {
+        const end = row.actual[1] ? ts(row.actual[1]) : Date.now();
+        bars.push({ value: [i, ts(row.actual[0]), end + DAY, ACTUAL], name: row.label, itemStyle: { color: "#212529" } });
+      }
+      if (row.milestone && row.milestone[0]) {
+        marks.push({ value: [ts(row.milestone[0]), i], range: row.milestone });
+      }
+    });
+
+    function renderItem(params, api) {
+      const row = api.value(0);
+      const start = api.coord([api.value(1), row]);
+      const end = api.coord([api.value(2), row]);
+      const band = api.size([0, 1])[1];
+      const kind = api.value(3);
+      let height = band * 0.56;
+      let y = start[1] - height / 2;
+      if (kind === START_RANGE) { height = band * 0.2; y = start[1] - band * 0.28; }
+      if (kind === ACTUAL) { height = band * 0.16; y = start[1] + band * 0.3; }
+      const shape = echarts.graphic.clipRectByRect(
+        { x: start[0], y: y, width: Math.max(end[0] - start[0], 2), height: height },
+        { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height }
+      );
+      return shape && { type: "rect", transition: ["shape"], shape: shape, style: api.style() };
+    }
+
+    chart.setOption({
+      animation: false,
+      grid: { left: 8, right: 24, top: 16, bottom: 48, containLabel: true },
+      tooltip: {
+        formatter: function (p) {
+          const row = rows[p.seriesType === "scatter" ? p.value[1] : p.value[0]];
+          if (p.seriesType === "scatter") {
+            const r = p.data.range;
+            return row.label + "<br>◆ " + (data.milestone || "") + " " + r[0] + (r[1] && r[1] !== r[0] ? "～" + r[1] : "");
+          }
+          const kind = p.value[3];
+          let head = row.label;
+          if (kind >= 0) head += " · " + p.name;
+          if (kind === ACTUAL) head += " · " + data.labels.actual;
+          let text = head + "<br>" + fmt(p.value[1]) + "～" + fmt(p.value[2] - DAY);
+          if (row.kind !== "unit") {
+            text += "<br>" + data.labels.counts.replace("{units}", row.units).replace("{started}", row.started)
+              .replace("{late}", row.late);
+          }
+          return text;
+        },
+      },
+      dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "weakFilter" }, { type: "slider", xAxisIndex: 0, height: 16, bottom: 8 }],
+      xAxis: { type: "time", position: "top", splitLine: { show: true, lineStyle: { color: "#eee" } } },
+      yAxis: {
+        type: "category", inverse: true, data: rows.map(function (r) { return (r.kind === "group" ? "▸ " : "") + r.label; }),
+        axisTick: { show: false }, axisLabel: { width: 180, overflow: "truncate" },
+      },
+      series: [
+        { type: "custom", renderItem: renderItem, encode: { x: [1, 2], y: 0 }, data: bars },
+        { type: "scatter", symbol: "diamond", symbolSize: 11, itemStyle: { color: "#c9a227", borderColor: "#5c4a0f" }, data: marks, z: 5 },
+      ],
+    });
+    chart.on("click", function (p) {
+      const index = p.seriesType === "scatter" ? p.value[1] : p.value[0];
+      const row = rows[index];
+      if (row && row.url) window.location.href = row.url;
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const el = document.getElementById("gantt");
+    const source = document.getElementById("gantt-data");
+    if (!el || !source || typeof echarts === "undefined") return;
+    const data = JSON.parse(source.textContent);
+    if (!data.rows.length) { el.classList.add("d-none"); return; }
+    build(el, data);
+  });
+})();

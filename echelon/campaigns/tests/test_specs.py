@@ -1,0 +1,150 @@
+"""Templates as data: the built-ins load, and a broken template is refused with every error in Chinese."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import yaml
+
+from echelon.campaigns import specs
+from echelon.campaigns.tests.helpers import BUILTIN, GENERIC, builtin_spec
+
+
+def minimal(**changes: object) -> dict:
+    data: dict = {
+        "key": "t",
+        "name": "测试模板",
+        "categories": [{"key": "all", "name": "全部", "kinds": ["leadership", "organ", "village"]}],
+        "gate_checks": [{"key": "thinking", "name": "思想关"}],
+        "phases": [
+            {
+                "key": "a",
+                "name": "甲",
+                "share": 40,
+                "actions": {"all": [{"key": "x", "name": "动作", "evidence": "material"}]},
+            },
+            {"key": "b", "name": "乙", "share": 60, "gate": True},
+        ],
+        "timing": {"level_stagger_days": 10, "lead_days": 10},
+        "batches": [{"key": "one", "name": "一批", "levels": [2, 3, 4, 5]}],
+    }
+    data.update(changes)
+    return data
+
+
+def errors_of(data: dict) -> list[str]:
+    with pytest.raises(specs.TemplateError) as exc:
+        specs.load(yaml.safe_dump(data, allow_unicode=True))
+    return list(exc.value.errors)
+
+
+def test_the_builtins_load_and_list_their_phases():
+    found = {b.spec.key: b for b in specs.builtins()}
+    assert set(found) >= {BUILTIN, GENERIC}
+    mass_line = found[BUILTIN].spec
+    assert mass_line.name == "第二批党的群众路线教育实践活动（内蒙古）"
+    assert [p["name"] for p in mass_line.phases] == [
+        "准备、动员部署",
+        "学习教育、听取意见",
+        "查摆问题、开展批评",
+        "整改落实、建章立制",
+        "总结评估",
+    ]
+    assert sum(p["share"] for p in mass_line.phases) == 100
+    assert [p["gate"] for p in mass_line.phases] == [False, True, True, True, False]
+    assert mass_line.check_names(mass_line.phases[1]) == ["思想关", "材料关", "工作关"]
+    assert mass_line.milestone() == (0, {"key": "mobilization", "name": "动员大会", "at": "end"})
+    # The simplified procedure for villages and communities, and the leadership bodies' meeting.
+    village = [a["name"] for a in mass_line.actions("examine", "village")]
+    assert any("民主评议党员" in n for n in village) and any("支部委员会" in n for n in village)
+    assert any("专题民主生活会" in a["name"] for a in mass_line.actions("examine", "leadership"))
+    assert {a["evidence"] for p in mass_line.phases for acts in p["actions"].values() for a in acts} == {
+        "material",
+        "meeting",
+        "confirm",
+    }
+    timing = mass_line.data["timing"]
+    assert (timing["level_stagger_days"], timing["lead_days"], timing["min_duration_days"]) == (10, 10, 90)
+    assert timing["flexible_kinds"] == ["village", "community"]
+    first, second = mass_line.batches
+    assert first["levels"] == [1, 2] and first["kinds"] == {"2": ["leadership", "organ"]}
+    assert second["levels"] == [2, 3, 4, 5] and second["rest"]
+    assert found[GENERIC].spec.data["language"] == "en"
+
+
+def test_spring_festival_comes_from_chinese_calendar():
+    spec = builtin_spec()
+    timing = spec.batch_timing(spec.batches[1], date(2014, 1, 20), date(2014, 9, 30))
+    assert timing["blackouts"] == [{"name": "春节假期", "start": "2014-01-31", "end": "2014-02-06"}]
+    rules = specs.rules_from(timing, date(2014, 1, 20), date(2014, 9, 30))
+    assert rules.blackouts == ((date(2014, 1, 31), date(2014, 2, 6)),)
+    assert rules.participating_levels == frozenset({2, 3, 4, 5})
+
+
+def test_a_year_beyond_the_calendar_package_asks_for_configured_dates():
+    spec = builtin_spec()
+    with pytest.raises(specs.TemplateError, match="请在模板中直接配置停歇期日期"):
+        spec.batch_timing(spec.batches[1], date(2031, 1, 20), date(2031, 9, 30))
+
+
+def test_yearly_configured_blackouts_repeat_and_wrap_the_year():
+    spec = builtin_spec(GENERIC)
+    timing = spec.batch_timing(spec.batches[0], date(2014, 3, 1), date(2015, 8, 31))
+    assert timing["blackouts"] == [{"name": "Year-end freeze", "start": "2014-12-20", "end": "2015-01-04"}]
+
+
+def test_json_is_accepted_too():
+    import json
+
+    spec = specs.load(json.dumps(minimal()), "json")
+    assert spec.key == "t" and spec.phases[1]["checks"] == ["thinking"]
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        ({"batches": [{"key": "one", "levels": [2, 7]}]}, "未知的层级“7”"),
+        ({"batches": [{"key": "one", "levels": []}]}, "至少要有一个参与层级"),
+        (
+            {"phases": [{"key": "a", "name": "甲", "share": 40}, {"key": "b", "name": "乙", "share": 50}]},
+            "环节占比之和必须为 100%，现为 90%",
+        ),
+        (
+            {"phases": [{"key": "a", "name": "甲", "share": -10}, {"key": "b", "name": "乙", "share": 110}]},
+            "占比必须是大于 0 的数",
+        ),
+        ({"timing": {"lead_days": -5}}, "先行天数不能为负数（现为 -5）"),
+        ({"timing": {"level_stagger_days": -1}}, "层级间隔天数不能为负数"),
+        ({"timing": {"ahead_kinds": ["boss"]}}, "未知的单位类型“boss”"),
+        ({"categories": [{"key": "all", "kinds": ["castle"]}]}, "未知的单位类型“castle”"),
+        ({"batches": [{"key": "one", "levels": [2], "kinds": {2: ["tower"]}}]}, "未知的单位类型“tower”"),
+        ({"timing": {"blackouts": [{"holiday": "christmas"}]}}, "节日“christmas”未知"),
+        ({"timing": {"blackouts": [{"start": "2014-02-10", "end": "2014-02-01"}]}}, "结束日期早于开始日期"),
+        ({"timing": {"speed": 3}}, "未知的字段：speed"),
+        ({"batches": [{"key": "one", "levels": [2, 3]}, {"key": "two", "levels": [3, 4]}]}, "有重叠的单位"),
+        ({"gate_checks": []}, "没有检查项"),
+    ],
+)
+def test_template_errors_are_explained_in_chinese(change, expected):
+    errors = errors_of(minimal(**change))
+    assert any(expected in e for e in errors), errors
+
+
+def test_every_error_is_reported_at_once():
+    data = minimal(timing={"lead_days": -2, "flexible_levels": [9]}, batches=[{"key": "one", "levels": [0]}])
+    data["phases"][0]["actions"] = {"nobody": []}
+    errors = errors_of(data)
+    assert len(errors) >= 4
+    assert any("未定义的单位类别“nobody”" in e for e in errors)
+
+
+def test_a_yaml_syntax_error_names_the_line():
+    with pytest.raises(specs.TemplateError, match="第 2 行第 8 列"):
+        specs.load("key: x\nname: y: z\n")
+
+
+def test_unknown_evidence_is_refused():
+    data = minimal()
+    data["phases"][0]["actions"]["all"][0]["evidence"] = "photo"
+    assert any("佐证类型“photo”未知" in e for e in errors_of(data))

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from echelon.supervision.models import Decision, GroupKind, MeetingType
+
+
+class GroupForm(forms.Form):
+    batch = forms.ChoiceField(label=_("批次"))
+    home = forms.CharField(label=_("派出单位（组织代码）"), max_length=32)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=GroupKind.choices, initial=GroupKind.GROUP)
+    leader = forms.CharField(label=_("组长（用户名）"), max_length=150, required=False)
+    members = forms.CharField(label=_("成员（用户名，逗号或空格分隔）"), max_length=2000, required=False)
+
+    def __init__(self, *args: Any, batches: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["batch"].choices = batches
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    leader = forms.BooleanField(label=_("设为组长"), required=False)
+
+
+class AssignForm(forms.Form):
+    code = forms.CharField(label=_("督导对象（组织代码）"), max_length=32)
+    override_reason = forms.CharField(
+        label=_("重复督导理由（仅在该单位已有督导组时填写）"), max_length=200, required=False
+    )
+
+
+class MaterialForm(forms.Form):
+    action = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    file = forms.FileField(label=_("材料文件（PDF、Word、Excel、图片）"))
+
+
+class MeetingForm(forms.Form):
+    action = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    type = forms.ChoiceField(label=_("会议类型"), choices=MeetingType.choices)
+    date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    half_day = forms.ChoiceField(label=_("时段"), choices=[("am", _("上午")), ("pm", _("下午"))])
+    place = forms.CharField(label=_("地点"), max_length=200)
+    attendees = forms.CharField(label=_("参加人员"), widget=forms.Textarea(attrs={"rows": 2}))
+    minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    rated_good = forms.IntegerField(label=_("评为“好”"), min_value=0, required=False)
+    rated_fair = forms.IntegerField(label=_("评为“一般”"), min_value=0, required=False)
+    rated_poor = forms.IntegerField(label=_("评为“差”"), min_value=0, required=False)
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("决定"), choices=Decision.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    deadline = forms.DateField(
+        label=_("整改期限（打回、返工）"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    interview_who = forms.CharField(label=_("约谈对象"), max_length=200, required=False)
+    interview_at = forms.DateField(
+        label=_("约谈日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    interview_required = forms.CharField(
+        label=_("约谈提出的要求"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args: Any, checks: list[dict[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.check_keys = [c["key"] for c in checks]
+        for c in checks:
+            self.fields[f"check_{c['key']}"] = forms.ChoiceField(
+                label=c["name"],
+                choices=[("pass", _("通过")), ("fail", _("未通过"))],
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"note_{c['key']}"] = forms.CharField(label=_("意见"), max_length=500, required=False)
+
+    def check_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"check_{k}"], self[f"note_{k}"]) for k in self.check_keys]

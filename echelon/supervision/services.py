@@ -1,0 +1,877 @@
+"""Every change to supervision goes through these functions: scoped, validated, atomic and audited.
+
+Groups and coverage: ``group_create``, ``group_add_member``, ``group_remove_member``, ``assign`` (refuses an
+overlap unless overridden with a reason), ``unassign``, ``coverage_default_groups`` and
+``coverage_propose_apply`` (the engine's balanced proposal, written in bulk). Work and gates:
+``action_confirm``, ``material_upload``, ``meeting_record``, ``gate_submit`` and ``gate_decide`` (pass /
+return / interview / redo; a conditional UPDATE makes exactly one of two concurrent decisions win).
+
+Each takes ``actor=`` (a user, or None for the system: commands, seeds, benches).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from echelon.campaigns import services as campaign_services
+from echelon.campaigns.models import Batch, Campaign, Participation, PhaseActual, Status
+from echelon.core import audit
+from echelon.core.permissions import allowed, require
+from echelon.core.tabular import human_size
+from echelon.orgs.models import Level, Unit
+from echelon.supervision import coverage, selectors
+from echelon.supervision.models import (
+    ActionDone,
+    Decision,
+    Evidence,
+    GroupAssignment,
+    GroupKind,
+    Material,
+    Meeting,
+    MeetingType,
+    Review,
+    ReviewState,
+    SupervisionGroup,
+)
+
+GROUP_FIELDS = ["name", "kind", "home_unit_id", "target_level", "leader_id", "batch_id"]
+
+
+class AlreadyDecided(ValidationError):
+    """Another reviewer decided this submission first."""
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _is_user(value: Any) -> bool:
+    return getattr(value, "pk", None) is not None
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Groups
+# ---------------------------------------------------------------------------------------------------------
+
+
+def group_create(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    batch: Batch,
+    name: str,
+    home_unit: Unit,
+    target_level: int | None = None,
+    kind: str = GroupKind.GROUP,
+    leader: Any = None,
+    members: Iterable[Any] = (),
+) -> SupervisionGroup:
+    """A group dispatched by ``home_unit``'s office to units one level down (an instructor: a township
+    office's appointee for its villages, a group of one)."""
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("请填写督导组名称。"))
+    members = [m for m in members if _is_user(m)]
+    with transaction.atomic():
+        home_unit = Unit.objects.get(pk=home_unit.pk)
+        require(actor, "change", home_unit.path)
+        if batch.campaign_id != campaign.pk:
+            raise ValidationError(_("批次不属于这项活动。"))
+        if not home_unit.is_territorial:
+            raise ValidationError(
+                _("督导组由区划单位（领导班子）的办公室派出，“%(unit)s”不是。") % {"unit": home_unit.name}
+            )
+        if not home_unit.path.startswith(campaign.path):
+            raise ValidationError(_("“%(unit)s”不在活动范围内。") % {"unit": home_unit.name})
+        if home_unit.level >= Level.VILLAGE:
+            raise ValidationError(_("嘎查村、社区不派出督导组。"))
+        expected = home_unit.level + 1
+        target_level = target_level or expected
+        if target_level != expected:
+            raise ValidationError(
+                _("“%(unit)s”只能向下一级（%(level)s）派出督导组。")
+                % {"unit": home_unit.name, "level": Level(expected).label}
+            )
+        if kind == GroupKind.INSTRUCTOR:
+            if home_unit.level != Level.TOWNSHIP:
+                raise ValidationError(_("指导员由苏木乡镇街道选派到嘎查村社区。"))
+            if len({m.pk for m in members} | ({leader.pk} if _is_user(leader) else set())) > 1:
+                raise ValidationError(_("指导员是一个人：只能有一名成员。"))
+        if SupervisionGroup.objects.filter(batch=batch, home_unit=home_unit, name=name).exists():
+            raise ValidationError(
+                _("“%(unit)s”在本批次已有名为“%(name)s”的督导组。") % {"unit": home_unit.name, "name": name}
+            )
+        group = SupervisionGroup.objects.create(
+            campaign=campaign,
+            batch=batch,
+            name=name,
+            kind=kind,
+            home_unit=home_unit,
+            home_path=home_unit.path,
+            target_level=target_level,
+            leader=leader if _is_user(leader) else None,
+            created_by=_user(actor),
+        )
+        people = {m.pk for m in members} | ({leader.pk} if _is_user(leader) else set())
+        if people:
+            group.members.add(*people)
+        audit.record(
+            actor=actor,
+            verb="supervision.group_create",
+            obj=group,
+            unit_id=home_unit.pk,
+            unit_path=home_unit.path,
+            after={**audit.snapshot(group, GROUP_FIELDS), "campaign": campaign.pk, "members": sorted(people)},
+        )
+        return group
+
+
+def _locked_group(actor: Any, group: SupervisionGroup) -> SupervisionGroup:
+    group = SupervisionGroup.objects.select_for_update().get(pk=group.pk)
+    require(actor, "change", group.home_path)
+    return group
+
+
+def group_add_member(
+    *, actor: Any, group: SupervisionGroup, user: Any, leader: bool = False
+) -> SupervisionGroup:
+    with transaction.atomic():
+        group = _locked_group(actor, group)
+        current = set(group.members.values_list("pk", flat=True))
+        if group.kind == GroupKind.INSTRUCTOR and current - {user.pk}:
+            raise ValidationError(_("指导员是一个人：不能再添加成员。"))
+        group.members.add(user)
+        before = {"leader_id": group.leader_id}
+        if leader:
+            group.leader = user
+            group.save(update_fields=["leader"])
+        audit.record(
+            actor=actor,
+            verb="supervision.group_add_member",
+            obj=group,
+            unit_id=group.home_unit_id,
+            unit_path=group.home_path,
+            before=before,
+            after={"member": user.pk, "username": user.get_username(), "leader_id": group.leader_id},
+        )
+        return group
+
+
+def group_remove_member(*, actor: Any, group: SupervisionGroup, user: Any) -> SupervisionGroup:
+    with transaction.atomic():
+        group = _locked_group(actor, group)
+        group.members.remove(user)
+        if group.leader_id == user.pk:
+            group.leader = None
+            group.save(update_fields=["leader"])
+        audit.record(
+            actor=actor,
+            verb="supervision.group_remove_member",
+            obj=group,
+            unit_id=group.home_unit_id,
+            unit_path=group.home_path,
+            after={"member": user.pk, "username": user.get_username()},
+        )
+        return group
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Assignments
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _placement_error(group: SupervisionGroup, participation: Participation) -> str | None:
+    if participation.campaign_id != group.campaign_id or participation.batch_id != group.batch_id:
+        return _("“%(unit)s”不在“%(group)s”的批次中。")
+    if participation.level != group.target_level:
+        return _("“%(unit)s”不在“%(group)s”督导的层级。")
+    if not participation.path.startswith(group.home_path) or participation.path == group.home_path:
+        return _("“%(unit)s”不在“%(group)s”派出单位的下级范围内。")
+    return None
+
+
+def assign(
+    *, actor: Any, group: SupervisionGroup, participation: Participation, override_reason: str = ""
+) -> GroupAssignment:
+    """Make ``group`` responsible for ``participation``. Refused when another group already is, unless
+    ``override_reason`` says why both must (the reason is kept and shown)."""
+    reason = override_reason.strip()[:200]
+    with transaction.atomic():
+        participation = (
+            Participation.objects.select_for_update().select_related("unit").get(pk=participation.pk)
+        )
+        group = _locked_group(actor, group)
+        names = {"unit": participation.unit.name, "group": group.name}
+        if error := _placement_error(group, participation):
+            raise ValidationError(error % names)
+        existing = list(GroupAssignment.objects.filter(participation=participation).select_related("group"))
+        if any(a.group_id == group.pk for a in existing):
+            raise ValidationError(_("“%(group)s”已经负责“%(unit)s”。") % names)
+        others = coverage.would_overlap(
+            participation.unit_id,
+            group.pk,
+            [coverage.Assignment(a.group_id, a.unit_id, a.override_reason) for a in existing],
+        )
+        if others and not reason:
+            taken = "、".join(a.group.name for a in existing if a.group_id in others)
+            raise ValidationError(
+                _("“%(unit)s”已由“%(taken)s”督导。既不交叉重复：如确需再派“%(group)s”，请填写理由。")
+                % {**names, "taken": taken}
+            )
+        row = GroupAssignment.objects.create(
+            group=group,
+            campaign_id=group.campaign_id,
+            participation=participation,
+            unit_id=participation.unit_id,
+            path=participation.path,
+            level=participation.level,
+            override_reason=reason if others else "",
+            created_by=_user(actor),
+        )
+        SupervisionGroup.objects.filter(pk=group.pk).update(unit_count=F("unit_count") + 1)
+        audit.record(
+            actor=actor,
+            verb="supervision.assign",
+            obj=row,
+            object_repr=f"{group.name} → {participation.unit.name}",
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={
+                "group": group.pk,
+                "unit": participation.unit.code,
+                "override_reason": row.override_reason,
+                "overlaps": others,
+            },
+        )
+        return row
+
+
+def unassign(*, actor: Any, assignment: GroupAssignment) -> None:
+    with transaction.atomic():
+        row = GroupAssignment.objects.select_related("group", "unit").get(pk=assignment.pk)
+        group = _locked_group(actor, row.group)
+        before = {"group": group.pk, "unit": row.unit.code, "override_reason": row.override_reason}
+        audit.record(
+            actor=actor,
+            verb="supervision.unassign",
+            obj=row,
+            object_repr=f"{group.name} → {row.unit.name}",
+            unit_id=row.unit_id,
+            unit_path=row.path,
+            before=before,
+        )
+        row.delete()
+        SupervisionGroup.objects.filter(pk=group.pk).update(unit_count=F("unit_count") - 1)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Coverage: default groups and the balanced proposal
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _campaign_levels(batch: Batch) -> list[int]:
+    return sorted(level for level in batch.rules.get("participating_levels", [2, 3, 4, 5]) if level > 1)
+
+
+def coverage_default_groups(
+    *, actor: Any, campaign: Campaign, batch: Batch | None = None
+) -> list[SupervisionGroup]:
+    """One group per dispatching office that has participating units at a level below it and no group for
+    that level yet (an instructor for a township's villages). Only offices in the actor's change scope."""
+    created: list[SupervisionGroup] = []
+    batches = [batch] if batch is not None else list(campaign.batches.order_by("ordinal"))
+    with transaction.atomic():
+        for b in batches:
+            data = selectors.coverage_data(campaign, batch=b, context=True)
+            existing = data.groups
+            specs = coverage.default_groups(data.units, existing, _campaign_levels(b))
+            homes = {u.pk: u for u in Unit.objects.filter(pk__in=[s.home_unit_id for s in specs])}
+            for spec in specs:
+                home = homes[spec.home_unit_id]
+                if not allowed(actor, "change", home.path):
+                    continue
+                instructor = spec.target_level == Level.VILLAGE
+                name = (
+                    _("%(unit)s指导员") % {"unit": home.name}
+                    if instructor
+                    else _("%(unit)s第1督导组") % {"unit": home.name}
+                )
+                created.append(
+                    group_create(
+                        actor=actor,
+                        campaign=campaign,
+                        batch=b,
+                        name=name,
+                        home_unit=home,
+                        target_level=spec.target_level,
+                        kind=GroupKind.INSTRUCTOR if instructor else GroupKind.GROUP,
+                    )
+                )
+    return created
+
+
+@dataclass
+class ProposalResult:
+    created: int = 0
+    per_group: dict[int, int] = field(default_factory=dict)
+    unplaceable: list[coverage.UnplaceableUnit] = field(default_factory=list)
+    skipped_out_of_scope: int = 0
+
+
+def coverage_propose_apply(*, actor: Any, campaign: Campaign, batch: Batch | None = None) -> ProposalResult:
+    """Give every unassigned participating unit one group, balanced by unit count within its league or
+    county (the engine's proposal). Never creates an overlap: the proposal only takes units without any
+    assignment, and the result is re-checked before commit."""
+    result = ProposalResult()
+    batches = [batch] if batch is not None else list(campaign.batches.order_by("ordinal"))
+    with transaction.atomic():
+        Campaign.objects.select_for_update().get(pk=campaign.pk)  # one proposal at a time per campaign
+        for b in batches:
+            data = selectors.coverage_data(campaign, batch=b)
+            proposal = coverage.propose(data.units, data.groups, data.assignments)
+            result.unplaceable.extend(proposal.unplaceable)
+            homes = dict(SupervisionGroup.objects.filter(batch=b).values_list("pk", "home_path"))
+            paths = (
+                dict(
+                    Participation.objects.filter(
+                        pk__in=[data.participation_of[a.unit_id] for a in proposal.assignments]
+                    ).values_list("unit_id", "path")
+                )
+                if len(proposal.assignments) < 900
+                else dict(
+                    Participation.objects.filter(campaign=campaign, batch=b).values_list("unit_id", "path")
+                )
+            )
+            rows = []
+            levels = {u.id: u.level for u in data.units}
+            for a in proposal.assignments:
+                if not allowed(actor, "change", homes[a.group_id]):
+                    result.skipped_out_of_scope += 1
+                    continue
+                pid = data.participation_of[a.unit_id]
+                rows.append(
+                    GroupAssignment(
+                        group_id=a.group_id,
+                        campaign_id=campaign.pk,
+                        participation_id=pid,
+                        unit_id=a.unit_id,
+                        path=paths[a.unit_id],
+                        level=levels[a.unit_id],
+                        created_by=_user(actor),
+                    )
+                )
+            GroupAssignment.objects.bulk_create(rows, batch_size=2000)
+            counts = Counter(r.group_id for r in rows)
+            for group_id, n in counts.items():
+                SupervisionGroup.objects.filter(pk=group_id).update(unit_count=F("unit_count") + n)
+                result.per_group[group_id] = result.per_group.get(group_id, 0) + n
+            result.created += len(rows)
+            touched = [r.participation_id for r in rows]
+            for i in range(0, len(touched), 900):
+                clash = (
+                    GroupAssignment.objects.filter(participation_id__in=touched[i : i + 900])
+                    .values("participation_id")
+                    .annotate(n=Count("id"))
+                    .filter(n__gt=1)
+                )
+                if clash.exists():
+                    raise ValidationError(_("建议方案与同时进行的指派冲突，请重试。"))
+            groups = {g.pk: g for g in SupervisionGroup.objects.filter(pk__in=counts)}
+            for group_id, n in sorted(counts.items()):
+                g = groups[group_id]
+                audit.record(
+                    actor=actor,
+                    verb="supervision.propose_apply",
+                    obj=g,
+                    unit_id=g.home_unit_id,
+                    unit_path=g.home_path,
+                    after={"assigned": n, "batch": b.key},
+                )
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Required actions, materials and meetings
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _unit_participation(actor: Any, participation: Participation) -> Participation:
+    participation = (
+        Participation.objects.select_for_update().select_related("campaign", "unit").get(pk=participation.pk)
+    )
+    require(actor, "change", participation.path)
+    if participation.campaign.status == Status.DRAFT:
+        raise ValidationError(_("活动还没有排程。"))
+    return participation
+
+
+def _action(participation: Participation, phase: int, action_key: str) -> dict[str, str]:
+    spec = participation.campaign.spec
+    phases = spec.phases
+    if phase != participation.current_phase or phase >= len(phases):
+        raise ValidationError(_("只能办理当前环节的规定动作。"))
+    for a in spec.actions(phases[phase]["key"], participation.kind):
+        if a["key"] == action_key:
+            return a
+    raise ValidationError(_("本环节没有规定动作“%(key)s”。") % {"key": action_key})
+
+
+def _no_open_review(participation: Participation, phase: int) -> None:
+    if Review.objects.filter(participation=participation, phase=phase, state=ReviewState.OPEN).exists():
+        raise ValidationError(_("本环节已提交审核，审核结束前不能修改。"))
+
+
+def _mark_done(
+    actor: Any, participation: Participation, phase: int, action: Mapping[str, str], note: str = ""
+) -> bool:
+    if ActionDone.objects.filter(
+        participation=participation, phase=phase, action_key=action["key"], cleared_at=None
+    ).exists():
+        return False
+    ActionDone.objects.create(
+        participation=participation,
+        phase=phase,
+        action_key=action["key"],
+        evidence=action["evidence"],
+        note=note[:200],
+        done_by=_user(actor),
+    )
+    return True
+
+
+def action_confirm(
+    *, actor: Any, participation: Participation, phase: int, action_key: str, note: str = ""
+) -> None:
+    """Confirm a required action that needs no evidence (确认完成)."""
+    with transaction.atomic():
+        participation = _unit_participation(actor, participation)
+        action = _action(participation, phase, action_key)
+        if action["evidence"] != Evidence.CONFIRM:
+            raise ValidationError(
+                _("“%(name)s”需要%(what)s，不能只确认。")
+                % {"name": action["name"], "what": Evidence(action["evidence"]).label}
+            )
+        _no_open_review(participation, phase)
+        if _mark_done(actor, participation, phase, action, note):
+            audit.record(
+                actor=actor,
+                verb="supervision.action_confirm",
+                obj=participation.unit,
+                object_type="campaigns.participation",
+                object_id=str(participation.pk),
+                object_repr=f"{participation.unit.name} · {action['name']}",
+                unit_id=participation.unit_id,
+                unit_path=participation.path,
+                after={"phase": phase, "action": action_key, "note": note[:200]},
+            )
+
+
+# Accepted material types: what the content says, and the suffixes that may carry it.
+MATERIAL_TYPES = {
+    "pdf": (".pdf",),
+    "docx": (".docx",),
+    "xlsx": (".xlsx",),
+    "doc": (".doc",),
+    "xls": (".xls",),
+    "png": (".png",),
+    "jpg": (".jpg", ".jpeg"),
+}
+
+
+def max_material_bytes() -> int:
+    return int(getattr(settings, "ECHELON_MAX_MATERIAL_BYTES", 20 * 1024 * 1024))
+
+
+def sniff_material(fileobj: IO[bytes], name: str) -> str:
+    """The material's type from its content (not its name), or a ValidationError in plain Chinese."""
+    limit = max_material_bytes()
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size == 0:
+        raise ValidationError(_("文件是空的。"))
+    if size > limit:
+        raise ValidationError(
+            _("文件过大（%(size)s），材料上限为 %(limit)s。")
+            % {"size": human_size(size), "limit": human_size(limit)}
+        )
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    kind = ""
+    if head.startswith(b"%PDF-"):
+        kind = "pdf"
+    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "png"
+    elif head.startswith(b"\xff\xd8\xff"):
+        kind = "jpg"
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = "xls" if Path(name).suffix.lower() == ".xls" else "doc"
+    elif head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(fileobj) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        fileobj.seek(0)
+        kind = "docx" if "word/document.xml" in names else "xlsx" if "xl/workbook.xml" in names else ""
+    if not kind:
+        raise ValidationError(
+            _("不支持的文件类型：材料只能是 PDF、Word、Excel 或图片（PNG、JPG），文件内容与之不符。")
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix not in MATERIAL_TYPES[kind]:
+        raise ValidationError(
+            _("文件内容是 %(kind)s，但扩展名是“%(suffix)s”，请改正后再上传。")
+            % {"kind": kind.upper(), "suffix": suffix or "-"}
+        )
+    return kind
+
+
+def material_upload(
+    *, actor: Any, participation: Participation, phase: int, action_key: str, fileobj: IO[bytes], name: str
+) -> Material:
+    """A new version of the material of one required action (earlier versions are kept)."""
+    kind = sniff_material(fileobj, name)
+    clean_name = Path(name).name[-150:] or f"material.{kind}"
+    with transaction.atomic():
+        participation = _unit_participation(actor, participation)
+        action = _action(participation, phase, action_key)
+        if action["evidence"] != Evidence.MATERIAL:
+            raise ValidationError(_("“%(name)s”不需要上传材料。") % {"name": action["name"]})
+        _no_open_review(participation, phase)
+        latest = (
+            Material.objects.filter(
+                participation=participation, phase=phase, action_key=action_key
+            ).aggregate(v=Max("version"))["v"]
+            or 0
+        )
+        fileobj.seek(0, io.SEEK_END)
+        size = fileobj.tell()
+        fileobj.seek(0)
+        material = Material(
+            participation=participation,
+            path=participation.path,
+            phase=phase,
+            action_key=action_key,
+            version=latest + 1,
+            original_name=clean_name,
+            file_type=kind,
+            size=size,
+            uploaded_by=_user(actor),
+        )
+        material.file.save(clean_name, File(fileobj, name=clean_name), save=False)
+        try:
+            material.save()
+        except Exception:
+            material.file.delete(save=False)
+            raise
+        _mark_done(actor, participation, phase, action)
+        audit.record(
+            actor=actor,
+            verb="supervision.material_upload",
+            obj=material,
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={
+                "phase": phase,
+                "action": action_key,
+                "version": material.version,
+                "name": clean_name,
+                "type": kind,
+                "size": size,
+            },
+        )
+        return material
+
+
+MEETING_FIELDS = [
+    "type",
+    "date",
+    "half_day",
+    "place",
+    "attendees",
+    "minutes",
+    "rated_good",
+    "rated_fair",
+    "rated_poor",
+]
+
+
+def meeting_record(
+    *, actor: Any, participation: Participation, phase: int, data: Mapping[str, Any], action_key: str = ""
+) -> Meeting:
+    """Record a meeting (mobilization, special democratic life meeting, organizational life meeting with
+    democratic appraisal 好/一般/差, ...); marks a required action that needs a meeting record done."""
+    with transaction.atomic():
+        participation = _unit_participation(actor, participation)
+        action = _action(participation, phase, action_key) if action_key else None
+        if action is not None and action["evidence"] != Evidence.MEETING:
+            raise ValidationError(_("“%(name)s”不需要会议记录。") % {"name": action["name"]})
+        if action is not None:
+            _no_open_review(participation, phase)
+        meeting = Meeting(
+            participation=participation,
+            path=participation.path,
+            phase=phase,
+            action_key=action_key,
+            recorded_by=_user(actor),
+        )
+        for key in MEETING_FIELDS:
+            if key in data:
+                setattr(meeting, key, data[key])
+        if meeting.type not in MeetingType.values:
+            raise ValidationError(_("请选择会议类型。"))
+        ratings = [meeting.rated_good, meeting.rated_fair, meeting.rated_poor]
+        if meeting.type == MeetingType.APPRAISAL and any(r is None for r in ratings):
+            raise ValidationError(_("民主评议党员：请填写评为“好”“一般”“差”的人数。"))
+        if meeting.date and meeting.date > timezone.localdate():
+            raise ValidationError(_("会议日期不能晚于今天：会议开过后再记录。"))
+        meeting.full_clean(exclude=["participation", "recorded_by", "path"])
+        meeting.save()
+        if action is not None:
+            _mark_done(actor, participation, phase, action)
+        audit.record(
+            actor=actor,
+            verb="supervision.meeting_record",
+            obj=meeting,
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={"phase": phase, "action": action_key, **audit.snapshot(meeting, MEETING_FIELDS)},
+        )
+        return meeting
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Gates
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _ensure_started(participation: Participation, phase: int, today: date) -> None:
+    """The phase's actual start, set by the first submission when nothing was recorded (system act)."""
+    if PhaseActual.objects.filter(participation=participation, phase=phase).exists():
+        return
+    key = participation.campaign.spec.phases[phase]["key"]
+    campaign_services.phase_actual_record(
+        actor=None,
+        participation=participation,
+        phase_key=key,
+        start=today,
+        today=today,
+        note=_("首次提交审核"),
+    )
+
+
+def _close_phase(participation: Participation, phase: int, today: date) -> None:
+    """Close ``phase`` today and open the next one today, through the campaigns service (the system acts
+    on the group's decision, which is audited separately with the reviewer as actor)."""
+    phases = participation.campaign.spec.phases
+    actual = PhaseActual.objects.get(participation=participation, phase=phase)
+    campaign_services.phase_actual_record(
+        actor=None,
+        participation=participation,
+        phase_key=phases[phase]["key"],
+        start=actual.start,
+        end=today,
+        today=today,
+        note=_("督导组审核通过"),
+    )
+    if phase + 1 < len(phases):
+        campaign_services.phase_actual_record(
+            actor=None,
+            participation=participation,
+            phase_key=phases[phase + 1]["key"],
+            start=today,
+            today=today,
+            note=_("上一环节通过后开启"),
+        )
+
+
+def gate_submit(
+    *, actor: Any, participation: Participation, note: str = "", today: date | None = None
+) -> Review:
+    """Submit the unit's current phase. Every required action must be done (the error names what is
+    missing). A gated phase goes to the responsible group; a phase without a gate closes at once."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        participation = _unit_participation(actor, participation)
+        state = selectors.phase_state(participation)
+        if state.finished:
+            raise ValidationError(_("所有环节均已完成。"))
+        if state.open_review is not None:
+            raise ValidationError(_("本环节已提交，正在等待督导组审核。"))
+        if state.missing:
+            raise ValidationError(
+                _("还有 %(n)d 项规定动作未完成：%(names)s。")
+                % {"n": len(state.missing), "names": "；".join(a.name for a in state.missing)}
+            )
+        groups = selectors.responsible_groups(participation) if state.gate else []
+        if state.gate and not groups:
+            raise ValidationError(
+                _("“%(unit)s”还没有负责的督导组（或指导员），请联系上级领导小组办公室指派。")
+                % {"unit": participation.unit.name}
+            )
+        _ensure_started(participation, state.index, today)
+        now = timezone.now()
+        review = Review(
+            campaign_id=participation.campaign_id,
+            participation=participation,
+            unit_id=participation.unit_id,
+            path=participation.path,
+            level=participation.level,
+            phase=state.index,
+            group=groups[0] if groups else None,
+            submitted_at=now,
+            submitted_by=_user(actor),
+            note=note[:2000],
+        )
+        if not state.gate:
+            review.state, review.decision, review.decided_at = ReviewState.DECIDED, Decision.PASS, now
+            review.comment = _("本环节不设关口，规定动作完成即结束。")
+        try:
+            with transaction.atomic():
+                review.save()
+        except IntegrityError as exc:
+            raise ValidationError(_("本环节已提交，正在等待督导组审核。")) from exc
+        if not state.gate:
+            _close_phase(participation, state.index, today)
+        audit.record(
+            actor=actor,
+            verb="gate.submit",
+            obj=review,
+            object_repr=f"{participation.unit.name} · {state.name}",
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={
+                "phase": state.key,
+                "group": review.group_id,
+                "gate": state.gate,
+                "closed": not state.gate,
+            },
+        )
+        return review
+
+
+@dataclass
+class CheckResult:
+    passed: bool
+    comment: str = ""
+
+
+def gate_decide(
+    *,
+    actor: Any,
+    review: Review,
+    decision: str,
+    checks: Mapping[str, CheckResult],
+    comment: str = "",
+    deadline: date | None = None,
+    interview_who: str = "",
+    interview_at: date | None = None,
+    interview_required: str = "",
+    today: date | None = None,
+) -> Review:
+    """The responsible group's decision on an open submission: pass (the phase closes, the next opens),
+    return (打回, fix by ``deadline``), interview (约谈: who, when, what was required) or redo (返工: the
+    phase's actions are cleared and must be done again; materials stay as versions).
+
+    Two reviewers at once: the decision is written by one conditional UPDATE (``state = open``); the
+    loser's UPDATE matches no row and gets ``AlreadyDecided`` ("已被其他人处理")."""
+    today = today or timezone.localdate()
+    if decision not in Decision.values:
+        raise ValidationError(_("请选择审核决定。"))
+    comment = comment.strip()
+    with transaction.atomic():
+        review = Review.objects.select_related("participation__campaign", "unit").get(pk=review.pk)
+        participation = review.participation
+        require(actor, "review", participation.path)
+        if not selectors.may_review(actor, participation):
+            raise PermissionDenied(_("只有负责该单位的督导组成员可以审核。"))
+        if review.state != ReviewState.OPEN:
+            raise AlreadyDecided(
+                _("该提交已被其他人处理（%(decision)s）。") % {"decision": review.get_decision_display()}
+            )
+        state = selectors.phase_state(participation, review.phase)
+        names = {c["key"]: c["name"] for c in state.checks}
+        missing = [names[k] for k in names if k not in checks]
+        if missing:
+            raise ValidationError(_("请逐项给出检查结论：%(names)s。") % {"names": "、".join(missing)})
+        results = [
+            {
+                "key": k,
+                "name": names[k],
+                "passed": bool(checks[k].passed),
+                "comment": checks[k].comment.strip(),
+            }
+            for k in names
+        ]
+        failed = [r["name"] for r in results if not r["passed"]]
+        if decision == Decision.PASS and failed:
+            raise ValidationError(
+                _("不达目的不过关：%(names)s未通过，不能审核通过。") % {"names": "、".join(failed)}
+            )
+        if decision != Decision.PASS and not comment and not any(r["comment"] for r in results):
+            raise ValidationError(_("打回、约谈或返工时，请写明意见。"))
+        if decision == Decision.RETURN and (deadline is None or deadline < today):
+            raise ValidationError(_("打回修改须给出不早于今天的整改期限。"))
+        if decision == Decision.INTERVIEW and not (
+            interview_who.strip() and interview_at and interview_required.strip()
+        ):
+            raise ValidationError(_("约谈须写明约谈对象、日期和提出的要求。"))
+        now = timezone.now()
+        won = Review.objects.filter(pk=review.pk, state=ReviewState.OPEN).update(
+            state=ReviewState.DECIDED,
+            decision=decision,
+            decided_at=now,
+            decided_by=_user(actor),
+            comment=comment,
+            checks=results,
+            deadline=deadline if decision in (Decision.RETURN, Decision.REDO) else None,
+            interview_who=interview_who.strip()[:200] if decision == Decision.INTERVIEW else "",
+            interview_at=interview_at if decision == Decision.INTERVIEW else None,
+            interview_required=interview_required.strip() if decision == Decision.INTERVIEW else "",
+        )
+        if not won:
+            raise AlreadyDecided(_("该提交已被其他人处理，您的决定未保存。请刷新查看结果。"))
+        if decision == Decision.PASS:
+            _close_phase(participation, review.phase, today)
+        elif decision == Decision.REDO:
+            ActionDone.objects.filter(
+                participation=participation, phase=review.phase, cleared_at=None
+            ).update(cleared_at=now)
+        review.refresh_from_db()
+        audit.record(
+            actor=actor,
+            verb=f"gate.{decision}",
+            obj=review,
+            object_repr=f"{review.unit.name} · {state.name}",
+            unit_id=review.unit_id,
+            unit_path=review.path,
+            before={"state": ReviewState.OPEN},
+            after={
+                "state": review.state,
+                "decision": decision,
+                "phase": state.key,
+                "checks": results,
+                "comment": comment,
+                "deadline": review.deadline,
+                "interview_who": review.interview_who,
+                "interview_at": review.interview_at,
+                "interview_required": review.interview_required,
+            },
+        )
+        return review

@@ -1,0 +1,56 @@
+"""Shared set-up: the built-in campaign on the small tree (scheduled), groups and users, through services."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from echelon.accounts import services as account_services
+from echelon.campaigns import services as campaign_services
+from echelon.campaigns.models import Campaign, Participation
+from echelon.supervision import services
+from echelon.supervision.models import SupervisionGroup
+
+BUILTIN = "mass-line-2014-nmg"
+
+
+def make_campaign(root: Any) -> Campaign:
+    template = campaign_services.template_for_use(actor=None, name=BUILTIN)
+    campaign = campaign_services.campaign_create(
+        actor=None,
+        spec=template.spec,
+        root=root,
+        start=date(2014, 1, 20),
+        end=date(2014, 9, 30),
+        template=template,
+    )
+    result = campaign_services.campaign_schedule(actor=None, campaign=campaign)
+    assert result.feasible, result.violations
+    campaign.refresh_from_db()
+    return campaign
+
+
+def part(campaign: Campaign, unit: Any) -> Participation:
+    return Participation.objects.select_related("unit", "campaign").get(campaign=campaign, unit=unit)
+
+
+def user(name: str) -> Any:
+    return account_services.user_create(actor=None, username=name, password=None, display_name=name)
+
+
+def group(
+    campaign: Campaign, home: Any, name: str = "", members: tuple[Any, ...] = (), **kw: Any
+) -> SupervisionGroup:
+    batch = part(campaign, home).batch if home.level > 1 and kw.pop("same_batch", False) else None
+    if batch is None:
+        batch = campaign.batches.get(key="second" if home.level >= 2 else "first")
+    return services.group_create(
+        actor=None,
+        campaign=campaign,
+        batch=batch,
+        name=name or f"{home.name}督导组",
+        home_unit=home,
+        members=members,
+        leader=members[0] if members else None,
+        **kw,
+    )

@@ -1,0 +1,102 @@
+"""Objects for the generic access kit (echelon/core/tests/test_access.py): a scheduled campaign on the
+small tree, the county's group for a township, a township instructor for the village, the village's phase
+one done and phase two submitted (an open review) and one material.
+
+Built once per test, lazily (only the routes that need them pay for them), through the services; the kit
+builds a route's URL before it counts the audit events a request writes.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+from echelon.supervision import services
+from echelon.supervision.models import GroupKind, Material
+from echelon.supervision.tests.helpers import group, make_campaign, part, user
+
+
+def world(ctx: Any) -> SimpleNamespace:
+    cached = getattr(ctx, "_supervision", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    tree, secretary = ctx.tree, ctx.personas["village_secretary"]
+    campaign = make_campaign(tree.region)
+    county_group = group(
+        campaign, tree.county, "武川县第一督导组", members=(ctx.personas["county_supervisor"],)
+    )
+    assignment = services.assign(
+        actor=None, group=county_group, participation=part(campaign, tree.township)
+    )
+    instructor = group(
+        campaign,
+        tree.township,
+        "可可以力更镇指导员",
+        members=(user("kit_instructor"),),
+        kind=GroupKind.INSTRUCTOR,
+    )
+    village = part(campaign, tree.village)
+    services.assign(actor=None, group=instructor, participation=village)
+    pdf = b"%PDF-1.4\n"
+    services.material_upload(
+        actor=secretary,
+        participation=village,
+        phase=0,
+        action_key="plan",
+        fileobj=io.BytesIO(pdf),
+        name="实施方案.pdf",
+    )
+    meeting = {"type": "mobilization", "date": date.today(), "place": "村委会", "attendees": "全体党员"}
+    services.meeting_record(
+        actor=secretary, participation=village, phase=0, data=meeting, action_key="mobilize"
+    )
+    services.gate_submit(actor=secretary, participation=village)
+    services.meeting_record(
+        actor=secretary,
+        participation=village,
+        phase=1,
+        data={**meeting, "type": "study"},
+        action_key="study",
+    )
+    services.material_upload(
+        actor=secretary,
+        participation=village,
+        phase=1,
+        action_key="opinions",
+        fileobj=io.BytesIO(pdf),
+        name="征求意见.pdf",
+    )
+    review = services.gate_submit(actor=secretary, participation=village)
+    found = SimpleNamespace(
+        campaign=campaign,
+        group=county_group,
+        assignment=assignment,
+        instructor=instructor,
+        review=review,
+        material=Material.objects.filter(participation=village).first(),
+        village=village,
+    )
+    ctx._supervision = found
+    return found
+
+
+def campaign(ctx: Any) -> dict[str, Any]:
+    return {"pk": world(ctx).campaign.pk}
+
+
+def unit(ctx: Any) -> dict[str, Any]:
+    return {"pk": world(ctx).campaign.pk, "code": ctx.tree.village.code}
+
+
+def group_pk(ctx: Any) -> dict[str, Any]:
+    return {"pk": world(ctx).group.pk}
+
+
+def decide(ctx: Any) -> dict[str, Any]:
+    return {
+        "decision": "pass",
+        "comment": "同意",
+        "checks": [{"key": k, "passed": True} for k in ("thinking", "materials", "work")],
+    }

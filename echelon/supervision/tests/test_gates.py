@@ -1,0 +1,339 @@
+"""Required actions, submissions and the gate decisions, through the services."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from echelon.campaigns.models import PhaseActual
+from echelon.core.models import AuditEvent
+from echelon.supervision import selectors, services
+from echelon.supervision.models import ActionDone, Decision, GroupKind, Material, Review, ReviewState
+from echelon.supervision.services import AlreadyDecided, CheckResult
+from echelon.supervision.tests.helpers import group, make_campaign, part, user
+
+PDF = b"%PDF-1.4\n% test\n"
+TODAY = timezone.localdate()
+
+
+def upload(actor, p, phase, key, content=PDF, name="方案.pdf"):  # type: ignore[no-untyped-def]
+    return services.material_upload(
+        actor=actor, participation=p, phase=phase, action_key=key, fileobj=io.BytesIO(content), name=name
+    )
+
+
+def meeting(actor, p, phase, key, **extra):  # type: ignore[no-untyped-def]
+    data = {"type": "mobilization", "date": TODAY, "place": "村委会", "attendees": "全体党员", **extra}
+    return services.meeting_record(actor=actor, participation=p, phase=phase, data=data, action_key=key)
+
+
+def all_checks(passed: bool = True, comment: str = "") -> dict[str, CheckResult]:
+    return {k: CheckResult(passed, comment) for k in ("thinking", "materials", "work")}
+
+
+@pytest.fixture
+def gate(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The campaign, a township instructor for the village, the village's phase one done (no gate)."""
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(tree.region)
+    instructor = user("instructor")
+    g = group(campaign, tree.township, "可可以力更镇指导员", members=(instructor,), kind=GroupKind.INSTRUCTOR)
+    services.assign(actor=None, group=g, participation=part(campaign, tree.village))
+    secretary = personas["village_secretary"]
+    p = part(campaign, tree.village)
+    upload(secretary, p, 0, "plan")
+    meeting(secretary, p, 0, "mobilize")
+    services.gate_submit(actor=secretary, participation=p)
+    return campaign, g, instructor, secretary
+
+
+def test_submit_lists_what_is_missing_and_an_ungated_phase_closes_at_once(tree, personas, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(tree.region)
+    secretary = personas["village_secretary"]
+    p = part(campaign, tree.village)
+    with pytest.raises(ValidationError) as exc:
+        services.gate_submit(actor=secretary, participation=p)
+    assert (
+        "还有 2 项规定动作未完成" in exc.value.messages[0] and "召开党员大会进行动员" in exc.value.messages[0]
+    )
+    with pytest.raises(ValidationError, match="不能只确认"):
+        services.action_confirm(actor=secretary, participation=p, phase=0, action_key="plan")
+    upload(secretary, p, 0, "plan")
+    meeting(secretary, p, 0, "mobilize")
+    review = services.gate_submit(actor=secretary, participation=p)
+    assert review.decision == Decision.PASS and review.group is None
+    p.refresh_from_db()
+    assert p.current_phase == 1
+    actuals = {a.phase: (a.start, a.end) for a in PhaseActual.objects.filter(participation=p)}
+    assert actuals == {0: (TODAY, TODAY), 1: (TODAY, None)}
+
+
+def test_gated_phase_needs_a_group(tree, personas, gate):
+    campaign, _g, _instructor, _secretary = gate
+    p = part(campaign, tree.community)
+    upload(personas["county_office"], p, 0, "plan")
+    meeting(personas["county_office"], p, 0, "mobilize")
+    services.gate_submit(actor=personas["county_office"], participation=p)
+    meeting(personas["county_office"], p, 1, "study", type="study")
+    upload(personas["county_office"], p, 1, "opinions")
+    with pytest.raises(ValidationError, match="还没有负责的督导组"):
+        services.gate_submit(actor=personas["county_office"], participation=p)
+
+
+def test_return_resubmit_pass_opens_the_next_phase(tree, gate):
+    campaign, g, instructor, secretary = gate
+    p = part(campaign, tree.village)
+    meeting(secretary, p, 1, "study", type="study")
+    upload(secretary, p, 1, "opinions", name="走访记录.pdf")
+    first = services.gate_submit(actor=secretary, participation=p, note="请审核")
+    assert first.state == ReviewState.OPEN and first.group == g
+    with pytest.raises(ValidationError, match="等待督导组审核"):
+        services.gate_submit(actor=secretary, participation=p)
+    with pytest.raises(ValidationError, match="审核结束前不能修改"):
+        upload(secretary, p, 1, "opinions")
+    with pytest.raises(PermissionDenied):  # the secretary is not in the group
+        services.gate_decide(actor=secretary, review=first, decision=Decision.PASS, checks=all_checks())
+    with pytest.raises(ValidationError, match="不达目的不过关"):
+        services.gate_decide(
+            actor=instructor,
+            review=first,
+            decision=Decision.PASS,
+            checks={**all_checks(), "materials": CheckResult(False, "意见汇总太简单")},
+        )
+    with pytest.raises(ValidationError, match="整改期限"):
+        services.gate_decide(
+            actor=instructor,
+            review=first,
+            decision=Decision.RETURN,
+            checks=all_checks(False),
+            comment="问题查摆不深",
+        )
+    returned = services.gate_decide(
+        actor=instructor,
+        review=first,
+        decision=Decision.RETURN,
+        comment="征求意见不充分，补充走访",
+        checks={**all_checks(), "materials": CheckResult(False, "意见汇总太简单")},
+        deadline=TODAY + timedelta(days=7),
+    )
+    assert returned.decision == Decision.RETURN and returned.deadline == TODAY + timedelta(days=7)
+    assert [c["passed"] for c in returned.checks] == [True, False, True]
+    p.refresh_from_db()
+    assert p.current_phase == 1  # a phase closes only on pass
+    bench = selectors.workbench(instructor)
+    assert [r.pk for r in bench.returned] == [first.pk] and not bench.queue
+    v2 = upload(secretary, p, 1, "opinions", name="走访记录（补充）.pdf")
+    assert v2.version == 2
+    second = services.gate_submit(actor=secretary, participation=p)
+    bench = selectors.workbench(instructor)
+    assert [r.pk for r in bench.queue] == [second.pk] and not bench.returned
+    services.gate_decide(
+        actor=instructor, review=second, decision=Decision.PASS, checks=all_checks(), comment="同意"
+    )
+    with pytest.raises(AlreadyDecided, match="已被其他人处理"):
+        services.gate_decide(actor=instructor, review=second, decision=Decision.PASS, checks=all_checks())
+    p.refresh_from_db()
+    assert p.current_phase == 2
+    actuals = {a.phase: (a.start, a.end) for a in PhaseActual.objects.filter(participation=p)}
+    assert actuals[1] == (TODAY, TODAY) and actuals[2] == (TODAY, None)
+    assert [r.decision for r in selectors.history(p)] == ["pass", "return", "pass"]
+    verbs = list(
+        AuditEvent.objects.filter(verb__startswith="gate.").order_by("id").values_list("verb", flat=True)
+    )
+    assert verbs == ["gate.submit", "gate.submit", "gate.return", "gate.submit", "gate.pass"]
+
+
+def test_interview_and_redo(tree, gate):
+    campaign, _g, instructor, secretary = gate
+    p = part(campaign, tree.village)
+    meeting(secretary, p, 1, "study", type="study")
+    upload(secretary, p, 1, "opinions")
+    review = services.gate_submit(actor=secretary, participation=p)
+    with pytest.raises(ValidationError, match="约谈须写明"):
+        services.gate_decide(
+            actor=instructor,
+            review=review,
+            decision=Decision.INTERVIEW,
+            checks=all_checks(False),
+            comment="态度不端正",
+        )
+    services.gate_decide(
+        actor=instructor,
+        review=review,
+        decision=Decision.INTERVIEW,
+        checks=all_checks(False),
+        comment="态度不端正",
+        interview_who="村党支部书记",
+        interview_at=TODAY,
+        interview_required="三日内重新组织入户走访",
+    )
+    review = services.gate_submit(actor=secretary, participation=p)
+    services.gate_decide(
+        actor=instructor,
+        review=review,
+        decision=Decision.REDO,
+        checks=all_checks(False),
+        comment="走过场，返工",
+    )
+    assert not ActionDone.objects.filter(participation=p, phase=1, cleared_at=None).exists()
+    with pytest.raises(ValidationError, match="还有 2 项"):
+        services.gate_submit(actor=secretary, participation=p)
+    upload(secretary, p, 1, "opinions")
+    assert list(Material.objects.filter(participation=p, phase=1).values_list("version", flat=True)) == [2, 1]
+
+
+def test_one_open_review_per_phase_in_the_database(tree, gate):
+    campaign, g, _instructor, _secretary = gate
+    p = part(campaign, tree.village)
+    now = timezone.now()
+    row = dict(
+        campaign=campaign,
+        participation=p,
+        unit=p.unit,
+        path=p.path,
+        level=5,
+        phase=1,
+        group=g,
+        submitted_at=now,
+    )
+    Review.objects.create(**row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(**row)
+    Review.objects.create(**{**row, "phase": 2})  # another phase is fine
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"MZ\x90\x00 not a document", "方案.pdf", "不支持的文件类型"),
+        (b"", "方案.pdf", "文件是空的"),
+        (PDF, "方案.docx", "扩展名"),
+        (PDF + b"x" * 100, "大.pdf", "文件过大"),
+    ],
+)
+def test_uploads_refused_by_content_and_size(tree, gate, settings, content, name, message):
+    settings.ECHELON_MAX_MATERIAL_BYTES = 64
+    campaign, _g, _instructor, secretary = gate
+    p = part(campaign, tree.village)
+    with pytest.raises(ValidationError, match=message):
+        upload(secretary, p, 1, "opinions", content=content, name=name)
+
+
+def test_upload_accepts_word_and_images(tree, gate):
+    import zipfile
+
+    campaign, _g, _instructor, secretary = gate
+    p = part(campaign, tree.village)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", "<w/>")
+    assert upload(secretary, p, 1, "opinions", content=buf.getvalue(), name="意见.docx").file_type == "docx"
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 20
+    assert upload(secretary, p, 1, "opinions", content=png, name="照片.PNG").file_type == "png"
+
+
+def test_appraisal_meeting_needs_the_ratings(tree, gate):
+    campaign, _g, _instructor, secretary = gate
+    p = part(campaign, tree.village)
+    with pytest.raises(ValidationError, match="好"):
+        services.meeting_record(
+            actor=secretary,
+            participation=p,
+            phase=1,
+            data={"type": "appraisal", "date": TODAY, "place": "村委会", "attendees": "全体党员"},
+        )
+    m = services.meeting_record(
+        actor=secretary,
+        participation=p,
+        phase=1,
+        data={
+            "type": "appraisal",
+            "date": TODAY,
+            "place": "村委会",
+            "attendees": "全体党员",
+            "rated_good": 20,
+            "rated_fair": 3,
+            "rated_poor": 0,
+        },
+    )
+    assert m.rated_good == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tmp_path):
+    """Reviewer A decides and keeps its transaction open; reviewer B, on another connection, reads the
+    submission as still open, and its conditional UPDATE waits for A's row lock. After A commits, B's
+    UPDATE matches nothing: B is told the submission was decided by someone else."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serializes writers")
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(tree.region)
+    a, b = user("reviewer_a"), user("reviewer_b")
+    g = group(campaign, tree.township, "可可以力更镇指导组", members=(a, b))
+    p = part(campaign, tree.village)
+    services.assign(actor=None, group=g, participation=p)
+    secretary = personas["village_secretary"]
+    upload(secretary, p, 0, "plan")
+    meeting(secretary, p, 0, "mobilize")
+    services.gate_submit(actor=secretary, participation=p)
+    meeting(secretary, p, 1, "study", type="study")
+    upload(secretary, p, 1, "opinions")
+    review = services.gate_submit(actor=secretary, participation=p)
+
+    a_updated, outcome = threading.Event(), {}
+
+    def reviewer_a() -> None:
+        try:
+            with transaction.atomic():
+                services.gate_decide(actor=a, review=review, decision=Decision.PASS, checks=all_checks())
+                a_updated.set()
+                time.sleep(0.5)  # B is now blocked on the row lock
+            outcome["a"] = "decided"
+        except Exception as exc:
+            outcome["a"] = repr(exc)
+            a_updated.set()
+        finally:
+            connection.close()
+
+    def reviewer_b() -> None:
+        a_updated.wait(5)
+        try:
+            services.gate_decide(
+                actor=b,
+                review=review,
+                decision=Decision.RETURN,
+                checks=all_checks(False),
+                comment="打回",
+                deadline=date.today() + timedelta(days=3),
+            )
+            outcome["b"] = "decided"
+        except AlreadyDecided as exc:
+            outcome["b"] = exc.messages[0]
+        except Exception as exc:
+            outcome["b"] = repr(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=reviewer_a), threading.Thread(target=reviewer_b)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert outcome["a"] == "decided", outcome
+    assert "已被其他人处理" in outcome["b"], outcome
+    assert time.perf_counter() - started >= 0.5  # B really waited for A
+    review.refresh_from_db()
+    assert review.decision == Decision.PASS and review.decided_by == a
+    assert AuditEvent.objects.filter(verb__in=["gate.pass", "gate.return"]).count() == 1
+    p.refresh_from_db()
+    assert p.current_phase == 2

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from echelon.supervision import views
+
+app_name = "supervision"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("<int:pk>/", views.campaign_groups, name="campaign"),
+    path("<int:pk>/groups/new/", views.group_create, name="group_create"),
+    path("<int:pk>/coverage/", views.coverage_page, name="coverage"),
+    path("<int:pk>/coverage/apply/", views.coverage_apply, name="coverage_apply"),
+    path("<int:pk>/u/<str:code>/", views.unit_phase, name="unit"),
+    path("<int:pk>/u/<str:code>/confirm/", views.unit_confirm, name="unit_confirm"),
+    path("<int:pk>/u/<str:code>/material/", views.unit_material, name="unit_material"),
+    path("<int:pk>/u/<str:code>/meeting/", views.unit_meeting, name="unit_meeting"),
+    path("<int:pk>/u/<str:code>/submit/", views.unit_submit, name="unit_submit"),
+    path("groups/<int:pk>/", views.group_detail, name="group"),
+    path("groups/<int:pk>/members/", views.group_member, name="group_member"),
+    path("groups/<int:pk>/assign/", views.group_assign, name="group_assign"),
+    path("assignments/<int:pk>/remove/", views.unassign, name="unassign"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("materials/<int:pk>/", views.material_download, name="material"),
+]

@@ -1,0 +1,485 @@
+"""Supervision pages: groups and assignments, coverage with drill-down, the group workbench, a unit's phase
+(required actions, materials, meetings, submission) and the review page. Every query is scoped; out of
+scope is 404; writes go through ``services``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from echelon.accounts.models import User
+from echelon.campaigns import selectors as campaign_selectors
+from echelon.campaigns.models import Campaign
+from echelon.core.permissions import allowed
+from echelon.core.querysets import scope_paths
+from echelon.orgs import selectors as org_selectors
+from echelon.orgs.models import Level, Unit
+from echelon.supervision import selectors, services
+from echelon.supervision.forms import (
+    AssignForm,
+    DecisionForm,
+    GroupForm,
+    MaterialForm,
+    MeetingForm,
+    MemberForm,
+)
+from echelon.supervision.models import GroupAssignment, Material, MeetingType, SupervisionGroup
+
+PER_PAGE = 100
+
+
+def _errors(exc: Exception) -> list[str]:
+    return list(exc.messages) if isinstance(exc, ValidationError) else [str(exc)]
+
+
+def _flash_errors(request: HttpRequest, exc: Exception) -> None:
+    for message in _errors(exc):
+        messages.error(request, message)
+
+
+def _level_label(level: int) -> str:
+    return str(Level(level).label) if level in Level.values else str(level)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Index, campaign, groups
+# ---------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    campaigns = list(campaign_selectors.campaigns_for(request.user)[:50])
+    mine = list(SupervisionGroup.objects.of_member(request.user).select_related("campaign", "home_unit")[:50])
+    return render(request, "supervision/index.html", {"campaigns": campaigns, "mine": mine})
+
+
+def _campaign(request: HttpRequest, pk: int) -> Campaign:
+    return campaign_selectors.campaign_for(request.user, pk)
+
+
+@require_GET
+def campaign_groups(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    groups = selectors.groups_for(request.user, campaign).order_by("target_level", "home_path", "name")
+    page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
+    open_counts = selectors.open_counts([g.pk for g in page])
+    for g in page:
+        g.open_reviews = open_counts.get(g.pk, 0)  # type: ignore[attr-defined]
+        g.level_label = _level_label(g.target_level)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "supervision/campaign.html",
+        {
+            "campaign": campaign,
+            "page": page,
+            "can_create": scope_paths(request.user, "change") != [],
+            "tab": "groups",
+        },
+    )
+
+
+def _users(names: str) -> tuple[list[User], list[str]]:
+    wanted = [n for n in re.split(r"[\s,，、]+", names.strip()) if n]
+    found = {u.username: u for u in User.objects.filter(username__in=wanted, is_active=True)}
+    return [found[n] for n in wanted if n in found], [n for n in wanted if n not in found]
+
+
+def group_create(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    if scope_paths(request.user, "change") == []:
+        raise PermissionDenied(_("只有领导小组办公室可以派出督导组。"))
+    batches = [(b.key, b.name) for b in campaign.batches.order_by("ordinal")]
+    top = org_selectors.top_units(request.user).filter(path__startswith=campaign.path).first()
+    form = GroupForm(
+        request.POST or None,
+        batches=batches,
+        initial={"batch": batches[-1][0] if batches else "", "home": top.code if top else ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        home = Unit.objects.visible_to(request.user, "change").filter(code=data["home"]).first()
+        members, unknown = _users(data["members"])
+        leader = None
+        if data["leader"]:
+            leaders, missing = _users(data["leader"])
+            unknown += missing
+            leader = leaders[0] if leaders else None
+        if home is None:
+            form.add_error("home", _("找不到该组织，或它不在您的管理范围内。"))
+        elif unknown:
+            form.add_error("members", _("没有这些用户：%(names)s。") % {"names": "、".join(unknown)})
+        else:
+            try:
+                group = services.group_create(
+                    actor=request.user,
+                    campaign=campaign,
+                    batch=campaign.batches.get(key=data["batch"]),
+                    name=data["name"],
+                    home_unit=home,
+                    kind=data["kind"],
+                    leader=leader,
+                    members=members,
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request, _("已派出“%(name)s”。下一步：指定督导对象。") % {"name": group.name}
+                )
+                return redirect("supervision:group", pk=group.pk)
+    return render(
+        request, "supervision/group_form.html", {"campaign": campaign, "form": form, "tab": "groups"}
+    )
+
+
+@require_GET
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_for(request.user, pk)
+    assignments = GroupAssignment.objects.filter(group=group).select_related("unit").order_by("path")
+    page = Paginator(assignments, PER_PAGE).get_page(request.GET.get("page"))
+    can_manage = allowed(request.user, "change", group.home_path)
+    return render(
+        request,
+        "supervision/group_detail.html",
+        {
+            "group": group,
+            "campaign": group.campaign,
+            "page": page,
+            "members": group.members.order_by("username"),
+            "can_manage": can_manage,
+            "member_form": MemberForm(),
+            "assign_form": AssignForm(),
+            "level_label": _level_label(group.target_level),
+            "tab": "groups",
+        },
+    )
+
+
+@require_POST
+def group_member(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_for(request.user, pk)
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
+        if user is None:
+            messages.error(request, _("没有用户“%(name)s”。") % {"name": form.cleaned_data["username"]})
+        else:
+            try:
+                services.group_add_member(
+                    actor=request.user, group=group, user=user, leader=form.cleaned_data["leader"]
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _flash_errors(request, exc)
+            else:
+                messages.success(request, _("已添加成员“%(name)s”。") % {"name": user})
+    return redirect("supervision:group", pk=group.pk)
+
+
+@require_POST
+def group_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_for(request.user, pk)
+    form = AssignForm(request.POST)
+    if form.is_valid():
+        participation = group.campaign.participations.filter(unit__code=form.cleaned_data["code"]).first()
+        if participation is None or not allowed(request.user, "view", participation.path):
+            messages.error(request, _("该单位不在这项活动中，或不在您的管理范围内。"))
+        else:
+            try:
+                services.assign(
+                    actor=request.user,
+                    group=group,
+                    participation=participation,
+                    override_reason=form.cleaned_data["override_reason"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                _flash_errors(request, exc)
+            else:
+                messages.success(request, _("已指定督导对象。"))
+    return redirect("supervision:group", pk=group.pk)
+
+
+@require_POST
+def unassign(request: HttpRequest, pk: int) -> HttpResponse:
+    row = get_object_or_404(GroupAssignment.objects.visible_to(request.user).select_related("group"), pk=pk)
+    try:
+        services.unassign(actor=request.user, assignment=row)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("已撤销指派。"))
+    return redirect("supervision:group", pk=row.group_id)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Coverage
+# ---------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def coverage_page(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    batches = list(campaign.batches.order_by("ordinal"))
+    batch = next((b for b in batches if b.key == request.GET.get("batch")), batches[-1] if batches else None)
+    under_code = request.GET.get("under", "")
+    if under_code:
+        under = org_selectors.unit_for(request.user, under_code)
+    else:
+        under = (
+            org_selectors.top_units(request.user).filter(path__startswith=campaign.path).first()
+            or campaign.root
+        )
+        if not allowed(request.user, "view", under.path):
+            under = None  # type: ignore[assignment]
+    reports = selectors.coverage_report(campaign, user=request.user, batch=batch) if batch else []
+    report = reports[0].report if reports else None
+    rows = selectors.gap_rows(report, under) if report is not None and under is not None else []
+    overlaps = []
+    if report is not None and report.overlaps:
+        labels = selectors.unit_labels(o.unit_id for o in report.overlaps[:100])
+        names = dict(
+            SupervisionGroup.objects.filter(
+                pk__in={g for o in report.overlaps[:100] for g in o.group_ids}
+            ).values_list("pk", "name")
+        )
+        overlaps = [
+            {"unit": labels.get(o.unit_id), "groups": [names.get(g, g) for g in o.group_ids]}
+            for o in report.overlaps[:100]
+        ]
+    totals = [{"t": t, "label": _level_label(t.level)} for t in (report.totals if report else [])]
+    return render(
+        request,
+        "supervision/coverage.html",
+        {
+            "campaign": campaign,
+            "batches": batches,
+            "batch": batch,
+            "under": under,
+            "rows": rows,
+            "totals": totals,
+            "overlaps": overlaps,
+            "complete": report.complete if report else True,
+            "breadcrumb": org_selectors.breadcrumb(request.user, under) if under else [],
+            "gaps_total": len(report.gaps) if report else 0,
+            "can_apply": scope_paths(request.user, "change") != [],
+            "tab": "coverage",
+        },
+    )
+
+
+@require_POST
+def coverage_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    batch = campaign.batches.filter(key=request.POST.get("batch", "")).first()
+    try:
+        if request.POST.get("what") == "defaults":
+            created = services.coverage_default_groups(actor=request.user, campaign=campaign, batch=batch)
+            messages.success(
+                request, _("已为尚无督导组的单位派出 %(n)d 个默认督导组（指导员）。") % {"n": len(created)}
+            )
+        else:
+            result = services.coverage_propose_apply(actor=request.user, campaign=campaign, batch=batch)
+            messages.success(
+                request,
+                _("已按均衡方案指派 %(n)d 个单位；%(u)d 个单位没有可用的督导组。")
+                % {"n": result.created, "u": len(result.unplaceable)},
+            )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    from django.urls import reverse
+
+    return redirect(
+        reverse("supervision:coverage", args=[campaign.pk]) + (f"?batch={batch.key}" if batch else "")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Workbench and reviews
+# ---------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def workbench(request: HttpRequest) -> HttpResponse:
+    return render(request, "supervision/workbench.html", {"bench": selectors.workbench(request.user)})
+
+
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = selectors.review_for(request.user, pk)
+    participation = review.participation
+    state = selectors.phase_state(participation, review.phase)
+    can_decide = review.state == "open" and selectors.may_review(request.user, participation)
+    form = DecisionForm(request.POST or None, checks=state.checks)
+    if request.method == "POST":
+        if not can_decide and review.state == "open":
+            raise PermissionDenied(_("只有负责该单位的督导组成员可以审核。"))
+        if form.is_valid():
+            data = form.cleaned_data
+            checks = {
+                k: services.CheckResult(data[f"check_{k}"] == "pass", data[f"note_{k}"])
+                for k in form.check_keys
+            }
+            try:
+                services.gate_decide(
+                    actor=request.user,
+                    review=review,
+                    decision=data["decision"],
+                    checks=checks,
+                    comment=data["comment"],
+                    deadline=data["deadline"],
+                    interview_who=data["interview_who"],
+                    interview_at=data["interview_at"],
+                    interview_required=data["interview_required"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                for message in _errors(exc):
+                    form.add_error(None, message)
+            else:
+                messages.success(request, _("审核决定已保存。"))
+                return redirect("supervision:review", pk=review.pk)
+    return render(
+        request,
+        "supervision/review.html",
+        {
+            "review": review,
+            "state": state,
+            "form": form,
+            "can_decide": can_decide,
+            "history": selectors.history(participation)[:50],
+            "campaign": review.campaign,
+            "phase_label": selectors.phase_name(review.campaign, review.phase),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A unit's phase
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _participation(request: HttpRequest, pk: int, code: str) -> Any:
+    campaign = _campaign(request, pk)
+    return campaign_selectors.participation_for(request.user, campaign, code)
+
+
+@require_GET
+def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    state = selectors.phase_state(participation)
+    return render(
+        request,
+        "supervision/unit_phase.html",
+        {
+            "p": participation,
+            "campaign": participation.campaign,
+            "unit": participation.unit,
+            "state": state,
+            "can_record": allowed(request.user, "change", participation.path),
+            "history": selectors.history(participation)[:50],
+            "meeting_form": MeetingForm(),
+            "groups": selectors.responsible_groups(participation),
+            "phases": participation.campaign.spec.phases,
+            "meeting_types": MeetingType.choices,
+        },
+    )
+
+
+def _back(participation: Any) -> HttpResponse:
+    return redirect("supervision:unit", pk=participation.campaign_id, code=participation.unit.code)
+
+
+@require_POST
+def unit_confirm(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    try:
+        services.action_confirm(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            action_key=request.POST.get("action", ""),
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    return _back(participation)
+
+
+@require_POST
+def unit_material(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+        return _back(participation)
+    upload = form.cleaned_data["file"]
+    try:
+        material = services.material_upload(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            action_key=form.cleaned_data["action"],
+            fileobj=upload,
+            name=upload.name,
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("已上传“%(name)s”（第 %(v)d 版）。") % {"name": material.original_name, "v": material.version},
+        )
+    return _back(participation)
+
+
+@require_POST
+def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    form = MeetingForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        return _back(participation)
+    data = form.cleaned_data
+    try:
+        services.meeting_record(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            data=data,
+            action_key=data.get("action") or "",
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("会议记录已保存。"))
+    return _back(participation)
+
+
+@require_POST
+def unit_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    try:
+        review = services.gate_submit(
+            actor=request.user, participation=participation, note=request.POST.get("note", "")
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        if review.state == "open":
+            messages.success(request, _("已提交，等待“%(group)s”审核。") % {"group": review.group})
+        else:
+            messages.success(request, _("本环节已完成，下一环节已开启。"))
+    return _back(participation)
+
+
+@require_GET
+def material_download(request: HttpRequest, pk: int) -> FileResponse:
+    material = get_object_or_404(Material.objects.visible_to(request.user), pk=pk)
+    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.original_name)
