@@ -107,8 +107,8 @@ def _drop(campaign_id: int) -> None:
                 f"DELETE FROM {q(model._meta.db_table)} WHERE participation_id IN ({subquery})",  # noqa: S608
                 [campaign_id],
             )
-        for model in (Participation, Baseline, Batch):
-            cursor.execute(f"DELETE FROM {q(model._meta.db_table)} WHERE campaign_id = %s", [campaign_id])  # noqa: S608
+        for owned in (Participation, Baseline, Batch):
+            cursor.execute(f"DELETE FROM {q(owned._meta.db_table)} WHERE campaign_id = %s", [campaign_id])  # noqa: S608
         cursor.execute(f"DELETE FROM {q(Campaign._meta.db_table)} WHERE id = %s", [campaign_id])  # noqa: S608
 
 

@@ -27,9 +27,10 @@ def _prefixed(q: Q, prefix: str) -> Q:
     """The same condition on a related model (``unit__…``)."""
     copy = Q()
     copy.connector, copy.negated = q.connector, q.negated
+    children: list[Any] = list(q.children)
     copy.children = [
-        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])  # type: ignore[misc]
-        for child in q.children
+        _prefixed(child, prefix) if isinstance(child, Q) else (prefix + child[0], child[1])
+        for child in children
     ]
     return copy
 

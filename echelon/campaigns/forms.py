@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -47,7 +47,7 @@ class CampaignCreateForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["template"].choices = template_choices()
+        cast(forms.ChoiceField, self.fields["template"]).choices = template_choices()
 
     def clean_root(self) -> Unit:
         code = self.cleaned_data["root"].strip()
@@ -57,7 +57,7 @@ class CampaignCreateForm(BootstrapFormMixin, forms.Form):
         return unit
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("结束日期早于开始日期。"))
         return data
@@ -110,7 +110,9 @@ class WhatIfForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        self.fields["batch"].choices = list(campaign.batches.order_by("ordinal").values_list("key", "name"))
+        cast(forms.ChoiceField, self.fields["batch"]).choices = list(
+            campaign.batches.order_by("ordinal").values_list("key", "name")
+        )
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -133,4 +135,6 @@ class ActualForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phase"].choices = [(p["key"], p["name"]) for p in campaign.spec.phases]
+        cast(forms.ChoiceField, self.fields["phase"]).choices = [
+            (p["key"], p["name"]) for p in campaign.spec.phases
+        ]

@@ -19,6 +19,7 @@ from echelon.campaigns.models import (
     BaselinePhase,
     Campaign,
     Participation,
+    ParticipationQuerySet,
     PhaseActual,
     PlanPhase,
 )
@@ -46,7 +47,7 @@ def can_manage(user: Any, campaign: Campaign) -> bool:
     return allowed(user, "change", campaign.path)
 
 
-def participations(user: Any, campaign: Campaign, action: str = "view") -> QuerySet[Participation]:
+def participations(user: Any, campaign: Campaign, action: str = "view") -> ParticipationQuerySet:
     return Participation.objects.visible_to(user, action).filter(campaign=campaign)
 
 
@@ -110,8 +111,8 @@ def _median_delay(qs: QuerySet[Participation], late: int) -> float | None:
         return None
     ordered = qs.filter(start_delay__gt=0).order_by("start_delay").values_list("start_delay", flat=True)
     if late % 2:
-        return float(ordered[late // 2])
-    pair = list(ordered[late // 2 - 1 : late // 2 + 1])
+        return float(ordered[late // 2] or 0)
+    pair = [v or 0 for v in ordered[late // 2 - 1 : late // 2 + 1]]
     return sum(pair) / 2
 
 

@@ -536,14 +536,20 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
 
 
 def _refresh_delays(qs: Any) -> None:
-    """start_delay = actual start − baseline start (or planned start before a baseline), for started units."""
+    """start_delay = actual start − baseline start (or planned start before a baseline), for started units;
+    one UPDATE per distinct delay (a few hundred at most), only where it changed."""
     rows = qs.filter(actual_start__isnull=False).values_list(
-        "id", "actual_start", "baseline_start", "planned_start"
+        "id", "actual_start", "baseline_start", "planned_start", "start_delay"
     )
-    for pid, actual, baseline, planned in rows:
+    changed: dict[int | None, list[int]] = defaultdict(list)
+    for pid, actual, baseline, planned, current in rows.iterator(chunk_size=10000):
         reference = baseline or planned
         delay = (actual - reference).days if reference else None
-        Participation.objects.filter(pk=pid).update(start_delay=delay)
+        if delay != current:
+            changed[delay].append(pid)
+    for delay, ids in changed.items():
+        for chunk in _chunks(ids):
+            Participation.objects.filter(pk__in=chunk).update(start_delay=delay)
 
 
 def _reference_plans(campaign: Campaign, *, baseline: bool) -> dict[int, scheduler.UnitPlan]:

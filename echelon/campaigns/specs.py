@@ -185,7 +185,7 @@ def _as_date(value: Any) -> date | None:
 def _level(value: Any) -> int | None:
     """A level given as 3 or "3"; None when it is not a level number."""
     if _is_int(value):
-        return value  # type: ignore[no-any-return]
+        return int(value)
     if isinstance(value, str) and value.strip().isdigit():
         return int(value.strip())
     return None

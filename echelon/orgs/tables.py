@@ -46,7 +46,7 @@ class UnitTable(tables.Table):
         fields = ["code", "name", "level", "kind", "area_type", "sub_units", "sub_members", "sub_participants",
                   "sub_mobile", "sub_blind"]
         attrs = {"class": "table table-sm table-hover mb-0"}
-        order_by = ("code",)
+        order_by = ("-sub_units", "code")  # the big subtrees (leagues, counties) first
         empty_text = _("没有符合条件的组织。")
 
     def render_sub_blind(self, value: int) -> str:

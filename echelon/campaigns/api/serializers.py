@@ -177,7 +177,8 @@ class ParticipationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _phases(self) -> list[dict[str, Any]]:
-        return self.context["phases"]  # type: ignore[no-any-return]
+        phases: list[dict[str, Any]] = self.context["phases"]
+        return phases
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_current_phase(self, obj: Participation) -> str | None:
@@ -189,7 +190,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
     @extend_schema_field(PhaseDatesSerializer(many=True))
     def get_phases(self, obj: Participation) -> list[dict[str, Any]]:
         phases = self._phases()
-        return PhaseDatesSerializer(
+        return PhaseDatesSerializer(  # type: ignore[return-value]
             [
                 {
                     "key": phases[p.phase]["key"],
@@ -213,7 +214,7 @@ class ActualRequestSerializer(serializers.Serializer):
 
 class LevelProgressSerializer(serializers.Serializer):
     level = serializers.IntegerField()
-    label = serializers.CharField()
+    level_name = serializers.CharField(source="label")
     units = serializers.IntegerField()
     planned = serializers.IntegerField()
     started = serializers.IntegerField()

@@ -64,7 +64,7 @@ PLAN_FILTERS = [
 ]
 
 
-class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[misc]
+class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Campaigns whose scope overlaps the caller's subtree. Writes (create, schedule, publish) need the
     `change` action at the campaign's root; figures and plans cover only the caller's subtree."""
 
@@ -72,10 +72,10 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
     serializer_class = CampaignSerializer
 
     def _manageable(self) -> Campaign:
-        campaign = self.get_object()
+        campaign: Campaign = self.get_object()
         if not selectors.can_manage(self.request.user, campaign):
             raise exceptions.PermissionDenied("只有活动范围内的领导小组办公室可以排程和发布。")
-        return campaign  # type: ignore[no-any-return]
+        return campaign
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -19,7 +19,8 @@ from echelon.core import audit
 def world(ctx: Any) -> SimpleNamespace:
     cached = getattr(ctx, "_campaigns", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        found: SimpleNamespace = cached
+        return found
     with mock.patch.object(audit, "record", lambda **_kw: None):
         template = services.template_for_use(actor=None, name=BUILTIN)
         campaign = services.campaign_create(

@@ -24,7 +24,9 @@ def test_gantt_draws_and_drills_down(page, live_server):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on(
         "response",
-        lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+        lambda r: (
+            errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None
+        ),
     )
 
     login(page, live_server, "region_office", PASSWORD)

@@ -58,7 +58,9 @@ def test_create_prints_the_identifier_alone_on_its_last_line(tree):
 
 
 def test_create_from_a_file_and_by_name(tree, tmp_path):
-    data = yaml.safe_load(specs.find_builtin(GENERIC).text)
+    builtin = specs.find_builtin(GENERIC)
+    assert builtin is not None
+    data = yaml.safe_load(builtin.text)
     path = tmp_path / "training.json"
     path.write_text(json.dumps(data, default=str), encoding="utf-8")
     campaign = create(str(path), start="2014-03-01", end="2014-08-31")

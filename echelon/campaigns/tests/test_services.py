@@ -172,7 +172,7 @@ def test_what_if_compares_without_writing(tree, personas):
         batch_key="second",
         changes={"level_stagger_days": 5},
     )
-    assert what.reference == "plan" and what.plan.feasible
+    assert what.reference == "plan" and what.plan.feasible and what.comparison is not None
     assert what.comparison["by_level"]["3"]["started_earlier"] == 3
     # villages would start on 4 Feb, inside the Spring Festival holiday: 7 Feb, 12 days earlier
     assert what.comparison["by_level"]["5"]["max_start_days"] == 12
@@ -247,6 +247,7 @@ def test_actuals_update_the_unit_and_the_plan_vs_actual_figures(tree, personas):
     assert rows[4]["overdue"] == 2  # the subdistrict and the sibling league's township have not started
     assert rows[5]["units"] == 3 and rows[5]["overdue"] == 1
     event = AuditEvent.objects.filter(verb="campaign.phase_actual", actor=secretary).first()
+    assert event is not None and event.after is not None
     assert event.unit_path == tree.village.path and event.after["phase"] == "study"
 
     # The secretary sees their village's figures only.

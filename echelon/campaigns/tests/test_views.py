@@ -182,6 +182,7 @@ def gantt_rows(client: Client, campaign: Campaign, query: str = "") -> list[tupl
     response = client.get(reverse("campaigns:gantt", args=[campaign.pk]) + query)
     assert response.status_code == 200
     data = re.search(r'<script id="gantt-data" type="application/json">(.*?)</script>', text(response), re.S)
+    assert data is not None
     return [(r["kind"], r["label"]) for r in json.loads(data.group(1))["rows"]]
 
 
@@ -373,7 +374,7 @@ def test_the_api_flow(tree, personas):
     assert progress == [
         {
             "level": 5,
-            "label": "嘎查村社区",
+            "level_name": "嘎查村社区",
             "units": 1,
             "planned": 1,
             "started": 1,
@@ -384,7 +385,8 @@ def test_the_api_flow(tree, personas):
             "overdue": 0,
         }
     ]
-    csv_body = b"".join(secretary.get(f"/api/v1/campaigns/{pk}/export/").streaming_content).decode(
+    exported = secretary.get(f"/api/v1/campaigns/{pk}/export/")
+    csv_body = b"".join(exported.streaming_content).decode(  # type: ignore[attr-defined]
         "utf-8-sig"
     )
     assert (

@@ -34,7 +34,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 def tree_children(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_for(request.user, code)
     children = list(
-        Unit.objects.visible_to(request.user).filter(parent=unit, is_active=True).order_by("kind", "code")[
+        Unit.objects.visible_to(request.user).filter(parent=unit, is_active=True).order_by("-sub_units", "code")[
             : TREE_LIMIT + 1
         ]
     )
