@@ -173,16 +173,25 @@ class Batch(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def timing_with(self, **changes: Any) -> dict[str, Any]:
+        """The stored timing with rule ``changes``; a changed window gets its blackouts resolved again."""
+        timing = {k: v for k, v in self.rules.items()}
+        timing.update({k: v for k, v in changes.items() if k not in ("window_start", "window_end")})
+        first = changes.get("window_start", self.window_start)
+        last = changes.get("window_end", self.window_end)
+        if (first, last) != (self.window_start, self.window_end) and first <= last:
+            spec = self.campaign.spec
+            timing["blackouts"] = spec.batch_timing(spec.batch(self.key), first, last)["blackouts"]
+        return timing
+
     def scheduler_rules(self, **changes: Any) -> Any:
+        """``scheduler.Rules`` of this batch, with rule ``changes`` (raises ``scheduler.RulesError``)."""
         from echelon.campaigns.specs import rules_from
 
-        timing = {
-            **self.rules,
-            **{k: v for k, v in changes.items() if k not in ("window_start", "window_end")},
-        }
-        return rules_from(
-            timing, changes.get("window_start", self.window_start), changes.get("window_end", self.window_end)
-        )
+        timing = self.timing_with(**changes)
+        first = changes.get("window_start", self.window_start)
+        last = changes.get("window_end", self.window_end)
+        return rules_from(timing, first, last)
 
 
 class ParticipationQuerySet(ScopedQuerySet):

@@ -451,7 +451,7 @@ def plan_batch(batch: Batch, *, units: Sequence[_UnitRow] | None = None, **chang
     level_of_unit: dict[int, int] = {}
     try:
         rules = batch.scheduler_rules(**changes)
-    except scheduler.RulesError as exc:
+    except (scheduler.RulesError, specs.TemplateError) as exc:
         raise _validation(exc) from exc
     max_level = max(rules.participating_levels)
     if units is None:
@@ -647,14 +647,9 @@ def campaign_schedule(
             batch = batch_plan.batch
             batch_changes = changes.get(batch.key, {})
             if batch_changes:
+                batch.rules = batch.timing_with(**batch_changes)
                 batch.window_start = batch_changes.get("window_start", batch.window_start)
                 batch.window_end = batch_changes.get("window_end", batch.window_end)
-                rules = {k: v for k, v in batch_changes.items() if k not in ("window_start", "window_end")}
-                timing = {**batch.rules, **rules}
-                if "window_start" in batch_changes or "window_end" in batch_changes:
-                    entries = spec.batch_timing(spec.batch(batch.key), batch.window_start, batch.window_end)
-                    timing["blackouts"] = entries["blackouts"]
-                batch.rules = timing
             _store(batch_plan, spec)
             batch.feasible = batch_plan.feasible
             batch.violations = batch_plan.violations

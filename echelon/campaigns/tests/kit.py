@@ -1,19 +1,17 @@
 """Objects for the generic access kit (echelon/core/tests/test_access.py): the built-in campaign on 武川县
 (a name the outsider must never see), scheduled and published, and the built-in template loaded.
 
-Built once per test through the services, with the audit trail muted: the kit counts audit events around
-each request and must see only what the request wrote.
+Built once per test, lazily, through the services; the kit builds a route's URL (and so these objects)
+before it counts the audit events a request writes.
 """
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
-from unittest import mock
 
 from echelon.campaigns import services
 from echelon.campaigns.tests.helpers import BUILTIN, GENERIC, WINDOW
-from echelon.core import audit
 
 
 def world(ctx: Any) -> SimpleNamespace:
@@ -21,19 +19,18 @@ def world(ctx: Any) -> SimpleNamespace:
     if cached is not None:
         found: SimpleNamespace = cached
         return found
-    with mock.patch.object(audit, "record", lambda **_kw: None):
-        template = services.template_for_use(actor=None, name=BUILTIN)
-        campaign = services.campaign_create(
-            actor=None,
-            spec=template.spec,
-            root=ctx.tree.county,
-            start=WINDOW[0],
-            end=WINDOW[1],
-            name="武川县第二批教育实践活动",
-            template=template,
-        )
-        services.campaign_schedule(actor=None, campaign=campaign)
-        services.campaign_publish(actor=None, campaign=campaign)
+    template = services.template_for_use(actor=None, name=BUILTIN)
+    campaign = services.campaign_create(
+        actor=None,
+        spec=template.spec,
+        root=ctx.tree.county,
+        start=WINDOW[0],
+        end=WINDOW[1],
+        name="武川县第二批教育实践活动",
+        template=template,
+    )
+    services.campaign_schedule(actor=None, campaign=campaign)
+    services.campaign_publish(actor=None, campaign=campaign)
     found = SimpleNamespace(campaign=campaign, template=template)
     ctx._campaigns = found
     return found

@@ -341,3 +341,25 @@ def test_inactive_units_added_later_do_not_break_the_plan(tree):
     )  # not a participant
     result = services.campaign_schedule(actor=None, campaign=campaign)
     assert result.feasible and result.planned == campaign.participations_count
+
+
+def test_a_window_change_resolves_the_blackouts_again(tree):
+    campaign = make_campaign(tree.county, start=D(2014, 3, 1), end=D(2014, 12, 31))
+    second = campaign.batches.get(key="second")
+    assert second.rules["blackouts"] == []  # no Spring Festival between March and December 2014
+    what = services.campaign_what_if(
+        actor=None, campaign=campaign, batch_key="second", changes={"window_start": D(2014, 1, 25)}
+    )
+    # 25 Jan + 10 days = 4 Feb lies in the 2014 holiday (31 Jan–6 Feb): the townships move to 7 Feb.
+    township = participation(campaign, tree.township)
+    assert what.plan.items[township.pk].start == D(2014, 2, 7)
+    services.campaign_schedule(
+        actor=None, campaign=campaign, rule_changes={"second": {"window_start": D(2014, 1, 25)}}
+    )
+    second.refresh_from_db()
+    assert second.window_start == D(2014, 1, 25)
+    assert second.rules["blackouts"] == [{"name": "春节假期", "start": "2014-01-31", "end": "2014-02-06"}]
+    with pytest.raises(ValidationError, match="chinese-calendar"):
+        services.campaign_what_if(
+            actor=None, campaign=campaign, batch_key="second", changes={"window_end": D(2031, 12, 31)}
+        )
