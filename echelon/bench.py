@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -50,7 +49,7 @@ def _copy_db(src: Path, dest: Path) -> None:
 
 def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
 # --- steps (run in a child) -------------------------------------------------------------------------------
@@ -66,10 +65,19 @@ def step_seed() -> dict[str, Any]:
     subprocess.run([*echelon, "seed_demo", "--scale", "full"], env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    stats = json.loads(subprocess.run([*echelon, "stats", "--json"], env=env, check=True, capture_output=True,
-                                      text=True).stdout)
-    return {"seed_s": round(seconds, 1), "seed_peak_mb": round(peak), "units": stats["total_units"],
-            "members": stats["total_members"], "mobile": stats["mobile_members"], "blind": stats["blind_spots"]}
+    stats = json.loads(
+        subprocess.run(
+            [*echelon, "stats", "--json"], env=env, check=True, capture_output=True, text=True
+        ).stdout
+    )
+    return {
+        "seed_s": round(seconds, 1),
+        "seed_peak_mb": round(peak),
+        "units": stats["total_units"],
+        "members": stats["total_members"],
+        "mobile": stats["mobile_members"],
+        "blind": stats["blind_spots"],
+    }
 
 
 def step_counts() -> dict[str, Any]:
@@ -106,10 +114,24 @@ def step_counts() -> dict[str, Any]:
     f_s, f_val = best(floor, 3)
     if p_val != f_val:
         raise RuntimeError(f"rollups disagree with the count: {p_val} != {f_val}")
-    raw_rollup_s, _ = best(lambda: connection.cursor().execute(
-        "SELECT code, sub_members FROM orgs_unit WHERE level = 2 AND kind = 'leadership' ORDER BY code").fetchall(), 20)
-    return {"leagues": len(p_val), "counts_product_ms": round(p_s * 1000, 2), "counts_floor_ms": round(f_s * 1000, 1),
-            "counts_ratio": round(p_s / f_s, 4), "counts_raw_rollup_ms": round(raw_rollup_s * 1000, 3)}
+    raw_rollup_s, _ = best(
+        lambda: (
+            connection.cursor()
+            .execute(
+                "SELECT code, sub_members FROM orgs_unit "
+                "WHERE level = 2 AND kind = 'leadership' ORDER BY code"
+            )
+            .fetchall()
+        ),
+        20,
+    )
+    return {
+        "leagues": len(p_val),
+        "counts_product_ms": round(p_s * 1000, 2),
+        "counts_floor_ms": round(f_s * 1000, 1),
+        "counts_ratio": round(p_s / f_s, 4),
+        "counts_raw_rollup_ms": round(raw_rollup_s * 1000, 3),
+    }
 
 
 def step_pages() -> dict[str, Any]:
@@ -180,7 +202,7 @@ def step_supervision() -> dict[str, Any]:
     return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in figures.items()}
 
 
-# --- the parent ----------------------------------------------------------------------------------------------
+# --- the parent ---------------------------------------------------------------------------------------
 
 BUDGETS = [
     ("seed_s", "full seed (s)", 180, "≤"),
@@ -204,8 +226,13 @@ BUDGETS = [
 
 
 def run_step(name: str) -> dict[str, Any]:
-    proc = subprocess.run([sys.executable, "-m", "echelon.bench", "--child", name], env=_env(DB), cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "echelon.bench", "--child", name],
+        env=_env(DB),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from echelon.accounts import services as account_services
-from echelon.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 from echelon.accounts.models import User
+from echelon.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 from echelon.orgs import services
 from echelon.orgs.models import Kind, Level, Unit
 from echelon.orgs.services import UnitData
@@ -35,20 +35,30 @@ class Tree:
     units: dict[str, Unit] = field(default_factory=dict)
 
 
-def make_unit(parent: Unit | None, code: str, name: str, level: int, kind: str, division: str = "", **extra) -> Unit:
+def make_unit(
+    parent: Unit | None, code: str, name: str, level: int, kind: str, division: str = "", **extra
+) -> Unit:
     return services.unit_create(
-        actor=None, parent=parent,
+        actor=None,
+        parent=parent,
         data=UnitData(code=code, name=name, level=level, kind=kind, division=division, **extra),
     )
 
 
-def make_member(unit: Unit, code: str, name: str = "张三", *, inflow: Unit | None = None, mobile: bool = False):
+def make_member(
+    unit: Unit, code: str, name: str = "张三", *, inflow: Unit | None = None, mobile: bool = False
+):
     return services.member_create(
         actor=None,
         data={
-            "code": code, "name": name, "gender": "m", "ethnicity": "汉族",
-            "birth_date": datetime.date(1980, 1, 1), "joined_date": datetime.date(2005, 7, 1),
-            "unit_id": unit.pk, "is_mobile": mobile or inflow is not None,
+            "code": code,
+            "name": name,
+            "gender": "m",
+            "ethnicity": "汉族",
+            "birth_date": datetime.date(1980, 1, 1),
+            "joined_date": datetime.date(2005, 7, 1),
+            "unit_id": unit.pk,
+            "is_mobile": mobile or inflow is not None,
             "inflow_unit_id": inflow.pk if inflow else None,
         },
     )
@@ -61,15 +71,34 @@ def build_tree() -> Tree:
     county = make_unit(league, "150125", "武川县", L.COUNTY, Kind.LEADERSHIP, "county", area_type="farming")
     township = make_unit(county, "150125100", "可可以力更镇", L.TOWNSHIP, Kind.LEADERSHIP, "town")
     village = make_unit(township, "150125100201", "东土城村", L.VILLAGE, Kind.VILLAGE, "village")
-    community_township = make_unit(county, "150125001", "城关街道", L.TOWNSHIP, Kind.LEADERSHIP, "subdistrict")
-    community = make_unit(community_township, "150125001001", "新华社区", L.VILLAGE, Kind.COMMUNITY, "community")
+    community_township = make_unit(
+        county, "150125001", "城关街道", L.TOWNSHIP, Kind.LEADERSHIP, "subdistrict"
+    )
+    community = make_unit(
+        community_township, "150125001001", "新华社区", L.VILLAGE, Kind.COMMUNITY, "community"
+    )
     organ = make_unit(county, "150125-O01", "武川县委组织部", L.COUNTY, Kind.ORGAN)
-    sibling_league = make_unit(region, "150200", "包头市", L.LEAGUE, Kind.LEADERSHIP, "city", area_type="mining")
+    sibling_league = make_unit(
+        region, "150200", "包头市", L.LEAGUE, Kind.LEADERSHIP, "city", area_type="mining"
+    )
     sibling_county = make_unit(sibling_league, "150222", "固阳县", L.COUNTY, Kind.LEADERSHIP, "county")
     sibling_township = make_unit(sibling_county, "150222100", "金山镇", L.TOWNSHIP, Kind.LEADERSHIP, "town")
-    sibling_village = make_unit(sibling_township, "150222100201", "金山村", L.VILLAGE, Kind.VILLAGE, "village")
-    tree = Tree(region, league, county, township, village, community_township, community, organ,
-                sibling_league, sibling_county, sibling_village)
+    sibling_village = make_unit(
+        sibling_township, "150222100201", "金山村", L.VILLAGE, Kind.VILLAGE, "village"
+    )
+    tree = Tree(
+        region,
+        league,
+        county,
+        township,
+        village,
+        community_township,
+        community,
+        organ,
+        sibling_league,
+        sibling_county,
+        sibling_village,
+    )
     tree.units = {u.code: u for u in Unit.objects.all()}
     return tree
 

@@ -9,11 +9,10 @@ REDIS_URL      optional: cache (and with TASKS_BACKEND=rq, the job queue)
 
 from __future__ import annotations
 
+import datetime
 import os
 import secrets
 from pathlib import Path
-
-import datetime
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -228,7 +227,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Echelon API",
-    "DESCRIPTION": "梯次 — organization registry, campaigns and supervision. Every endpoint is scoped to the caller's subtree.",
+    "DESCRIPTION": (
+        "梯次 — organization registry, campaigns and supervision. "
+        "Every endpoint is scoped to the caller's subtree."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

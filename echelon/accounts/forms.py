@@ -12,8 +12,12 @@ from echelon.core.forms import BootstrapFormMixin
 class UserCreateForm(BootstrapFormMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     display_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
-    password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput(render_value=False), min_length=10)
-    unit_code = forms.CharField(label=_("组织代码"), max_length=32, help_text=_("授权覆盖该组织及其全部下级组织。"))
+    password = forms.CharField(
+        label=_("初始密码"), widget=forms.PasswordInput(render_value=False), min_length=10
+    )
+    unit_code = forms.CharField(
+        label=_("组织代码"), max_length=32, help_text=_("授权覆盖该组织及其全部下级组织。")
+    )
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
 
 
@@ -27,7 +31,9 @@ class PasswordResetForm(BootstrapFormMixin, forms.Form):
 
 
 class TokenForm(BootstrapFormMixin, forms.Form):
-    name = forms.CharField(label=_("用途"), max_length=100, required=False, help_text=_("例如：省级数据交换平台"))
+    name = forms.CharField(
+        label=_("用途"), max_length=100, required=False, help_text=_("例如：省级数据交换平台")
+    )
 
 
 class UserImportForm(BootstrapFormMixin, forms.Form):

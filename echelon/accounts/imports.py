@@ -18,7 +18,13 @@ from echelon.core import audit
 from echelon.core.permissions import allowed
 from echelon.core.tabular import FormulaCell, read_rows, sniff
 
-COLUMNS = {"用户名": "username", "姓名": "display_name", "组织代码": "unit_code", "角色": "role", "初始密码": "password"}
+COLUMNS = {
+    "用户名": "username",
+    "姓名": "display_name",
+    "组织代码": "unit_code",
+    "角色": "role",
+    "初始密码": "password",
+}
 REQUIRED = ["username", "unit_code", "role"]
 ROLE_BY_LABEL = {str(label): value for value, label in Role.choices} | {v: v for v in Role.values}
 
@@ -74,14 +80,23 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
         for row in parsed:
             user = User.objects.filter(username=row["username"]).first()
             if user is None:
-                user = services.user_create(actor=actor, username=row["username"], password=row["password"] or None,
-                                            display_name=row["display_name"])
+                user = services.user_create(
+                    actor=actor,
+                    username=row["username"],
+                    password=row["password"] or None,
+                    display_name=row["display_name"],
+                )
                 result.created += 1
             unit = Unit.objects.get(code=row["unit_code"])
             services.grant_add(actor=actor, user=user, unit=unit, role=ROLE_BY_LABEL[row["role"]])
             result.granted += 1
-        audit.record(actor=actor, verb="user.import", object_type="accounts.user", object_repr=name[:255],
-                     after={"created": result.created, "granted": result.granted})
+        audit.record(
+            actor=actor,
+            verb="user.import",
+            object_type="accounts.user",
+            object_repr=name[:255],
+            after={"created": result.created, "granted": result.granted},
+        )
     return result
 
 
@@ -113,9 +128,11 @@ def _check_row(actor: Any, row: dict[str, str], seen: set[str], Unit: Any) -> li
                 errs.append((label["password"], " ".join(exc.messages)))
     elif actor is not None and existing.pk == getattr(actor, "pk", None):
         errs.append((label["username"], _("不能修改自己的授权。")))
-    if row["role"] in ROLE_BY_LABEL and actor is not None and actor.scope_paths("manage_users") is not None:
-        if ROLE_BY_LABEL[row["role"]] not in services.GRANTABLE_BY_OFFICE:
-            errs.append((label["role"], _("只有系统管理员可以授予该角色。")))
+    restricted = actor is not None and actor.scope_paths("manage_users") is not None
+    if (
+        restricted
+        and row["role"] in ROLE_BY_LABEL
+        and ROLE_BY_LABEL[row["role"]] not in services.GRANTABLE_BY_OFFICE
+    ):
+        errs.append((label["role"], _("只有系统管理员可以授予该角色。")))
     return errs
-
-

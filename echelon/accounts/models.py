@@ -27,9 +27,9 @@ class User(AbstractUser):
             return None
         cache: dict[str, list[str]] = self.__dict__.setdefault("_scope_cache", {})
         if action not in cache:
-            paths = Grant.objects.filter(user=self, role__in=roles_with(action), unit__is_active=True).values_list(
-                "unit__path", flat=True
-            )
+            paths = Grant.objects.filter(
+                user=self, role__in=roles_with(action), unit__is_active=True
+            ).values_list("unit__path", flat=True)
             cache[action] = collapse([*paths, *provided_paths(self, action)])
         return cache[action]
 
@@ -39,7 +39,9 @@ class User(AbstractUser):
 
 class Grant(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("用户"))
-    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="grants", verbose_name=_("组织"))
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="grants", verbose_name=_("组织")
+    )
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
     created_by = models.ForeignKey(
@@ -74,7 +76,9 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 class ApiToken(models.Model):
     """A machine's credential. Only a hash of the key is stored; the key is shown once, when issued."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户")
+    )
     name = models.CharField(_("用途"), max_length=100, blank=True)
     prefix = models.CharField(_("前缀"), max_length=8, db_index=True)
     key_hash = models.CharField(_("摘要"), max_length=64, unique=True)

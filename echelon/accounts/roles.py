@@ -1,4 +1,7 @@
-"""Roles are named sets of actions. A grant (user, unit, role) allows the role's actions in the unit's subtree."""
+"""Roles are named sets of actions.
+
+A grant (user, unit, role) allows the role's actions in the unit's subtree.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +33,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.SUPERVISOR: frozenset({"view", "export", "review"}),
     Role.OPERATOR: frozenset({"view", "change", "import", "export"}),
     Role.LEADER: frozenset({"view", "attend"}),
-    Role.ADMIN: frozenset({"view", "change", "import", "export", "manage_users", "audit", "review", "attend"}),
+    Role.ADMIN: frozenset(
+        {"view", "change", "import", "export", "manage_users", "audit", "review", "attend"}
+    ),
 }
 
 

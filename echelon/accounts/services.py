@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from echelon.accounts.models import ApiToken, Grant, User
+from echelon.accounts.roles import Role
 from echelon.accounts.selectors import managed_users
 from echelon.accounts.tokens import PREFIX_LEN, hash_key, new_key
-from echelon.accounts.roles import Role
 from echelon.core import audit
 from echelon.core.permissions import require
 
@@ -36,13 +36,20 @@ def user_create(
             user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
-        audit.record(actor=actor, verb="user.create", obj=user, after={"username": username, "display_name": display_name})
+        audit.record(
+            actor=actor,
+            verb="user.create",
+            obj=user,
+            after={"username": username, "display_name": display_name},
+        )
         return user
 
 
 def grant_add(*, actor: Any, user: User, unit: Any, role: str) -> Grant:
     if role not in Role.values:
-        raise ValidationError(_("未知角色“%(role)s”。可用角色：%(roles)s") % {"role": role, "roles": ", ".join(Role.values)})
+        raise ValidationError(
+            _("未知角色“%(role)s”。可用角色：%(roles)s") % {"role": role, "roles": ", ".join(Role.values)}
+        )
     with transaction.atomic():
         require(actor, "manage_users", unit.path)
         restricted = actor is not None and actor.scope_paths("manage_users") is not None
@@ -51,11 +58,20 @@ def grant_add(*, actor: Any, user: User, unit: Any, role: str) -> Grant:
         if restricted and role not in GRANTABLE_BY_OFFICE:
             raise PermissionDenied(_("只有系统管理员可以授予“%(role)s”角色。") % {"role": Role(role).label})
         grant, created = Grant.objects.get_or_create(
-            user=user, unit=unit, role=role, defaults={"created_by": actor if getattr(actor, "pk", None) else None}
+            user=user,
+            unit=unit,
+            role=role,
+            defaults={"created_by": actor if getattr(actor, "pk", None) else None},
         )
         if created:
-            audit.record(actor=actor, verb="grant.add", obj=grant, unit_id=unit.pk, unit_path=unit.path,
-                         after={"user": user.username, "unit": unit.code, "role": role})
+            audit.record(
+                actor=actor,
+                verb="grant.add",
+                obj=grant,
+                unit_id=unit.pk,
+                unit_path=unit.path,
+                after={"user": user.username, "unit": unit.code, "role": role},
+            )
         user.forget_scope()
         return grant
 
@@ -65,8 +81,14 @@ def grant_remove(*, actor: Any, grant: Grant) -> None:
         require(actor, "manage_users", grant.unit.path)
         if actor is not None and actor.scope_paths("manage_users") is not None and actor.pk == grant.user_id:
             raise PermissionDenied(_("不能修改自己的授权，请联系上级办公室。"))
-        audit.record(actor=actor, verb="grant.remove", obj=grant, unit_id=grant.unit_id, unit_path=grant.unit.path,
-                     before={"user": grant.user.username, "unit": grant.unit.code, "role": grant.role})
+        audit.record(
+            actor=actor,
+            verb="grant.remove",
+            obj=grant,
+            unit_id=grant.unit_id,
+            unit_path=grant.unit.path,
+            before={"user": grant.user.username, "unit": grant.unit.code, "role": grant.role},
+        )
         grant.delete()
         grant.user.forget_scope()
 
@@ -95,8 +117,13 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
         if user.is_active != active:
             user.is_active = active
             user.save(update_fields=["is_active"])
-            audit.record(actor=actor, verb="user.activate" if active else "user.deactivate", obj=user,
-                         before={"is_active": not active}, after={"is_active": active})
+            audit.record(
+                actor=actor,
+                verb="user.activate" if active else "user.deactivate",
+                obj=user,
+                before={"is_active": not active},
+                after={"is_active": active},
+            )
         return user
 
 
@@ -109,8 +136,14 @@ def password_changed(*, user: User) -> None:
 def login_event(*, verb: str, username: str, user: User | None = None) -> None:
     """Logins, logouts and lockouts leave a trace too (lockout: the username may not even exist)."""
     with transaction.atomic():
-        audit.record(actor=user, verb=verb, object_type="accounts.user", object_id=str(user.pk) if user else "",
-                     object_repr=username[:150], after={"username": username[:150]})
+        audit.record(
+            actor=user,
+            verb=verb,
+            object_type="accounts.user",
+            object_id=str(user.pk) if user else "",
+            object_repr=username[:150],
+            after={"username": username[:150]},
+        )
 
 
 def token_issue(*, actor: Any, user: User, name: str = "") -> tuple[ApiToken, str]:
@@ -119,7 +152,9 @@ def token_issue(*, actor: Any, user: User, name: str = "") -> tuple[ApiToken, st
         if actor is not None and getattr(actor, "pk", None) != user.pk:
             _require_manages(actor, user)
         key = new_key()
-        token = ApiToken.objects.create(user=user, name=name[:100], prefix=key[:PREFIX_LEN], key_hash=hash_key(key))
+        token = ApiToken.objects.create(
+            user=user, name=name[:100], prefix=key[:PREFIX_LEN], key_hash=hash_key(key)
+        )
         audit.record(actor=actor, verb="token.issue", obj=token, after={"user": user.username, "name": name})
         return token, key
 

@@ -60,5 +60,5 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": "Authorization",
-            "description": "`Token <key>`; issue one with `echelon issue_token USERNAME` or on /accounts/tokens/",
+            "description": "`Token <key>`: `echelon issue_token USERNAME`, or the page /accounts/tokens/",
         }

@@ -79,8 +79,12 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 with transaction.atomic():
-                    user = services.user_create(actor=request.user, username=data["username"],
-                                                password=data["password"], display_name=data["display_name"])
+                    user = services.user_create(
+                        actor=request.user,
+                        username=data["username"],
+                        password=data["password"],
+                        display_name=data["display_name"],
+                    )
                     services.grant_add(actor=request.user, user=user, unit=unit, role=data["role"])
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
@@ -96,7 +100,11 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_office(request)
     target = get_object_or_404(managed_users(request.user), pk=pk)
     grant_form = GrantForm(request.POST or None) if request.POST.get("form") == "grant" else GrantForm()
-    reset_form = PasswordResetForm(request.POST or None) if request.POST.get("form") == "reset" else PasswordResetForm()
+    reset_form = (
+        PasswordResetForm(request.POST or None)
+        if request.POST.get("form") == "reset"
+        else PasswordResetForm()
+    )
     if request.method == "POST":
         try:
             if request.POST.get("form") == "grant" and grant_form.is_valid():
@@ -104,25 +112,41 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if unit is None:
                     grant_form.add_error("unit_code", _("组织不存在，或不在您的管理范围内。"))
                 else:
-                    services.grant_add(actor=request.user, user=target, unit=unit, role=grant_form.cleaned_data["role"])
+                    services.grant_add(
+                        actor=request.user, user=target, unit=unit, role=grant_form.cleaned_data["role"]
+                    )
                     messages.success(request, _("已授权。"))
                     return redirect("accounts:user_detail", target.pk)
             elif request.POST.get("form") == "reset" and reset_form.is_valid():
-                services.user_set_password(actor=request.user, user=target, password=reset_form.cleaned_data["password"])
+                services.user_set_password(
+                    actor=request.user, user=target, password=reset_form.cleaned_data["password"]
+                )
                 messages.success(request, _("密码已重置，该用户的全部会话已结束。"))
                 return redirect("accounts:user_detail", target.pk)
             elif request.POST.get("form") == "active":
-                services.user_set_active(actor=request.user, user=target, active=request.POST.get("active") == "1")
+                services.user_set_active(
+                    actor=request.user, user=target, active=request.POST.get("active") == "1"
+                )
                 return redirect("accounts:user_detail", target.pk)
         except ValidationError as exc:
-            (grant_form if request.POST.get("form") == "grant" else reset_form).add_error(None, " ".join(exc.messages))
+            (grant_form if request.POST.get("form") == "grant" else reset_form).add_error(
+                None, " ".join(exc.messages)
+            )
         except PermissionDenied as exc:
             messages.error(request, str(exc))
     grants = grants_visible_to(request.user).filter(user=target).order_by("unit__path")
     tokens = ApiToken.objects.filter(user=target)
-    return render(request, "accounts/user_detail.html", {
-        "target": target, "grants": grants, "grant_form": grant_form, "reset_form": reset_form, "tokens": tokens,
-    })
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "target": target,
+            "grants": grants,
+            "grant_form": grant_form,
+            "reset_form": reset_form,
+            "tokens": tokens,
+        },
+    )
 
 
 @require_POST
@@ -149,16 +173,24 @@ def user_import(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             if result.ok:
-                messages.success(request, _("导入完成：新建用户 %(c)d 个，授权 %(g)d 项。") % {"c": result.created, "g": result.granted})
+                messages.success(
+                    request,
+                    _("导入完成：新建用户 %(c)d 个，授权 %(g)d 项。")
+                    % {"c": result.created, "g": result.granted},
+                )
                 return redirect("accounts:users")
-    return render(request, "accounts/user_import.html", {"form": form, "result": result, "columns": list(COLUMNS)})
+    return render(
+        request, "accounts/user_import.html", {"form": form, "result": result, "columns": list(COLUMNS)}
+    )
 
 
 def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = services.token_issue(actor=request.user, user=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        _, new_key = services.token_issue(
+            actor=request.user, user=request.user, name=form.cleaned_data["name"]
+        )  # type: ignore[arg-type]
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user)  # type: ignore[misc]
     return render(request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_key": new_key})
@@ -170,7 +202,9 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.token_revoke(actor=request.user, token=token)
     messages.success(request, _("令牌已吊销。"))
     back = request.POST.get("next", "")
-    return redirect(back if back.startswith("/") and not back.startswith("//") else reverse("accounts:tokens"))
+    return redirect(
+        back if back.startswith("/") and not back.startswith("//") else reverse("accounts:tokens")
+    )
 
 
 def roles_help(request: HttpRequest) -> HttpResponse:

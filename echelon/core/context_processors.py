@@ -22,7 +22,14 @@ def nav(request: HttpRequest) -> dict[str, Any]:
     items = []
     for key, label, icon, url_name in NAV:
         url = reverse(url_name) if url_name else ""
-        items.append({"label": label, "icon": icon, "url": url, "active": bool(url) and request.path.startswith(f"/{key}/")})
+        items.append(
+            {
+                "label": label,
+                "icon": icon,
+                "url": url,
+                "active": bool(url) and request.path.startswith(f"/{key}/"),
+            }
+        )
     from echelon.core.querysets import scope_paths
 
     admin_items = []

@@ -21,7 +21,11 @@ class AuditFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
         value = value.strip()
-        return queryset.filter(Q(object_repr__icontains=value) | Q(actor_name__icontains=value)) if value else queryset
+        return (
+            queryset.filter(Q(object_repr__icontains=value) | Q(actor_name__icontains=value))
+            if value
+            else queryset
+        )
 
     def filter_unit(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
         # Resolved through the app registry: core never imports a domain app.

@@ -14,7 +14,11 @@ class BootstrapFormMixin:
         super().__init__(*args, **kwargs)  # type: ignore[call-arg]
         for field in self.fields.values():
             widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-check-input" if isinstance(
-                widget, forms.CheckboxInput
-            ) else "form-control"
+            css = (
+                "form-select"
+                if isinstance(widget, forms.Select)
+                else "form-check-input"
+                if isinstance(widget, forms.CheckboxInput)
+                else "form-control"
+            )
             widget.attrs.setdefault("class", css)

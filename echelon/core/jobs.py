@@ -48,7 +48,9 @@ class Progress:
         self.interval = interval
         self._last = 0.0
 
-    def __call__(self, done: int, total: int | None = None, message: str | None = None, force: bool = False) -> None:
+    def __call__(
+        self, done: int, total: int | None = None, message: str | None = None, force: bool = False
+    ) -> None:
         now = time.monotonic()
         if not force and now - self._last < self.interval:
             return

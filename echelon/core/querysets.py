@@ -14,7 +14,6 @@ from django.db import models
 
 from echelon.core.tree import subtree_q
 
-
 ScopeProvider = Callable[[Any, str], Iterable[str]]
 _providers: list[ScopeProvider] = []
 

@@ -47,7 +47,10 @@ def sniff(fileobj: IO[bytes], name: str, *, max_bytes: int | None = None) -> str
     size = fileobj.tell()
     fileobj.seek(0)
     if size > limit:
-        raise UploadError(_("文件过大（%(size)s），上限为 %(limit)s。") % {"size": human_size(size), "limit": human_size(limit)})
+        raise UploadError(
+            _("文件过大（%(size)s），上限为 %(limit)s。")
+            % {"size": human_size(size), "limit": human_size(limit)}
+        )
     if size == 0:
         raise UploadError(_("文件是空的。"))
     suffix = Path(name).suffix.lower()
@@ -63,7 +66,9 @@ def sniff(fileobj: IO[bytes], name: str, *, max_bytes: int | None = None) -> str
         if not is_xlsx:
             raise UploadError(_("文件不是 Excel 工作簿（.xlsx），请用模板填写后上传。"))
         if suffix not in (".xlsx", ".xlsm"):
-            raise UploadError(_("文件内容是 Excel 工作簿，但扩展名是“%(suffix)s”。") % {"suffix": suffix or "-"})
+            raise UploadError(
+                _("文件内容是 Excel 工作簿，但扩展名是“%(suffix)s”。") % {"suffix": suffix or "-"}
+            )
         return "xlsx"
     if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UploadError(_("不支持旧版 Excel（.xls）文件，请另存为 .xlsx 后上传。"))
@@ -177,9 +182,9 @@ def write_xlsx(
 ) -> int:
     """Write-only workbook (bounded memory). `validations`: (column index, allowed values) drop-downs."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title)
@@ -190,9 +195,10 @@ def write_xlsx(
 
         for n, (col, values) in enumerate(validations, start=1):
             letter = get_column_letter(col + 1)
+            letter_n = get_column_letter(n)
             dv = DataValidation(
                 type="list",
-                formula1=f"'{lists_sheet}'!${get_column_letter(n)}$2:${get_column_letter(n)}${len(values) + 1}",
+                formula1=f"'{lists_sheet}'!${letter_n}$2:${letter_n}${len(values) + 1}",
                 allow_blank=True,
             )
             dv.error = _("请从下拉列表中选择")

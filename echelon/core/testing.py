@@ -1,4 +1,4 @@
-"""The generic access test kit: every page and API endpoint, checked for anonymous, outsider and allowed users.
+"""The generic access test kit: every page and API endpoint, for anonymous, outsider and allowed users.
 
 `iter_routes()` walks the URL configuration; `schema_operations()` walks the OpenAPI schema. A test module
 declares, for every route, who is allowed and how to build its URL (`Declared`); the kit then checks:
@@ -35,7 +35,9 @@ def iter_routes(patterns: list[Any] | None = None, namespace: str = "", prefix: 
         elif isinstance(p, URLPattern):
             name = f"{namespace}:{p.name}" if namespace and p.name else (p.name or "")
             is_api = getattr(p.callback, "cls", None) is not None and prefix.startswith("api/v1/")
-            yield Route(name=name or f"<unnamed {prefix}{p.pattern}>", pattern=prefix + str(p.pattern), is_api=is_api)
+            yield Route(
+                name=name or f"<unnamed {prefix}{p.pattern}>", pattern=prefix + str(p.pattern), is_api=is_api
+            )
 
 
 def schema_operations() -> list[tuple[str, str]]:

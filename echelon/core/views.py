@@ -15,7 +15,19 @@ from echelon.core.models import AuditEvent, Job
 from echelon.core.querysets import scope_paths
 from echelon.core.tabular import write_xlsx
 
-AUDIT_HEADER = ["时间", "操作人", "操作", "对象类型", "对象编号", "对象", "修改前", "修改后", "请求编号", "客户端地址", "渠道"]
+AUDIT_HEADER = [
+    "时间",
+    "操作人",
+    "操作",
+    "对象类型",
+    "对象编号",
+    "对象",
+    "修改前",
+    "修改后",
+    "请求编号",
+    "客户端地址",
+    "渠道",
+]
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -54,19 +66,30 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     page = LazyPaginator(filterset.qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_list.html", {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(
+        request, "core/audit_list.html", {"filter": filterset, "page": page, "query": query.urlencode()}
+    )
 
 
 def audit_export(request: HttpRequest) -> FileResponse:
     filterset = _audit_events(request)
     rows = (
         (
-            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), e.actor_name, e.verb, e.object_type, e.object_id,
-            e.object_repr, str(e.before or ""), str(e.after or ""), e.request_id, e.client_ip or "", e.channel,
+            timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor_name,
+            e.verb,
+            e.object_type,
+            e.object_id,
+            e.object_repr,
+            str(e.before or ""),
+            str(e.after or ""),
+            e.request_id,
+            e.client_ip or "",
+            e.channel,
         )
         for e in filterset.qs.iterator(chunk_size=2000)
     )
-    tmp = tempfile.TemporaryFile()
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     write_xlsx(tmp, AUDIT_HEADER, rows, title="审计记录")
     tmp.seek(0)
     name = f"audit-{timezone.localtime():%Y%m%d-%H%M}.xlsx"

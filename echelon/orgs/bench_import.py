@@ -220,7 +220,7 @@ def _child(step: str, db: Path, csv_path: Path) -> dict[str, Any]:
             out.name,
         ]
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})  # noqa: S603
+        proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
         _pid, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started

@@ -70,7 +70,9 @@ class MemberFilter(django_filters.FilterSet):
     gender = django_filters.ChoiceFilter(label=_("性别"), choices=Gender.choices, empty_label=ALL)
     status = django_filters.ChoiceFilter(label=_("党员类别"), choices=MemberStatus.choices, empty_label=ALL)
     ethnicity = django_filters.CharFilter(label=_("民族"))
-    mobile = django_filters.ChoiceFilter(label=_("流动情况"), choices=MobileChoice.choices, empty_label=ALL, method="filter_mobile")
+    mobile = django_filters.ChoiceFilter(
+        label=_("流动情况"), choices=MobileChoice.choices, empty_label=ALL, method="filter_mobile"
+    )
 
     class Meta:
         model = Member

@@ -59,7 +59,13 @@ DIVISIONS_BY_LEVEL: dict[int, frozenset[str]] = {
     Level.REGION: frozenset({Division.REGION}),
     Level.LEAGUE: frozenset({Division.CITY, Division.LEAGUE}),
     Level.COUNTY: frozenset(
-        {Division.DISTRICT, Division.COUNTY, Division.BANNER, Division.AUTONOMOUS_BANNER, Division.COUNTY_CITY}
+        {
+            Division.DISTRICT,
+            Division.COUNTY,
+            Division.BANNER,
+            Division.AUTONOMOUS_BANNER,
+            Division.COUNTY_CITY,
+        }
     ),
     Level.TOWNSHIP: frozenset({Division.TOWN, Division.TOWNSHIP, Division.SUMU, Division.SUBDISTRICT}),
     Level.VILLAGE: frozenset({Division.VILLAGE, Division.GACHA, Division.COMMUNITY}),
@@ -92,14 +98,23 @@ class Unit(models.Model):
     pinyin = models.CharField(_("拼音"), max_length=300, blank=True, db_index=True)
     initials = models.CharField(_("拼音首字母"), max_length=100, blank=True, db_index=True)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级组织")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("上级组织"),
     )
     path = PathField(_("路径"), unique=True)
     depth = models.PositiveSmallIntegerField(_("深度"))
     level = models.PositiveSmallIntegerField(_("层级"), choices=Level.choices)
     kind = models.CharField(_("类别"), max_length=16, choices=Kind.choices)
-    division = models.CharField(_("区划类型"), max_length=20, choices=Division.choices, blank=True, default="")
-    area_type = models.CharField(_("区域类型"), max_length=10, choices=AreaType.choices, blank=True, default="")
+    division = models.CharField(
+        _("区划类型"), max_length=20, choices=Division.choices, blank=True, default=""
+    )
+    area_type = models.CharField(
+        _("区域类型"), max_length=10, choices=AreaType.choices, blank=True, default=""
+    )
     industry = models.CharField(_("行业系统"), max_length=50, blank=True, default="")
     lead_by = models.CharField(_("活动牵头"), max_length=10, choices=LeadBy.choices, default=LeadBy.TERRITORY)
     is_active = models.BooleanField(_("有效"), default=True)
@@ -107,11 +122,21 @@ class Unit(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("并入")
     )
     # The territorial ancestor (or self) at each level: "per league" is GROUP BY lv2.
-    lv1 = models.ForeignKey("self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
-    lv2 = models.ForeignKey("self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
-    lv3 = models.ForeignKey("self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
-    lv4 = models.ForeignKey("self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
-    lv5 = models.ForeignKey("self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False)
+    lv1 = models.ForeignKey(
+        "self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    lv2 = models.ForeignKey(
+        "self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    lv3 = models.ForeignKey(
+        "self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    lv4 = models.ForeignKey(
+        "self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    lv5 = models.ForeignKey(
+        "self", models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+    )
     # Rollups kept current by the services: counts at this unit, and over its whole subtree.
     members_here = models.PositiveIntegerField(_("本单位党员"), default=0)
     participants_here = models.PositiveIntegerField(_("在本单位参加活动"), default=0)
@@ -141,21 +166,22 @@ class Unit(models.Model):
             models.CheckConstraint(condition=models.Q(kind__in=Kind.values), name="unit_kind_valid"),
             models.CheckConstraint(condition=models.Q(lead_by__in=LeadBy.values), name="unit_lead_by_valid"),
             models.CheckConstraint(
-                condition=models.Q(parent__isnull=False) | models.Q(level=Level.REGION), name="unit_root_is_region"
+                condition=models.Q(parent__isnull=False) | models.Q(level=Level.REGION),
+                name="unit_root_is_region",
             ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def is_territorial(self) -> bool:
-        return self.kind in TERRITORIAL_KINDS
-
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("orgs:unit", args=[self.code])
+
+    @property
+    def is_territorial(self) -> bool:
+        return self.kind in TERRITORIAL_KINDS
 
 
 class MemberStatus(models.TextChoices):
@@ -169,7 +195,18 @@ class Gender(models.TextChoices):
 
 
 ETHNICITIES = [
-    "汉族", "蒙古族", "满族", "回族", "达斡尔族", "鄂温克族", "鄂伦春族", "朝鲜族", "俄罗斯族", "藏族", "壮族", "其他",
+    "汉族",
+    "蒙古族",
+    "满族",
+    "回族",
+    "达斡尔族",
+    "鄂温克族",
+    "鄂伦春族",
+    "朝鲜族",
+    "俄罗斯族",
+    "藏族",
+    "壮族",
+    "其他",
 ]
 
 
@@ -190,14 +227,23 @@ class Member(models.Model):
     ethnicity = models.CharField(_("民族"), max_length=10, default="汉族")
     birth_date = models.DateField(_("出生日期"))
     joined_date = models.DateField(_("入党日期"))
-    status = models.CharField(_("党员类别"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL)
+    status = models.CharField(
+        _("党员类别"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.FULL
+    )
     phone = models.CharField(_("联系电话"), max_length=20, blank=True, default="")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在组织"))
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在组织")
+    )
     path = PathField(_("所在组织路径"))
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     inflow_unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="inflow_members",
-        verbose_name=_("流入组织"), db_index=False,  # see member_inflow_idx: most members have none
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inflow_members",
+        verbose_name=_("流入组织"),
+        db_index=False,  # see member_inflow_idx: most members have none
     )
     part_path = PathField(_("参加活动组织路径"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -213,16 +259,23 @@ class Member(models.Model):
             models.Index(fields=["part_path"], name="member_part_path_idx"),
             models.Index(fields=["name"], name="member_name_idx"),
             models.Index(fields=["unit", "is_mobile", "inflow_unit"], name="member_unit_mobile_idx"),
-            models.Index(fields=["inflow_unit"], name="member_inflow_idx", condition=models.Q(inflow_unit__isnull=False)),
+            models.Index(
+                fields=["inflow_unit"],
+                name="member_inflow_idx",
+                condition=models.Q(inflow_unit__isnull=False),
+            ),
             # Blind spots of any subtree, in list order, from a small partial index.
             models.Index(
-                fields=["path", "id"], name="member_blind_idx",
+                fields=["path", "id"],
+                name="member_blind_idx",
                 condition=models.Q(is_mobile=True, inflow_unit__isnull=True),
             ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(gender__in=Gender.values), name="member_gender_valid"),
-            models.CheckConstraint(condition=models.Q(status__in=MemberStatus.values), name="member_status_valid"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=MemberStatus.values), name="member_status_valid"
+            ),
             models.CheckConstraint(
                 condition=models.Q(inflow_unit__isnull=True) | models.Q(is_mobile=True),
                 name="member_inflow_only_if_mobile",

@@ -37,7 +37,10 @@ def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
     by_level: dict[int, int] = {}
     by_kind: dict[str, int] = {}
     rows = (
-        Unit.objects.within(unit.path).filter(is_active=True).values_list("level", "kind").annotate(n=Count("id"))
+        Unit.objects.within(unit.path)
+        .filter(is_active=True)
+        .values_list("level", "kind")
+        .annotate(n=Count("id"))
         .order_by()
     )
     for level, kind, n in rows:
@@ -46,7 +49,8 @@ def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
     return {
         "by_level": [{"key": k, "label": Level(k).label, "n": n} for k, n in sorted(by_level.items())],
         "by_kind": [
-            {"key": k, "label": Kind(k).label, "n": n} for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
+            {"key": k, "label": Kind(k).label, "n": n}
+            for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
         ],
     }
 

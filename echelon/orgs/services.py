@@ -32,8 +32,17 @@ from echelon.orgs.models import (
 
 UNIT_FIELDS = ["code", "name", "parent_id", "level", "kind", "division", "area_type", "industry", "lead_by"]
 MEMBER_FIELDS = [
-    "code", "name", "gender", "ethnicity", "birth_date", "joined_date", "status", "phone",
-    "unit_id", "is_mobile", "inflow_unit_id",
+    "code",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "joined_date",
+    "status",
+    "phone",
+    "unit_id",
+    "is_mobile",
+    "inflow_unit_id",
 ]
 
 
@@ -56,23 +65,29 @@ def placement_error(*, level: int, kind: str, division: str, parent: Unit | None
             return _("区划单位的上级必须是区划单位。")
         if level != parent.level + 1:
             return _("“%(level)s”不能直接设在“%(parent)s”（%(plevel)s）下。") % {
-                "level": Level(level).label, "parent": parent.name, "plevel": Level(parent.level).label,
+                "level": Level(level).label,
+                "parent": parent.name,
+                "plevel": Level(parent.level).label,
             }
         if division and division not in DIVISIONS_BY_LEVEL[level]:
             return _("区划类型“%(division)s”与层级“%(level)s”不符。") % {
-                "division": Division(division).label, "level": Level(level).label,
+                "division": Division(division).label,
+                "level": Level(level).label,
             }
     else:
         if level != parent.level:
             return _("“%(kind)s”的层级必须与上级组织相同（%(plevel)s）。") % {
-                "kind": Kind(kind).label, "plevel": Level(parent.level).label,
+                "kind": Kind(kind).label,
+                "plevel": Level(parent.level).label,
             }
         if division:
             return _("只有区划单位才有区划类型。")
     return None
 
 
-def level_ancestors(*, parent: Unit | None, level: int, territorial: bool, self_id: int) -> dict[str, int | None]:
+def level_ancestors(
+    *, parent: Unit | None, level: int, territorial: bool, self_id: int
+) -> dict[str, int | None]:
     values: dict[str, int | None] = {f"lv{n}_id": None for n in range(1, 6)}
     if parent is not None:
         for n in range(1, 6):
@@ -100,8 +115,11 @@ class UnitData:
 
 
 def _validate_unit(unit: Unit) -> None:
-    unit.full_clean(exclude=["parent", "path", "depth", "lv1", "lv2", "lv3", "lv4", "lv5", "merged_into"],
-                    validate_unique=False, validate_constraints=False)
+    unit.full_clean(
+        exclude=["parent", "path", "depth", "lv1", "lv2", "lv3", "lv4", "lv5", "merged_into"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
 
 
 def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
@@ -116,9 +134,7 @@ def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
         if Unit.objects.filter(code=data.code).exists():
             raise ValidationError(_("组织代码“%(code)s”已存在。") % {"code": data.code})
         full, initials = pinyin.keys(data.name)
-        unit = Unit(
-            parent=parent, pinyin=full, initials=initials, path="~pending", depth=0, **data.__dict__
-        )
+        unit = Unit(parent=parent, pinyin=full, initials=initials, path="~pending", depth=0, **data.__dict__)
         _validate_unit(unit)
         unit.save()
         unit.path = child_path(parent.path if parent else "", unit.pk)
@@ -130,8 +146,14 @@ def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
         unit.save(update_fields=["path", "depth", "lv1", "lv2", "lv3", "lv4", "lv5"])
         if parent is not None:
             Unit.objects.filter(pk__in=ancestor_ids(parent.path)).update(sub_units=F("sub_units") + 1)
-        audit.record(actor=actor, verb="unit.create", obj=unit, unit_id=unit.pk, unit_path=unit.path,
-                     after=audit.snapshot(unit, UNIT_FIELDS))
+        audit.record(
+            actor=actor,
+            verb="unit.create",
+            obj=unit,
+            unit_id=unit.pk,
+            unit_path=unit.path,
+            after=audit.snapshot(unit, UNIT_FIELDS),
+        )
         return unit
 
 
@@ -149,7 +171,9 @@ def unit_update(*, actor: Any, unit: Unit, changes: dict[str, Any]) -> Unit:
         if "kind" in changes or "division" in changes:
             if (unit.kind in TERRITORIAL_KINDS) != (before["kind"] in TERRITORIAL_KINDS):
                 raise ValidationError(_("不能把区划单位改为非区划单位，反之亦然。"))
-            if error := placement_error(level=unit.level, kind=unit.kind, division=unit.division, parent=unit.parent):
+            if error := placement_error(
+                level=unit.level, kind=unit.kind, division=unit.division, parent=unit.parent
+            ):
                 raise ValidationError(error)
         if "name" in changes:
             unit.pinyin, unit.initials = pinyin.keys(unit.name)
@@ -157,8 +181,15 @@ def unit_update(*, actor: Any, unit: Unit, changes: dict[str, Any]) -> Unit:
         unit.save()
         old, new = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
         if new:
-            audit.record(actor=actor, verb="unit.update", obj=unit, unit_id=unit.pk, unit_path=unit.path,
-                         before=old, after=new)
+            audit.record(
+                actor=actor,
+                verb="unit.update",
+                obj=unit,
+                unit_id=unit.pk,
+                unit_path=unit.path,
+                before=old,
+                after=new,
+            )
         return unit
 
 
@@ -183,7 +214,9 @@ def unit_move(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
             raise ValidationError(_("目标上级组织已撤销或合并。"))
         if unit.parent_id == new_parent.pk:
             return unit
-        if error := placement_error(level=unit.level, kind=unit.kind, division=unit.division, parent=new_parent):
+        if error := placement_error(
+            level=unit.level, kind=unit.kind, division=unit.division, parent=new_parent
+        ):
             raise ValidationError(error)
         old_parent = unit.parent
         assert old_parent is not None
@@ -219,7 +252,11 @@ def unit_move(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         unit.refresh_from_db()
         require(actor, "change", unit.path)  # re-check after the write
         audit.record(
-            actor=actor, verb="unit.move", obj=unit, unit_id=unit.pk, unit_path=unit.path,
+            actor=actor,
+            verb="unit.move",
+            obj=unit,
+            unit_id=unit.pk,
+            unit_path=unit.path,
             before={"parent": old_parent.code, "path": old_prefix},
             after={"parent": new_parent.code, "path": unit.path},
         )
@@ -246,8 +283,15 @@ def unit_merge(*, actor: Any, source: Unit, target: Unit) -> Unit:
             member_update(actor=actor, member=member, changes={"inflow_unit_id": target.pk})
         source.refresh_from_db()
         Unit.objects.filter(pk=source.pk).update(is_active=False, merged_into=target)
-        audit.record(actor=actor, verb="unit.merge", obj=source, unit_id=source.pk, unit_path=source.path,
-                     before={"is_active": True}, after={"is_active": False, "merged_into": target.code})
+        audit.record(
+            actor=actor,
+            verb="unit.merge",
+            obj=source,
+            unit_id=source.pk,
+            unit_path=source.path,
+            before={"is_active": True},
+            after={"is_active": False, "merged_into": target.code},
+        )
         target.refresh_from_db()
         return target
 
@@ -293,8 +337,11 @@ def _place_member(member: Member) -> None:
 
 
 def _validate_member(member: Member) -> None:
-    member.full_clean(exclude=["path", "part_path", "unit", "inflow_unit"], validate_unique=False,
-                      validate_constraints=False)
+    member.full_clean(
+        exclude=["path", "part_path", "unit", "inflow_unit"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     if member.joined_date <= member.birth_date:
         raise ValidationError(_("入党日期必须晚于出生日期。"))
     if member.joined_date > datetime.date.today():
@@ -311,8 +358,14 @@ def member_create(*, actor: Any, data: dict[str, Any]) -> Member:
         _validate_member(member)
         member.save()
         _apply_counts(_member_counts(member), +1)
-        audit.record(actor=actor, verb="member.create", obj=member, unit_id=member.unit_id, unit_path=member.path,
-                     after=audit.snapshot(member, MEMBER_FIELDS))
+        audit.record(
+            actor=actor,
+            verb="member.create",
+            obj=member,
+            unit_id=member.unit_id,
+            unit_path=member.path,
+            after=audit.snapshot(member, MEMBER_FIELDS),
+        )
         return member
 
 
@@ -334,8 +387,15 @@ def member_update(*, actor: Any, member: Member, changes: dict[str, Any]) -> Mem
         _apply_counts(_member_counts(member), +1)
         old, new = audit.diff(before, audit.snapshot(member, MEMBER_FIELDS))
         if new:
-            audit.record(actor=actor, verb="member.update", obj=member, unit_id=member.unit_id,
-                         unit_path=member.path, before=old, after=new)
+            audit.record(
+                actor=actor,
+                verb="member.update",
+                obj=member,
+                unit_id=member.unit_id,
+                unit_path=member.path,
+                before=old,
+                after=new,
+            )
         return member
 
 

@@ -43,8 +43,18 @@ class UnitTable(tables.Table):
 
     class Meta:
         model = Unit
-        fields = ["code", "name", "level", "kind", "area_type", "sub_units", "sub_members", "sub_participants",
-                  "sub_mobile", "sub_blind"]
+        fields = [
+            "code",
+            "name",
+            "level",
+            "kind",
+            "area_type",
+            "sub_units",
+            "sub_members",
+            "sub_participants",
+            "sub_mobile",
+            "sub_blind",
+        ]
         attrs = {"class": "table table-sm table-hover mb-0"}
         order_by = ("-sub_units", "code")  # the big subtrees (leagues, counties) first
         empty_text = _("没有符合条件的组织。")
@@ -67,7 +77,17 @@ class MemberTable(tables.Table):
 
     class Meta:
         model = Member
-        fields = ["code", "name", "gender", "ethnicity", "birth_date", "joined_date", "status", "unit",
-                  "is_mobile", "inflow_unit"]
+        fields = [
+            "code",
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "joined_date",
+            "status",
+            "unit",
+            "is_mobile",
+            "inflow_unit",
+        ]
         attrs = {"class": "table table-sm table-hover mb-0"}
         empty_text = _("没有符合条件的党员。")

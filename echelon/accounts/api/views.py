@@ -44,8 +44,16 @@ def me(request: Request) -> Response:
     """Who the caller is and what they were granted."""
     user = request.user
     grants = user.grants.select_related("unit")  # type: ignore[union-attr]
-    return Response(MeSerializer({"username": user.get_username(), "display_name": getattr(user, "display_name", ""),
-                                  "is_superuser": user.is_superuser, "grants": grants}).data)
+    return Response(
+        MeSerializer(
+            {
+                "username": user.get_username(),
+                "display_name": getattr(user, "display_name", ""),
+                "is_superuser": user.is_superuser,
+                "grants": grants,
+            }
+        ).data
+    )
 
 
 class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -64,8 +72,12 @@ class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         unit = _unit(request.user, v["unit_code"])  # type: ignore[arg-type]
         try:
             with transaction.atomic():
-                user = services.user_create(actor=request.user, username=v["username"], password=v["password"],
-                                            display_name=v.get("display_name", ""))
+                user = services.user_create(
+                    actor=request.user,
+                    username=v["username"],
+                    password=v["password"],
+                    display_name=v.get("display_name", ""),
+                )
                 services.grant_add(actor=request.user, user=user, unit=unit, role=v["role"])
         except (ValidationError, PermissionDenied) as exc:
             raise _service_errors(exc) from exc
@@ -113,8 +125,11 @@ class TokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
         data = TokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token, key = services.token_issue(actor=request.user, user=request.user,  # type: ignore[arg-type]
-                                          name=data.validated_data.get("name", ""))
+        token, key = services.token_issue(
+            actor=request.user,
+            user=request.user,  # type: ignore[arg-type]
+            name=data.validated_data.get("name", ""),
+        )
         token.key = key  # type: ignore[attr-defined]
         return Response(TokenIssuedSerializer(token).data, status=status.HTTP_201_CREATED)
 

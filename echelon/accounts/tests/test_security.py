@@ -50,7 +50,9 @@ class TestLogin:
         assert r.status_code == 302
         assert AuditEvent.objects.filter(verb="auth.login", actor=secretary).exists()
 
-    @pytest.mark.parametrize("target", ["https://evil.example.com/", "//evil.example.com/x", "http:evil.example.com"])
+    @pytest.mark.parametrize(
+        "target", ["https://evil.example.com/", "//evil.example.com/x", "http:evil.example.com"]
+    )
     def test_next_pointing_off_site_is_ignored(self, secretary, target):
         client = Client()
         r = client.post("/accounts/login/", {"username": "secretary", "password": PASSWORD, "next": target})
@@ -77,9 +79,14 @@ class TestSessions:
         first, second = Client(), Client()
         for c in (first, second):
             c.post("/accounts/login/", {"username": "secretary", "password": PASSWORD})
-        r = first.post("/accounts/password/", {
-            "old_password": PASSWORD, "new_password1": "Another-Horse-2015", "new_password2": "Another-Horse-2015",
-        })
+        r = first.post(
+            "/accounts/password/",
+            {
+                "old_password": PASSWORD,
+                "new_password1": "Another-Horse-2015",
+                "new_password2": "Another-Horse-2015",
+            },
+        )
         assert r.status_code == 302 and r["Location"].startswith("/accounts/login/")
         for c in (first, second):
             assert c.get(f"/orgs/u/{tree.village.code}/").status_code == 302
@@ -88,7 +95,9 @@ class TestSessions:
     def test_password_reset_by_office_ends_sessions(self, secretary, personas, tree):
         client = Client()
         client.post("/accounts/login/", {"username": "secretary", "password": PASSWORD})
-        services.user_set_password(actor=personas["county_office"], user=secretary, password="Reset-By-Office-99")
+        services.user_set_password(
+            actor=personas["county_office"], user=secretary, password="Reset-By-Office-99"
+        )
         assert client.get(f"/orgs/u/{tree.village.code}/").status_code == 302
 
 
@@ -101,35 +110,52 @@ class TestSelfPromotion:
 
     def test_office_cannot_grant_outside_its_subtree(self, personas, tree):
         with pytest.raises(PermissionDenied):
-            services.grant_add(actor=personas["county_office"], user=personas["village_secretary"],
-                               unit=tree.sibling_village, role="operator")
+            services.grant_add(
+                actor=personas["county_office"],
+                user=personas["village_secretary"],
+                unit=tree.sibling_village,
+                role="operator",
+            )
         assert not Grant.objects.filter(unit=tree.sibling_village).exists()
 
     def test_office_cannot_create_admins(self, personas, tree):
         with pytest.raises(PermissionDenied):
-            services.grant_add(actor=personas["region_office"], user=personas["village_secretary"],
-                               unit=tree.village, role="admin")
+            services.grant_add(
+                actor=personas["region_office"],
+                user=personas["village_secretary"],
+                unit=tree.village,
+                role="admin",
+            )
 
     def test_operator_cannot_grant_at_all(self, personas, tree):
         with pytest.raises(PermissionDenied):
-            services.grant_add(actor=personas["village_secretary"], user=personas["village_secretary"],
-                               unit=tree.village, role="office")
+            services.grant_add(
+                actor=personas["village_secretary"],
+                user=personas["village_secretary"],
+                unit=tree.village,
+                role="office",
+            )
 
     def test_page_refuses_self_grant(self, personas, tree):
         client = Client()
         office = personas["county_office"]
         client.force_login(office)
         # the office does not even find itself among the users it manages
-        r = client.post(f"/accounts/users/{office.pk}/", {"form": "grant", "unit_code": tree.county.code,
-                                                          "role": "office"})
+        r = client.post(
+            f"/accounts/users/{office.pk}/",
+            {"form": "grant", "unit_code": tree.county.code, "role": "office"},
+        )
         assert r.status_code == 404
         assert Grant.objects.filter(user=office).count() == 1
 
     def test_api_refuses_grant_outside_subtree(self, personas, tree):
         client = Client()
         client.force_login(personas["county_office"])
-        r = client.post("/api/v1/grants/", {"username": "village_secretary", "unit_code": tree.sibling_village.code,
-                                            "role": "operator"}, content_type="application/json")
+        r = client.post(
+            "/api/v1/grants/",
+            {"username": "village_secretary", "unit_code": tree.sibling_village.code, "role": "operator"},
+            content_type="application/json",
+        )
         assert r.status_code == 400
         assert not Grant.objects.filter(unit=tree.sibling_village).exists()
 
@@ -140,14 +166,21 @@ XSS_NAMES = ["<script>alert('x')</script>Êùë", '<img src=x onerror="alert(1)">Á§
 @pytest.mark.django_db
 class TestEscaping:
     def test_hostile_names_are_text_on_every_page_and_in_the_api(self, personas, tree):
-        village = make_unit(tree.township, "150125100299", XSS_NAMES[0], Level.VILLAGE, Kind.VILLAGE, "village")
+        village = make_unit(
+            tree.township, "150125100299", XSS_NAMES[0], Level.VILLAGE, Kind.VILLAGE, "village"
+        )
         make_member(village, "XSS1", name=XSS_NAMES[1][:50])
         client = Client()
         client.force_login(personas["county_office"])
         pages = [
-            f"/orgs/u/{village.code}/", f"/orgs/u/{village.code}/members/", f"/orgs/u/{tree.township.code}/",
-            f"/orgs/u/{tree.township.code}/tree/", "/orgs/search/?q=script", "/orgs/m/XSS1/",
-            f"/orgs/u/{village.code}/history/", "/audit/?q=script",
+            f"/orgs/u/{village.code}/",
+            f"/orgs/u/{village.code}/members/",
+            f"/orgs/u/{tree.township.code}/",
+            f"/orgs/u/{tree.township.code}/tree/",
+            "/orgs/search/?q=script",
+            "/orgs/m/XSS1/",
+            f"/orgs/u/{village.code}/history/",
+            "/audit/?q=script",
         ]
         for url in pages:
             body = client.get(url).content.decode()
@@ -187,14 +220,20 @@ class TestAuditAppendOnly:
         with pytest.raises(TypeError):
             AuditEvent.objects.filter(pk=event.pk).delete()
 
-
     @pytest.mark.skipif(connection.vendor != "postgresql", reason="database-level refusal is PostgreSQL's")
     def test_postgresql_refuses_update_and_delete(self, tree):
         from django.db import DatabaseError
 
         event = self._event(tree)
-        for sql in ("UPDATE core_auditevent SET verb = 'x' WHERE id = %s", "DELETE FROM core_auditevent WHERE id = %s"):
-            with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        for sql in (
+            "UPDATE core_auditevent SET verb = 'x' WHERE id = %s",
+            "DELETE FROM core_auditevent WHERE id = %s",
+        ):
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cur,
+            ):
                 cur.execute(sql, [event.pk])
         assert AuditEvent.objects.get(pk=event.pk).verb == "test.event"
 
@@ -206,10 +245,20 @@ def test_audit_record_needs_a_transaction(tree):
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    env = {**os.environ, "DEBUG": "0", "HTTPS": "1", "SECRET_KEY": "k" * 20 + "Q9#x-long-random-production-secret-value",
-           "ALLOWED_HOSTS": "echelon.example.org", "ECHELON_VAR_DIR": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "echelon.manage", "check", "--deploy", "--fail-level", "WARNING"],
-                         env=env, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "HTTPS": "1",
+        "SECRET_KEY": "k" * 20 + "Q9#x-long-random-production-secret-value",
+        "ALLOWED_HOSTS": "echelon.example.org",
+        "ECHELON_VAR_DIR": str(tmp_path),
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "echelon.manage", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
 

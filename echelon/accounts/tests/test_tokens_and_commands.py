@@ -25,7 +25,12 @@ class TestTokens:
         r = client.get("/api/v1/units/", HTTP_AUTHORIZATION=f"Token {key}")
         assert r.status_code == 200
         assert [u["code"] for u in r.json()["results"]] == [tree.village.code]  # scoped like the pages
-        assert client.get(f"/api/v1/units/{tree.sibling_village.code}/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 404
+        assert (
+            client.get(
+                f"/api/v1/units/{tree.sibling_village.code}/", HTTP_AUTHORIZATION=f"Token {key}"
+            ).status_code
+            == 404
+        )
         token = ApiToken.objects.get(user=personas["village_secretary"])
         assert token.key_hash != key and key.startswith(token.prefix)  # only a hash is stored
         assert AuditEvent.objects.filter(verb="token.issue").exists()
@@ -64,7 +69,15 @@ class TestTokens:
 @pytest.mark.django_db
 class TestGrantCommand:
     def test_creates_user_and_grant_audited(self, tree):
-        call_command("grant", "clerk", tree.county.code, "office", "--password", "Clerk-Pass-2014", stdout=io.StringIO())
+        call_command(
+            "grant",
+            "clerk",
+            tree.county.code,
+            "office",
+            "--password",
+            "Clerk-Pass-2014",
+            stdout=io.StringIO(),
+        )
         user = User.objects.get(username="clerk")
         assert user.check_password("Clerk-Pass-2014")
         assert Grant.objects.filter(user=user, unit=tree.county, role="office").exists()
@@ -83,17 +96,31 @@ class TestUserPages:
     def test_office_creates_user_with_grant_in_its_subtree(self, personas, tree):
         client = Client()
         client.force_login(personas["county_office"])
-        r = client.post("/accounts/users/new/", {"username": "new_secretary", "display_name": "王五",
-                                                 "password": "Grass-Lands-2014", "unit_code": tree.village.code,
-                                                 "role": "operator"})
+        r = client.post(
+            "/accounts/users/new/",
+            {
+                "username": "new_secretary",
+                "display_name": "王五",
+                "password": "Grass-Lands-2014",
+                "unit_code": tree.village.code,
+                "role": "operator",
+            },
+        )
         assert r.status_code == 302
         assert Grant.objects.filter(user__username="new_secretary", unit=tree.village).exists()
 
     def test_office_cannot_create_user_outside_subtree(self, personas, tree):
         client = Client()
         client.force_login(personas["county_office"])
-        r = client.post("/accounts/users/new/", {"username": "spy", "password": "Spy-Password-2014",
-                                                 "unit_code": tree.sibling_village.code, "role": "operator"})
+        r = client.post(
+            "/accounts/users/new/",
+            {
+                "username": "spy",
+                "password": "Spy-Password-2014",
+                "unit_code": tree.sibling_village.code,
+                "role": "operator",
+            },
+        )
         assert r.status_code == 200 and "不在您的管理范围" in r.content.decode()
         assert not User.objects.filter(username="spy").exists()
 
@@ -118,7 +145,7 @@ class TestUserPages:
         body = r.content.decode()
         assert "不在您的管理范围" in body and not User.objects.filter(username__in=["u1", "u2"]).exists()
         csv.write_text(
-            "用户名,姓名,组织代码,角色,初始密码\n" f"u1,甲,{tree.village.code},联络员/书记,Good-Password-2014\n",
+            f"用户名,姓名,组织代码,角色,初始密码\nu1,甲,{tree.village.code},联络员/书记,Good-Password-2014\n",
             encoding="utf-8",
         )
         with open(csv, "rb") as fh:

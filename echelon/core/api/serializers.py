@@ -8,8 +8,21 @@ from echelon.core.models import AuditEvent, Job
 class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor_name", "verb", "object_type", "object_id", "object_repr", "unit_id", "before",
-                  "after", "request_id", "client_ip", "channel"]
+        fields = [
+            "id",
+            "at",
+            "actor_name",
+            "verb",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "unit_id",
+            "before",
+            "after",
+            "request_id",
+            "client_ip",
+            "channel",
+        ]
         read_only_fields = fields
 
 
@@ -18,6 +31,18 @@ class JobSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "title", "status", "done", "total", "percent", "message", "result", "created_at",
-                  "started_at", "finished_at"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "status",
+            "done",
+            "total",
+            "percent",
+            "message",
+            "result",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields

@@ -45,10 +45,21 @@ def unit(ctx: Ctx) -> dict[str, str]:
 def _import_job(ctx: Ctx) -> dict[str, Any]:
     """A finished import validation of the village secretary's (the preview page)."""
     job = Job.objects.create(
-        kind="orgs.import", title="校验党员导入", created_by=ctx.personas["village_secretary"], status="succeeded",
+        kind="orgs.import",
+        title="校验党员导入",
+        created_by=ctx.personas["village_secretary"],
+        status="succeeded",
         unit_path=ctx.tree.village.path,
         params={"kind": "members", "mode": "validate", "root": ctx.tree.village.code, "name": "m.csv"},
-        result={"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "error_count": 0, "errors": [], "sample": []},
+        result={
+            "rows": 0,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "error_count": 0,
+            "errors": [],
+            "sample": [],
+        },
     )
     return {"code": ctx.tree.village.code, "pk": job.pk}
 
@@ -107,8 +118,12 @@ DECLARED: dict[str, Declared] = {
     "accounts:users": D(allowed="county_office", outsider="empty"),
     "accounts:user_create": D(allowed="county_office", outsider="empty"),
     "accounts:user_import": D(allowed="county_office", outsider="empty"),
-    "accounts:user_detail": D(kwargs=lambda c: {"pk": c.personas["village_secretary"].pk}, allowed="county_office"),
-    "accounts:grant_remove": D(kwargs=lambda c: {"pk": c.grant_id}, allowed="county_office", method="POST", ok=(302,)),
+    "accounts:user_detail": D(
+        kwargs=lambda c: {"pk": c.personas["village_secretary"].pk}, allowed="county_office"
+    ),
+    "accounts:grant_remove": D(
+        kwargs=lambda c: {"pk": c.grant_id}, allowed="county_office", method="POST", ok=(302,)
+    ),
     "accounts:token_revoke": D(kwargs=lambda c: {"pk": c.token_id}, method="POST", ok=(302,)),
     "audit:list": D(allowed="county_office", outsider="empty"),
     "audit:export": D(allowed="county_office", outsider="empty"),
@@ -116,19 +131,30 @@ DECLARED: dict[str, Declared] = {
     "api:audit-detail": D(kwargs=lambda c: {"pk": c.event_id}, allowed="county_office"),
     "api:user-list": D(allowed="county_office", outsider="empty"),
     "api:user-list POST": D(
-        allowed="county_office", method="POST", ok=(201,),
-        data=lambda c: {"username": "new_clerk", "password": "A-long-pass-2014", "unit_code": c.tree.village.code,
-                        "role": "operator"},
+        allowed="county_office",
+        method="POST",
+        ok=(201,),
+        data=lambda c: {
+            "username": "new_clerk",
+            "password": "A-long-pass-2014",
+            "unit_code": c.tree.village.code,
+            "role": "operator",
+        },
     ),
-    "api:user-detail": D(kwargs=lambda c: {"pk": c.personas["village_secretary"].pk}, allowed="county_office"),
+    "api:user-detail": D(
+        kwargs=lambda c: {"pk": c.personas["village_secretary"].pk}, allowed="county_office"
+    ),
     "api:grant-list": D(allowed="county_office", outsider="empty"),
     "api:grant-list POST": D(
-        allowed="county_office", method="POST", ok=(201,),
+        allowed="county_office",
+        method="POST",
+        ok=(201,),
         data=lambda c: {"username": "village_secretary", "unit_code": c.tree.village.code, "role": "leader"},
     ),
     "api:grant-detail": D(kwargs=lambda c: {"pk": c.grant_id}, allowed="county_office"),
-    "api:grant-detail DELETE": D(kwargs=lambda c: {"pk": c.grant_id}, allowed="county_office", method="DELETE",
-                                 ok=(204,)),
+    "api:grant-detail DELETE": D(
+        kwargs=lambda c: {"pk": c.grant_id}, allowed="county_office", method="DELETE", ok=(204,)
+    ),
     "api:token-list": D(outsider="empty"),
     "api:token-list POST": D(method="POST", ok=(201,), outsider="empty", data=lambda c: {"name": "kit"}),
     "api:token-detail": D(kwargs=lambda c: {"pk": c.token_id}),
@@ -141,28 +167,50 @@ DECLARED: dict[str, Declared] = {
     "supervision:campaign": D(kwargs=sv.campaign, allowed="county_office", outsider="empty"),
     "supervision:group_create": D(kwargs=sv.campaign, allowed="county_office", outsider="empty"),
     "supervision:coverage": D(kwargs=sv.campaign, allowed="county_office", outsider="empty"),
-    "supervision:coverage_apply": D(kwargs=sv.campaign, allowed="county_office", outsider="empty", method="POST",
-                                    data=lambda c: {"what": "propose", "batch": "second"}, ok=(302,)),
+    "supervision:coverage_apply": D(
+        kwargs=sv.campaign,
+        allowed="county_office",
+        outsider="empty",
+        method="POST",
+        data=lambda c: {"what": "propose", "batch": "second"},
+        ok=(302,),
+    ),
     "supervision:unit": D(kwargs=sv.unit),
-    "supervision:unit_confirm": D(kwargs=sv.unit, method="POST", data=lambda c: {"action": "plan"}, ok=(302,)),
-    "supervision:unit_material": D(kwargs=sv.unit, method="POST", data=lambda c: {"action": "opinions"}, ok=(302,)),
+    "supervision:unit_confirm": D(
+        kwargs=sv.unit, method="POST", data=lambda c: {"action": "plan"}, ok=(302,)
+    ),
+    "supervision:unit_material": D(
+        kwargs=sv.unit, method="POST", data=lambda c: {"action": "opinions"}, ok=(302,)
+    ),
     "supervision:unit_meeting": D(kwargs=sv.unit, method="POST", data=lambda c: {"type": "study"}, ok=(302,)),
     "supervision:unit_submit": D(kwargs=sv.unit, method="POST", ok=(302,)),
     "supervision:group": D(kwargs=sv.group_pk, allowed="county_office"),
-    "supervision:group_member": D(kwargs=sv.group_pk, allowed="county_office", method="POST",
-                                  data=lambda c: {"username": "nobody"}, ok=(302,)),
-    "supervision:group_assign": D(kwargs=sv.group_pk, allowed="county_office", method="POST",
-                                  data=lambda c: {"code": "none"}, ok=(302,)),
-    "supervision:unassign": D(kwargs=lambda c: {"pk": sv.world(c).assignment.pk}, allowed="county_office",
-                              method="POST", ok=(302,)),
+    "supervision:group_member": D(
+        kwargs=sv.group_pk,
+        allowed="county_office",
+        method="POST",
+        data=lambda c: {"username": "nobody"},
+        ok=(302,),
+    ),
+    "supervision:group_assign": D(
+        kwargs=sv.group_pk, allowed="county_office", method="POST", data=lambda c: {"code": "none"}, ok=(302,)
+    ),
+    "supervision:unassign": D(
+        kwargs=lambda c: {"pk": sv.world(c).assignment.pk}, allowed="county_office", method="POST", ok=(302,)
+    ),
     "supervision:review": D(kwargs=lambda c: {"pk": sv.world(c).review.pk}),
     "supervision:material": D(kwargs=lambda c: {"pk": sv.world(c).material.pk}),
     "api:supervision-group-list": D(allowed="county_office", outsider="empty"),
     "api:supervision-group-detail": D(kwargs=sv.group_pk, allowed="county_office"),
     "api:supervision-review-list": D(outsider="empty"),
     "api:supervision-review-detail": D(kwargs=lambda c: {"pk": sv.world(c).review.pk}),
-    "api:supervision-review-decide POST": D(kwargs=lambda c: {"pk": sv.world(c).review.pk}, allowed="admin",
-                                            method="POST", data=sv.decide, ok=(200,)),
+    "api:supervision-review-decide POST": D(
+        kwargs=lambda c: {"pk": sv.world(c).review.pk},
+        allowed="admin",
+        method="POST",
+        data=sv.decide,
+        ok=(200,),
+    ),
     "api:supervision-campaign-coverage": D(kwargs=sv.campaign, allowed="county_office", outsider="empty"),
     # --- campaigns (issue 4): a published campaign on 武川县 built by echelon/campaigns/tests/kit.py. Its
     # pages belong to the village (its own plan) and to the county office (schedule, what-if, publish);
@@ -191,8 +239,13 @@ DECLARED: dict[str, Declared] = {
     "api:campaign-list POST": D(allowed="county_office", method="POST", data=ck.api_create, ok=(201,)),
     "api:campaign-detail": D(kwargs=ck.campaign),
     "api:campaign-schedule POST": D(kwargs=ck.campaign, allowed="county_office", method="POST", ok=(200,)),
-    "api:campaign-what-if POST": D(kwargs=ck.campaign, allowed="county_office", method="POST", ok=(200,),
-                                   data=lambda c: {"batch": "second", "changes": {"lead_days": 5}}),
+    "api:campaign-what-if POST": D(
+        kwargs=ck.campaign,
+        allowed="county_office",
+        method="POST",
+        ok=(200,),
+        data=lambda c: {"batch": "second", "changes": {"lead_days": 5}},
+    ),
     "api:campaign-publish POST": D(kwargs=ck.campaign, allowed="county_office", method="POST", ok=(200,)),
     "api:campaign-plan": D(kwargs=ck.campaign),
     "api:campaign-progress": D(kwargs=ck.campaign),
@@ -222,13 +275,24 @@ def ctx(personas, tree, settings, tmp_path) -> Ctx:  # type: ignore[no-untyped-d
     member = make_member(tree.village, "M-V1", name="哨兵党员")
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "dongtucheng.csv").write_text("code,name\nM-V1,哨兵党员\n", encoding="utf-8")
-    job = Job.objects.create(kind="orgs.export_members", title="导出东土城村党员", created_by=personas["village_secretary"],
-                             status="succeeded", result_file="exports/dongtucheng.csv", unit_path=tree.village.path)
+    job = Job.objects.create(
+        kind="orgs.export_members",
+        title="导出东土城村党员",
+        created_by=personas["village_secretary"],
+        status="succeeded",
+        result_file="exports/dongtucheng.csv",
+        unit_path=tree.village.path,
+    )
     token, _ = account_services.token_issue(actor=None, user=personas["village_secretary"], name="kit")
     grant = Grant.objects.get(user=personas["village_secretary"])
     with transaction.atomic():
-        event = audit.record(actor=None, verb="test.touch", obj=tree.village, unit_id=tree.village.pk,
-                             unit_path=tree.village.path)
+        event = audit.record(
+            actor=None,
+            verb="test.touch",
+            obj=tree.village,
+            unit_id=tree.village.pk,
+            unit_path=tree.village.path,
+        )
     return Ctx(tree, personas, member, job, token.pk, grant.pk, event.pk)
 
 
@@ -266,15 +330,15 @@ def _call(client: Client, name: str, decl: Declared, ctx: Ctx, *, api: bool) -> 
 
 
 def _text(response: Any) -> str:
-    if getattr(response, "streaming", False):
-        body = b"".join(response.streaming_content)
-    else:
-        body = response.content
+    streaming = getattr(response, "streaming", False)
+    body = b"".join(response.streaming_content) if streaming else response.content
     if body[:4] == b"PK\x03\x04":  # an xlsx: read the cells
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(body), read_only=True)
-        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+        return "\n".join(
+            str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row
+        )
     return body.decode("utf-8", "replace") + " " + response.get("Location", "")
 
 

@@ -13,9 +13,24 @@ class UnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = Unit
         fields = [
-            "code", "name", "parent_code", "level", "level_display", "kind", "kind_display", "division",
-            "area_type", "industry", "lead_by", "is_active", "depth", "sub_units", "sub_members",
-            "sub_participants", "sub_mobile", "sub_blind",
+            "code",
+            "name",
+            "parent_code",
+            "level",
+            "level_display",
+            "kind",
+            "kind_display",
+            "division",
+            "area_type",
+            "industry",
+            "lead_by",
+            "is_active",
+            "depth",
+            "sub_units",
+            "sub_members",
+            "sub_participants",
+            "sub_mobile",
+            "sub_blind",
         ]
         read_only_fields = fields
 
@@ -27,7 +42,16 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = Member
         fields = [
-            "code", "name", "gender", "ethnicity", "birth_date", "joined_date", "status", "phone", "unit_code",
-            "is_mobile", "inflow_unit_code",
+            "code",
+            "name",
+            "gender",
+            "ethnicity",
+            "birth_date",
+            "joined_date",
+            "status",
+            "phone",
+            "unit_code",
+            "is_mobile",
+            "inflow_unit_code",
         ]
         read_only_fields = fields

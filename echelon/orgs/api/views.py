@@ -48,7 +48,9 @@ class MemberViewSet(ScopedReadOnlyViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("under", str, description="unit code: members whose home unit is in its subtree"),
+            OpenApiParameter(
+                "under", str, description="unit code: members whose home unit is in its subtree"
+            ),
             OpenApiParameter("participating_under", str, description="unit code: members taking part there"),
         ]
     )

@@ -23,7 +23,11 @@ class TestTree:
         ) + segment(v.pk)
         assert v.depth == 5
         assert (v.lv1_id, v.lv2_id, v.lv3_id, v.lv4_id, v.lv5_id) == (
-            tree.region.pk, tree.league.pk, tree.county.pk, tree.township.pk, v.pk,
+            tree.region.pk,
+            tree.league.pk,
+            tree.county.pk,
+            tree.township.pk,
+            v.pk,
         )
         organ = fresh(tree.organ)
         assert (organ.lv3_id, organ.lv4_id) == (tree.county.pk, None)
@@ -67,7 +71,12 @@ class TestRollups:
         v, c, county, region = (fresh(u) for u in (tree.village, tree.community, tree.county, tree.region))
         assert (v.members_here, v.participants_here, v.mobile_here, v.blind_here) == (3, 3, 2, 1)
         assert c.participants_here == 1 and c.members_here == 0
-        assert (county.sub_members, county.sub_participants, county.sub_mobile, county.sub_blind) == (3, 4, 2, 1)
+        assert (county.sub_members, county.sub_participants, county.sub_mobile, county.sub_blind) == (
+            3,
+            4,
+            2,
+            1,
+        )
         assert (region.sub_members, region.sub_participants) == (4, 4)
         sibling = fresh(tree.sibling_league)
         assert (sibling.sub_members, sibling.sub_participants) == (1, 0)
@@ -76,19 +85,43 @@ class TestRollups:
         make_member(tree.village, "M1")
         make_member(tree.village, "M2", inflow=tree.sibling_village)
         make_member(tree.community, "M3", mobile=True)
-        before = list(Unit.objects.order_by("pk").values_list(
-            "pk", "members_here", "participants_here", "mobile_here", "blind_here",
-            "sub_units", "sub_members", "sub_participants", "sub_mobile", "sub_blind"))
+        before = list(
+            Unit.objects.order_by("pk").values_list(
+                "pk",
+                "members_here",
+                "participants_here",
+                "mobile_here",
+                "blind_here",
+                "sub_units",
+                "sub_members",
+                "sub_participants",
+                "sub_mobile",
+                "sub_blind",
+            )
+        )
         Unit.objects.update(sub_members=0, sub_units=0, members_here=0, participants_here=0)
         services.rollups_rebuild()
-        after = list(Unit.objects.order_by("pk").values_list(
-            "pk", "members_here", "participants_here", "mobile_here", "blind_here",
-            "sub_units", "sub_members", "sub_participants", "sub_mobile", "sub_blind"))
+        after = list(
+            Unit.objects.order_by("pk").values_list(
+                "pk",
+                "members_here",
+                "participants_here",
+                "mobile_here",
+                "blind_here",
+                "sub_units",
+                "sub_members",
+                "sub_participants",
+                "sub_mobile",
+                "sub_blind",
+            )
+        )
         assert after == before
 
     def test_member_update_moves_counts(self, tree):
         m = make_member(tree.village, "M1")
-        services.member_update(actor=None, member=m, changes={"is_mobile": True, "inflow_unit_id": tree.sibling_village.pk})
+        services.member_update(
+            actor=None, member=m, changes={"is_mobile": True, "inflow_unit_id": tree.sibling_village.pk}
+        )
         assert fresh(tree.county).sub_participants == 0
         assert fresh(tree.sibling_league).sub_participants == 1
         assert AuditEvent.objects.filter(verb="member.update", object_id=str(m.pk)).count() == 1
@@ -121,12 +154,16 @@ class TestMove:
 
     def test_move_outside_scope_refused(self, personas, tree):
         with pytest.raises(PermissionDenied):
-            services.unit_move(actor=personas["league_office"], unit=tree.township, new_parent=tree.sibling_county)
+            services.unit_move(
+                actor=personas["league_office"], unit=tree.township, new_parent=tree.sibling_county
+            )
         assert fresh(tree.township).parent_id == tree.county.pk
 
     def test_merge_keeps_source_inactive(self, tree):
         make_member(tree.community, "M1")
-        other = make_unit(tree.community_township, "150125001002", "团结社区", Level.VILLAGE, Kind.COMMUNITY, "community")
+        other = make_unit(
+            tree.community_township, "150125001002", "团结社区", Level.VILLAGE, Kind.COMMUNITY, "community"
+        )
         services.unit_merge(actor=None, source=tree.community, target=other)
         src = fresh(tree.community)
         assert not src.is_active and src.merged_into_id == other.pk

@@ -34,9 +34,9 @@ def browse(request: HttpRequest) -> HttpResponse:
 def tree_children(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_for(request.user, code)
     children = list(
-        Unit.objects.visible_to(request.user).filter(parent=unit, is_active=True).order_by("-sub_units", "code")[
-            : TREE_LIMIT + 1
-        ]
+        Unit.objects.visible_to(request.user)
+        .filter(parent=unit, is_active=True)
+        .order_by("-sub_units", "code")[: TREE_LIMIT + 1]
     )
     return render(
         request,
@@ -115,12 +115,22 @@ def unit_blind_spots(request: HttpRequest, code: str) -> HttpResponse:
     )
     table = MemberTable(qs, exclude=["inflow_unit", "is_mobile"])
     RequestConfig(
-        request, paginate={"per_page": PER_PAGE, "paginator_class": KnownCountPaginator, "known_count": unit.sub_blind}
+        request,
+        paginate={
+            "per_page": PER_PAGE,
+            "paginator_class": KnownCountPaginator,
+            "known_count": unit.sub_blind,
+        },
     ).configure(table)
     return render(
         request,
         "orgs/unit_blind_spots.html",
-        {"unit": unit, "breadcrumb": selectors.breadcrumb(request.user, unit), "table": table, "tab": "blind"},
+        {
+            "unit": unit,
+            "breadcrumb": selectors.breadcrumb(request.user, unit),
+            "table": table,
+            "tab": "blind",
+        },
     )
 
 
@@ -132,7 +142,12 @@ def unit_history(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "orgs/unit_history.html",
-        {"unit": unit, "breadcrumb": selectors.breadcrumb(request.user, unit), "events": events, "tab": "history"},
+        {
+            "unit": unit,
+            "breadcrumb": selectors.breadcrumb(request.user, unit),
+            "events": events,
+            "tab": "history",
+        },
     )
 
 
@@ -144,16 +159,25 @@ def unit_move(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_for(request.user, code, "change")
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = Unit.objects.visible_to(request.user, "change").filter(code=form.cleaned_data["new_parent"]).first()
+        target = (
+            Unit.objects.visible_to(request.user, "change")
+            .filter(code=form.cleaned_data["new_parent"])
+            .first()
+        )
         if target is None:
             form.add_error("new_parent", _("找不到该组织，或它不在您的管理范围内。"))
         else:
             try:
                 services.unit_move(actor=request.user, unit=unit, new_parent=target)
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error("new_parent", exc.messages[0] if isinstance(exc, ValidationError) else str(exc))
+                form.add_error(
+                    "new_parent", exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+                )
             else:
-                messages.success(request, _("已将“%(unit)s”移到“%(parent)s”之下。") % {"unit": unit.name, "parent": target.name})
+                messages.success(
+                    request,
+                    _("已将“%(unit)s”移到“%(parent)s”之下。") % {"unit": unit.name, "parent": target.name},
+                )
                 return redirect(unit)
     return render(
         request,
@@ -163,8 +187,12 @@ def unit_move(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def member_detail(request: HttpRequest, code: str) -> HttpResponse:
-    member = get_object_or_404(Member.objects.visible_to(request.user).select_related("unit", "inflow_unit"), code=code)
-    events = AuditEvent.objects.visible_to(request.user).filter(object_type="orgs.member", object_id=str(member.pk))[:20]
+    member = get_object_or_404(
+        Member.objects.visible_to(request.user).select_related("unit", "inflow_unit"), code=code
+    )
+    events = AuditEvent.objects.visible_to(request.user).filter(
+        object_type="orgs.member", object_id=str(member.pk)
+    )[:20]
     return render(
         request,
         "orgs/member_detail.html",

@@ -27,9 +27,7 @@ def world(ctx: Any) -> SimpleNamespace:
     county_group = group(
         campaign, tree.county, "武川县第一督导组", members=(ctx.personas["county_supervisor"],)
     )
-    assignment = services.assign(
-        actor=None, group=county_group, participation=part(campaign, tree.township)
-    )
+    assignment = services.assign(actor=None, group=county_group, participation=part(campaign, tree.township))
     instructor = group(
         campaign,
         tree.township,

@@ -13,15 +13,21 @@ from echelon.orgs.models import Unit
 
 
 class Command(BaseCommand):
-    help = "Give USERNAME the ROLE at UNIT_CODE (covering its subtree); creates the user when missing. Audited."
+    help = (
+        "Give USERNAME the ROLE at UNIT_CODE (covering its subtree); creates the user when missing. Audited."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("username")
         parser.add_argument("unit_code")
         parser.add_argument("role", choices=Role.values)
-        parser.add_argument("--password", help="password for a new user (or a new password for an existing one)")
+        parser.add_argument(
+            "--password", help="password for a new user (or a new password for an existing one)"
+        )
 
-    def handle(self, *args: Any, username: str, unit_code: str, role: str, password: str | None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, username: str, unit_code: str, role: str, password: str | None, **options: Any
+    ) -> None:
         unit = Unit.objects.filter(code=unit_code).first()
         if unit is None:
             raise CommandError(f"组织代码“{unit_code}”不存在。")

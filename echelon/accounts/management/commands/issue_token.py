@@ -20,5 +20,7 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"用户“{username}”不存在或已停用。")
         token, key = services.token_issue(actor=None, user=user, name=name)
-        self.stderr.write(f"token {token.prefix}… issued for {username}; use it as 'Authorization: Token <key>'")
+        self.stderr.write(
+            f"token {token.prefix}… issued for {username}; use it as 'Authorization: Token <key>'"
+        )
         self.stdout.write(key)
