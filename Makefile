@@ -47,6 +47,7 @@ demo: install
 	$(BIN)/echelon migrate --noinput -v0
 	$(BIN)/echelon collectstatic --noinput -v0
 	$(BIN)/echelon seed_demo --scale $(SCALE) --if-empty
+	$(BIN)/echelon demo_campaign --if-empty
 	$(BIN)/echelon demo_logins
 	@echo "Echelon is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
 	@trap 'kill 0' EXIT INT TERM; \
