@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets browser-deps run seed clean help
+.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale browser-deps run seed clean help
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
@@ -32,9 +32,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The English catalogue: the .po is in git, the compiled .mo is a build product (needs msgfmt, from gettext).
+LOCALE_MO := echelon/locale/en/LC_MESSAGES/django.mo
+$(LOCALE_MO): echelon/locale/en/LC_MESSAGES/django.po $(VENV)/.installed
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (Debian package) for msgfmt…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+	cd echelon && ../$(BIN)/echelon compilemessages -l en -v0
+	@touch $@
+
 install-python: $(VENV)/.installed
 install-assets: node_modules/.installed
-install: install-python install-assets
+install-locale: $(LOCALE_MO)
+install: install-python install-assets install-locale
 
 # Debian packages for the browser tests: headless Chromium and CJK fonts to render Chinese.
 browser-deps:

@@ -135,19 +135,26 @@ def step_counts() -> dict[str, Any]:
 
 
 def step_pages() -> dict[str, Any]:
-    """Server time of pages for a region office user (Django test client, in process), p95 of 30."""
-    _setup(DB)
+    """Server time of the main pages (Django test client, in process, full middleware), p95 of 30 requests,
+    on a copy of the registry with the demo campaign (published, every unit assigned to a group)."""
+    copy = WORK / "pages.sqlite3"
+    _copy_db(DB, copy)
+    _setup(copy)
+    import io
+
     from django.conf import settings
+    from django.core.management import call_command
     from django.test import Client
 
     from echelon.accounts.models import User
+    from echelon.campaigns.models import Campaign
     from echelon.orgs.models import Level, Unit
 
+    call_command("demo_campaign", stdout=io.StringIO())
+    campaign = Campaign.objects.get()
     settings.ALLOWED_HOSTS = ["*"]
-    client = Client()
-    client.force_login(User.objects.get(username="region_office"))
     village = Unit.objects.filter(level=Level.VILLAGE, kind="village").order_by("code")[5000]
-    pages = {
+    region_pages = {
         "region_unit_page": "/orgs/u/150000/",
         "village_unit_page": f"/orgs/u/{village.code}/",
         "region_member_list": "/orgs/u/150000/members/",
@@ -156,9 +163,22 @@ def step_pages() -> dict[str, Any]:
         "blind_spots_region": "/orgs/u/150000/blind-spots/",
         "unit_search_pinyin": "/orgs/search/?q=hhht",
         "api_children_region": "/api/v1/units/150000/children/",
+        "campaign_page": f"/campaigns/{campaign.pk}/",
+        "campaign_gantt_region": f"/campaigns/{campaign.pk}/gantt/",
+        "campaign_units": f"/campaigns/{campaign.pk}/units/",
+        "coverage_page": f"/supervision/{campaign.pk}/coverage/",
+        "audit_search": "/audit/",
+    }
+    personal_pages = {
+        "village_secretary": {
+            "village_plan": f"/campaigns/{campaign.pk}/u/150125100201/",
+            "village_phase_page": f"/supervision/{campaign.pk}/u/150125100201/",
+        },
+        "county_supervisor": {"supervisor_workbench": "/supervision/workbench/"},
     }
     out: dict[str, Any] = {}
-    for name, url in pages.items():
+
+    def measure(client: Client, name: str, url: str) -> None:
         client.get(url)  # warm
         samples = []
         for _ in range(30):
@@ -169,6 +189,16 @@ def step_pages() -> dict[str, Any]:
                 raise RuntimeError(f"{url}: {r.status_code}")
         out[f"{name}_p95_ms"] = round(_p95(samples), 1)
         out[f"{name}_median_ms"] = round(statistics.median(samples), 1)
+
+    client = Client()
+    client.force_login(User.objects.get(username="region_office"))
+    for name, url in region_pages.items():
+        measure(client, name, url)
+    for username, pages in personal_pages.items():
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        for name, url in pages.items():
+            measure(client, name, url)
     out["app_process_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 
@@ -234,6 +264,14 @@ BUDGETS = [
     ("blind_spots_region_p95_ms", "region blind spots p95 (ms)", 200, "≤"),
     ("unit_search_pinyin_p95_ms", "unit search by pinyin p95 (ms)", 200, "≤"),
     ("api_children_region_p95_ms", "API children of the region p95 (ms)", 200, "≤"),
+    ("campaign_page_p95_ms", "campaign page, region office, p95 (ms)", 200, "≤"),
+    ("campaign_gantt_region_p95_ms", "Gantt of the whole region p95 (ms)", 200, "≤"),
+    ("campaign_units_p95_ms", "participations list p95 (ms)", 200, "≤"),
+    ("coverage_page_p95_ms", "coverage page, region office, p95 (ms)", 200, "≤"),
+    ("audit_search_p95_ms", "audit search p95 (ms)", 200, "≤"),
+    ("village_plan_p95_ms", "a village's own plan (village secretary) p95 (ms)", 200, "≤"),
+    ("village_phase_page_p95_ms", "a village's phase page (village secretary) p95 (ms)", 200, "≤"),
+    ("supervisor_workbench_p95_ms", "supervisor workbench p95 (ms)", 200, "≤"),
     ("app_process_rss_mb", "app process peak RSS (MB)", 300, "≤"),
     ("ratio", "1.3M member CSV import: product / floor", 3, "≤"),
     ("peak_mb", "1.3M member import peak memory (MB)", 500, "≤"),
