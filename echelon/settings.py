@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "echelon.core.context_processors.nav",
+                "echelon.supervision.context_processors.notifications",
                 "csp.context_processors.nonce",
             ],
         },

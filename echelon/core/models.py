@@ -128,3 +128,17 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class Counter(models.Model):
+    """A named version number that services bump when something cached changes (e.g. the tree's shape)."""
+
+    name = models.CharField(primary_key=True, max_length=64)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("版本计数")
+        verbose_name_plural = _("版本计数")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

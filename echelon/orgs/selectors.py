@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
+from echelon.core import versions
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import ancestor_ids
 from echelon.orgs.models import Kind, Level, Unit
@@ -33,7 +34,20 @@ def breadcrumb(user: Any, unit: Unit) -> list[Unit]:
 
 
 def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
-    """Units in the subtree by level and by kind: one GROUP BY on the path range."""
+    """Units in the subtree by level and by kind: one GROUP BY on the path range, cached per tree version."""
+    from echelon.orgs.services import TREE_VERSION
+
+    counts = versions.cached(TREE_VERSION, f"breakdown:{unit.pk}", lambda: _breakdown_counts(unit))
+    return {
+        "by_level": [{"key": k, "label": Level(k).label, "n": n} for k, n in sorted(counts["level"].items())],
+        "by_kind": [
+            {"key": k, "label": Kind(k).label, "n": n}
+            for k, n in sorted(counts["kind"].items(), key=lambda kv: -kv[1])
+        ],
+    }
+
+
+def _breakdown_counts(unit: Unit) -> dict[str, dict[Any, int]]:
     by_level: dict[int, int] = {}
     by_kind: dict[str, int] = {}
     rows = (
@@ -46,13 +60,7 @@ def subtree_breakdown(unit: Unit) -> dict[str, list[dict[str, Any]]]:
     for level, kind, n in rows:
         by_level[level] = by_level.get(level, 0) + n
         by_kind[kind] = by_kind.get(kind, 0) + n
-    return {
-        "by_level": [{"key": k, "label": Level(k).label, "n": n} for k, n in sorted(by_level.items())],
-        "by_kind": [
-            {"key": k, "label": Kind(k).label, "n": n}
-            for k, n in sorted(by_kind.items(), key=lambda kv: -kv[1])
-        ],
-    }
+    return {"level": by_level, "kind": by_kind}
 
 
 def member_totals_by(level: int, under: Unit | None = None) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.core.permissions import require
 from echelon.core.tree import ancestor_ids, child_path, depth_of, segment
 from echelon.orgs import pinyin
@@ -146,6 +146,7 @@ def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
         unit.save(update_fields=["path", "depth", "lv1", "lv2", "lv3", "lv4", "lv5"])
         if parent is not None:
             Unit.objects.filter(pk__in=ancestor_ids(parent.path)).update(sub_units=F("sub_units") + 1)
+        versions.bump(TREE_VERSION)
         audit.record(
             actor=actor,
             verb="unit.create",
@@ -180,6 +181,8 @@ def unit_update(*, actor: Any, unit: Unit, changes: dict[str, Any]) -> Unit:
         _validate_unit(unit)
         unit.save()
         old, new = audit.diff(before, audit.snapshot(unit, UNIT_FIELDS))
+        if "kind" in new:
+            versions.bump(TREE_VERSION)
         if new:
             audit.record(
                 actor=actor,
@@ -192,6 +195,8 @@ def unit_update(*, actor: Any, unit: Unit, changes: dict[str, Any]) -> Unit:
             )
         return unit
 
+
+TREE_VERSION = "orgs.tree"  # bumped whenever units appear, move, merge or change kind (cached breakdowns)
 
 ROLLUP_SUB_FIELDS = ("sub_units", "sub_members", "sub_participants", "sub_mobile", "sub_blind")
 
@@ -249,6 +254,7 @@ def unit_move(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
                     [new_prefix, old_prefix, old_prefix + "~"],
                 )
         Unit.objects.filter(pk=unit.pk).update(parent=new_parent)
+        versions.bump(TREE_VERSION)
         unit.refresh_from_db()
         require(actor, "change", unit.path)  # re-check after the write
         audit.record(
@@ -283,6 +289,7 @@ def unit_merge(*, actor: Any, source: Unit, target: Unit) -> Unit:
             member_update(actor=actor, member=member, changes={"inflow_unit_id": target.pk})
         source.refresh_from_db()
         Unit.objects.filter(pk=source.pk).update(is_active=False, merged_into=target)
+        versions.bump(TREE_VERSION)
         audit.record(
             actor=actor,
             verb="unit.merge",
@@ -407,6 +414,7 @@ def member_update(*, actor: Any, member: Member, changes: dict[str, Any]) -> Mem
 def rollups_rebuild() -> None:
     """Recount every unit's counters from the members table, set-based (used after bulk imports and seeds)."""
     with transaction.atomic(), connection.cursor() as cur:
+        versions.bump(TREE_VERSION)  # bulk writers (seed, imports) end here
         cur.execute(
             """
             UPDATE orgs_unit SET

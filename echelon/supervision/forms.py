@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from echelon.supervision.models import Decision, GroupKind, MeetingType
+from echelon.supervision.models import Decision, GroupKind, LiaisonKind, MeetingType
 
 
 class GroupForm(forms.Form):
@@ -78,3 +78,36 @@ class DecisionForm(forms.Form):
 
     def check_rows(self) -> list[tuple[Any, Any]]:
         return [(self[f"check_{k}"], self[f"note_{k}"]) for k in self.check_keys]
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError(_("截止日期不能早于起始日期。"))
+            if (end - start).days > 366:
+                raise forms.ValidationError(_("报告期不能超过一年。"))
+        return data
+
+
+class LiaisonForm(forms.Form):
+    leader = forms.CharField(label=_("联系点领导（用户名）"), max_length=150)
+    code = forms.CharField(label=_("联系点（组织代码）"), max_length=32)
+    kind = forms.ChoiceField(label=_("方式"), choices=LiaisonKind.choices, initial=LiaisonKind.LINK)
+    campaign = forms.IntegerField(label=_("活动"), required=False)
+
+
+class AttendanceForm(forms.Form):
+    participation = forms.IntegerField(widget=forms.HiddenInput)
+    meeting_type = forms.CharField(max_length=20, widget=forms.HiddenInput)
+    attended = forms.TypedChoiceField(
+        label=_("出席"),
+        choices=[("1", _("出席")), ("0", _("未出席"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)

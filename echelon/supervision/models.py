@@ -365,3 +365,195 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}#{self.phase}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Liaison points and key meetings (联系点、重要会议)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class LiaisonKind(models.TextChoices):
+    GUIDE = "guide", _("指导")
+    LINK = "link", _("联系")
+
+
+class LiaisonQuerySet(ScopedQuerySet):
+    """Offices see the points in their subtree; a leader sees their own points."""
+
+    scope_field = "path"
+
+    def visible_to(self, user, action: str = "view"):  # type: ignore[no-untyped-def]
+        paths = scope_paths(user, action)
+        if paths is None:
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        mine = Q(leader=user)
+        return self.filter((subtree_q("path", paths) | mine) if paths else mine)
+
+
+class LiaisonPoint(models.Model):
+    """A leader's liaison point (联系点): a unit the leader guides (指导) or links (联系), in one campaign
+    or (no campaign) in every campaign the unit takes part in."""
+
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="liaison_points",
+        verbose_name=_("联系领导"),
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("联系点")
+    )
+    path = PathField(_("单位路径"), db_index=True)
+    campaign = models.ForeignKey(
+        "campaigns.Campaign",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("活动"),
+    )
+    kind = models.CharField(_("方式"), max_length=8, choices=LiaisonKind.choices, default=LiaisonKind.LINK)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = LiaisonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联系点")
+        verbose_name_plural = _("联系点")
+        ordering = ["leader", "path"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LiaisonKind.values), name="liaison_kind_valid"),
+            models.UniqueConstraint(
+                fields=["leader", "unit", "campaign"],
+                condition=Q(campaign__isnull=False),
+                name="liaison_unique_in_campaign",
+            ),
+            models.UniqueConstraint(
+                fields=["leader", "unit"], condition=Q(campaign__isnull=True), name="liaison_unique_any"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader_id}@{self.unit_id}"
+
+
+class AttendanceQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+
+class MeetingAttendance(models.Model):
+    """Whether a leader attended a key meeting (mobilization, special democratic life meeting) at one of
+    their points. Keyed by the participation and the meeting type (one such meeting per unit and
+    campaign), so that attendance recorded against the planned date stays when the unit records the
+    meeting itself (``meeting`` is then filled in)."""
+
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("联系领导")
+    )
+    participation = models.ForeignKey(
+        "campaigns.Participation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    path = PathField(_("单位路径"), db_index=True)
+    meeting_type = models.CharField(_("会议类型"), max_length=20, choices=MeetingType.choices)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="attendance"
+    )
+    date = models.DateField(_("会议日期"))
+    attended = models.BooleanField(_("出席"))
+    note = models.CharField(_("说明"), max_length=200, blank=True, default="")
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("会议出席")
+        verbose_name_plural = _("会议出席")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["leader", "participation", "meeting_type"], name="attendance_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(meeting_type__in=MeetingType.values), name="attendance_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leader_id}:{self.participation_id}:{self.meeting_type}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------------------------------------
+
+
+class NotificationKind(models.TextChoices):
+    REVIEW_WAITING = "review_waiting", _("待审核")
+    RETURNED = "returned", _("被打回")
+    DEADLINE = "deadline", _("期限临近")
+    OVERDUE = "overdue", _("审核超期")
+
+
+class NotificationQuerySet(models.QuerySet):  # type: ignore[type-arg]
+    def visible_to(self, user, action: str = "view"):  # type: ignore[no-untyped-def]
+        """A user's own notifications, and nobody else's (not even a superuser's: they are personal)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+    def unread(self):  # type: ignore[no-untyped-def]
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=NotificationKind.choices)
+    text = models.CharField(_("内容"), max_length=500)
+    link = models.CharField(_("链接"), max_length=300, blank=True, default="")
+    # What the notice is about (e.g. "overdue:12"): a notice generated by the daily run is made once.
+    key = models.CharField(max_length=64, blank=True, default="")
+    created = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=NotificationKind.values), name="notification_kind_valid"
+            ),
+            models.UniqueConstraint(fields=["user", "key"], condition=~Q(key=""), name="notification_once"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+
+class NotificationDigest(models.Model):
+    """One daily e-mail per user: the row makes a second run on the same day send nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("日期"))
+    count = models.PositiveIntegerField(_("通知数"))
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("每日通知摘要")
+        verbose_name_plural = _("每日通知摘要")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.day}"

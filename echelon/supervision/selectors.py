@@ -23,8 +23,12 @@ from echelon.supervision.models import (
     ActionDone,
     Decision,
     GroupAssignment,
+    LiaisonPoint,
     Material,
     Meeting,
+    MeetingAttendance,
+    MeetingType,
+    Notification,
     Review,
     ReviewState,
     SupervisionGroup,
@@ -367,3 +371,323 @@ def open_counts(group_ids: Sequence[int]) -> dict[int, int]:
 
 def pending_q() -> Q:
     return Q(state=ReviewState.OPEN)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The supervision report (督导工作报告) of a group over a period
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportData:
+    group: SupervisionGroup
+    start: date
+    end: date
+    members: list[str]
+    targets: list[dict[str, str]]  # unit, code, level, phase, status
+    submissions: int
+    by_decision: dict[str, int]  # decision label -> count, in the period
+    open_now: int
+    measures: list[dict[str, str]]  # returns, interviews and redos in the period
+    problems: list[dict[str, str]]  # failed checks in the period
+    awaiting: list[dict[str, str]]  # returned work not resubmitted yet
+    not_submitted: int
+
+
+def report_data(group: SupervisionGroup, start: date, end: date) -> ReportData:
+    """What the group did between ``start`` and ``end`` (decisions by their date), and where its targets
+    stand now. Only the group's own targets and reviews: the caller has checked the group is visible."""
+    from django.utils.translation import gettext as _
+
+    campaign = group.campaign
+    phases = [p["name"] for p in campaign.spec.phases]
+
+    def phase_label(k: int) -> str:
+        return phases[k] if 0 <= k < len(phases) else _("全部完成")
+
+    members = [
+        str(u) + (_("（组长）") if u.pk == group.leader_id else "")
+        for u in group.members.order_by("username")
+    ]
+    if group.leader is not None and group.leader_id not in {u.pk for u in group.members.all()}:
+        members.insert(0, str(group.leader) + _("（组长）"))
+    reviews = Review.objects.filter(group=group).select_related("unit")
+    last: dict[int, Review] = {}
+    for r in reviews.order_by("submitted_at", "id"):
+        last[r.participation_id] = r
+    targets = []
+    rows = (
+        GroupAssignment.objects.filter(group=group).select_related("unit", "participation").order_by("path")
+    )
+    for a in rows:
+        r = last.get(a.participation_id)
+        status = (
+            _("待审核")
+            if r is not None and r.state == ReviewState.OPEN
+            else (str(r.get_decision_display()) if r is not None else _("尚未提交"))
+        )
+        targets.append(
+            {
+                "unit": a.unit.name,
+                "code": a.unit.code,
+                "level": str(a.unit.get_level_display()),
+                "phase": phase_label(a.participation.current_phase),
+                "status": status,
+            }
+        )
+    decided = list(
+        reviews.filter(
+            state=ReviewState.DECIDED, decided_at__date__gte=start, decided_at__date__lte=end
+        ).order_by("decided_at", "id")
+    )
+    by_decision = {str(label): 0 for value, label in Decision.choices}
+    for r in decided:
+        by_decision[str(r.get_decision_display())] += 1
+    measures, problems = [], []
+    for r in decided:
+        if r.decision != Decision.PASS:
+            reason = r.comment or "；".join(c.get("comment", "") for c in r.checks if c.get("comment"))
+            extra = ""
+            if r.decision == Decision.INTERVIEW:
+                extra = _("约谈%(who)s（%(when)s），要求：%(what)s") % {
+                    "who": r.interview_who,
+                    "when": r.interview_at or "",
+                    "what": r.interview_required,
+                }
+            elif r.deadline:
+                extra = _("限期 %(d)s 前完成") % {"d": r.deadline.isoformat()}
+            measures.append(
+                {
+                    "unit": r.unit.name,
+                    "phase": phase_label(r.phase),
+                    "decision": str(r.get_decision_display()),
+                    "date": timezone.localtime(r.decided_at).date().isoformat() if r.decided_at else "",
+                    "reason": reason,
+                    "extra": extra,
+                }
+            )
+        for c in r.checks:
+            if not c.get("passed"):
+                problems.append(
+                    {
+                        "unit": r.unit.name,
+                        "phase": phase_label(r.phase),
+                        "check": c.get("name", c.get("key", "")),
+                        "comment": c.get("comment", "") or r.comment,
+                    }
+                )
+    newer = Review.objects.filter(
+        participation=OuterRef("participation"),
+        phase=OuterRef("phase"),
+        submitted_at__gt=OuterRef("submitted_at"),
+    )
+    awaiting = [
+        {
+            "unit": r.unit.name,
+            "phase": phase_label(r.phase),
+            "decision": str(r.get_decision_display()),
+            "deadline": r.deadline.isoformat() if r.deadline else "",
+        }
+        for r in reviews.filter(state=ReviewState.DECIDED)
+        .exclude(decision=Decision.PASS)
+        .filter(~Exists(newer))
+        .order_by("deadline", "id")
+    ]
+    submissions = reviews.filter(submitted_at__date__gte=start, submitted_at__date__lte=end).count()
+    return ReportData(
+        group=group,
+        start=start,
+        end=end,
+        members=members,
+        targets=targets,
+        submissions=submissions,
+        by_decision=by_decision,
+        open_now=reviews.filter(state=ReviewState.OPEN).count(),
+        measures=measures,
+        problems=problems,
+        awaiting=awaiting,
+        not_submitted=sum(1 for t in targets if t["status"] == _("尚未提交")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Liaison points and key meetings
+# ---------------------------------------------------------------------------------------------------------
+
+KEY_MEETING_TYPES = (MeetingType.MOBILIZATION, MeetingType.DEMOCRATIC_LIFE, MeetingType.ORG_LIFE)
+
+
+@dataclass
+class KeyMeeting:
+    """A key meeting at a liaison point: recorded by the unit, or (a mobilization meeting not recorded
+    yet) planned on the participation's milestone date, half-day not known."""
+
+    key: str
+    point: LiaisonPoint
+    participation: Participation
+    meeting_type: str
+    type_label: str
+    day: date
+    half_day: str | None
+    place: str
+    planned: bool
+    meeting: Meeting | None = None
+    attendance: MeetingAttendance | None = None
+    clashes: list[KeyMeeting] = field(default_factory=list)
+    clash_certain: bool = False
+
+    @property
+    def half_day_label(self) -> str:
+        from django.utils.translation import gettext as _
+
+        return {"am": _("上午"), "pm": _("下午")}.get(self.half_day or "", _("时段未定"))
+
+
+def leader_points(user: Any) -> QuerySet[LiaisonPoint]:
+    """A leader's own points, within the subtrees where they may record attendance."""
+    if not getattr(user, "is_authenticated", False):
+        return LiaisonPoint.objects.none()
+    paths = scope_paths(user, "attend")
+    qs = LiaisonPoint.objects.filter(leader=user)
+    if paths is not None:
+        from echelon.core.tree import subtree_q
+
+        qs = qs.filter(subtree_q("path", paths)) if paths else qs.none()
+    return qs.select_related("unit", "campaign", "leader")
+
+
+def points_for(user: Any) -> QuerySet[LiaisonPoint]:
+    return LiaisonPoint.objects.visible_to(user).select_related("unit", "campaign", "leader")
+
+
+def _point_participations(points: Sequence[LiaisonPoint]) -> dict[int, list[Participation]]:
+    """Point id -> the participations it covers (its campaign's, or every campaign's)."""
+    if not points:
+        return {}
+    q = Q()
+    for p in points:
+        q |= Q(unit_id=p.unit_id, campaign_id=p.campaign_id) if p.campaign_id else Q(unit_id=p.unit_id)
+    parts = list(Participation.objects.filter(q).select_related("campaign", "unit").order_by("campaign_id"))
+    out: dict[int, list[Participation]] = {}
+    for p in points:
+        out[p.pk] = [
+            x
+            for x in parts
+            if x.unit_id == p.unit_id and (not p.campaign_id or x.campaign_id == p.campaign_id)
+        ]
+    return out
+
+
+def key_meeting_of(
+    participation: Participation, meeting_type: str
+) -> tuple[date, str | None, str, Meeting | None] | None:
+    """(day, half-day, place, recorded meeting) of one key meeting of a participation, or None."""
+    meeting = (
+        Meeting.objects.filter(participation=participation, type=meeting_type)
+        .order_by("-date", "-id")
+        .first()
+    )
+    if meeting is not None:
+        return meeting.date, meeting.half_day, meeting.place, meeting
+    if meeting_type == MeetingType.MOBILIZATION and participation.milestone_date:
+        return participation.milestone_date, None, participation.unit.name, None
+    return None
+
+
+def key_meetings(points: Sequence[LiaisonPoint]) -> list[KeyMeeting]:
+    """The key meetings at ``points`` (each point's leader's attendance attached), by date, with clashes
+    flagged per leader (see ``clashes.py``)."""
+    from echelon.supervision import clashes
+
+    covered = _point_participations(points)
+    part_ids = sorted({x.pk for parts in covered.values() for x in parts})
+    recorded: dict[tuple[int, str], Meeting] = {}
+    for i in range(0, len(part_ids), ID_CHUNK):
+        for m in Meeting.objects.filter(
+            participation_id__in=part_ids[i : i + ID_CHUNK], type__in=KEY_MEETING_TYPES
+        ).order_by("date", "id"):
+            recorded[(m.participation_id, m.type)] = m  # the latest wins
+    attendance: dict[tuple[int, int, str], MeetingAttendance] = {}
+    leaders = {p.leader_id for p in points}
+    for i in range(0, len(part_ids), ID_CHUNK):
+        for a in MeetingAttendance.objects.filter(
+            participation_id__in=part_ids[i : i + ID_CHUNK], leader_id__in=leaders
+        ):
+            attendance[(a.leader_id, a.participation_id, a.meeting_type)] = a
+    labels = dict(MeetingType.choices)
+    items: list[KeyMeeting] = []
+    for point in points:
+        for part in covered.get(point.pk, []):
+            for t in KEY_MEETING_TYPES:
+                m = recorded.get((part.pk, t))
+                if m is not None:
+                    day, half, place, planned = m.date, m.half_day, m.place, False
+                elif t == MeetingType.MOBILIZATION and part.milestone_date:
+                    day, half, place, planned = part.milestone_date, None, part.unit.name, True
+                else:
+                    continue
+                items.append(
+                    KeyMeeting(
+                        key=f"{point.leader_id}:{part.pk}:{t}",
+                        point=point,
+                        participation=part,
+                        meeting_type=t,
+                        type_label=str(labels[t]),
+                        day=day,
+                        half_day=half,
+                        place=place,
+                        planned=planned,
+                        meeting=m,
+                        attendance=attendance.get((point.leader_id, part.pk, t)),
+                    )
+                )
+    by_key = {k.key: k for k in items}
+    for leader in leaders:
+        mine = [k for k in items if k.point.leader_id == leader]
+        slots = [clashes.Slot(k.key, k.day, k.half_day, k.place) for k in mine]
+        for c in clashes.find_clashes(slots):
+            a, b = by_key[c.a], by_key[c.b]
+            a.clashes.append(b)
+            b.clashes.append(a)
+            a.clash_certain = a.clash_certain or c.certain
+            b.clash_certain = b.clash_certain or c.certain
+    items.sort(key=lambda k: (k.day, k.half_day or "", k.point.leader_id, k.participation.unit.code))
+    return items
+
+
+@dataclass
+class PointStatus:
+    point: LiaisonPoint
+    meetings: list[KeyMeeting]
+
+    @property
+    def held(self) -> int:
+        return sum(1 for m in self.meetings if not m.planned)
+
+    @property
+    def attended(self) -> int:
+        return sum(1 for m in self.meetings if m.attendance is not None and m.attendance.attended)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.meetings) and all(
+            m.attendance is not None and m.attendance.attended for m in self.meetings if not m.planned
+        )
+
+
+def point_statuses(points: Sequence[LiaisonPoint]) -> list[PointStatus]:
+    meetings = key_meetings(points)
+    return [PointStatus(p, [m for m in meetings if m.point.pk == p.pk]) for p in points]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------------------------------------
+
+
+def notifications_for(user: Any) -> QuerySet[Notification]:
+    return Notification.objects.visible_to(user)
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.visible_to(user).unread().count()

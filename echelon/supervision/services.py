@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,9 +41,15 @@ from echelon.supervision.models import (
     Evidence,
     GroupAssignment,
     GroupKind,
+    LiaisonKind,
+    LiaisonPoint,
     Material,
     Meeting,
+    MeetingAttendance,
     MeetingType,
+    Notification,
+    NotificationDigest,
+    NotificationKind,
     Review,
     ReviewState,
     SupervisionGroup,
@@ -749,6 +755,8 @@ def gate_submit(
             raise ValidationError(_("本环节已提交，正在等待督导组审核。")) from exc
         if not state.gate:
             _close_phase(participation, state.index, today)
+        else:
+            _notify_submission(actor, review, participation, state.name)
         audit.record(
             actor=actor,
             verb="gate.submit",
@@ -854,6 +862,8 @@ def gate_decide(
                 participation=participation, phase=review.phase, cleared_at=None
             ).update(cleared_at=now)
         review.refresh_from_db()
+        if decision != Decision.PASS:
+            _notify_returned(actor, review, participation, state.name)
         audit.record(
             actor=actor,
             verb=f"gate.{decision}",
@@ -875,3 +885,451 @@ def gate_decide(
             },
         )
         return review
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Notifications (written by the services above, in their transaction; a daily digest, not a flood)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _group_people(group_id: int | None) -> set[int]:
+    if group_id is None:
+        return set()
+    group = SupervisionGroup.objects.filter(pk=group_id).values_list("leader_id", flat=True).first()
+    people = set(
+        SupervisionGroup.members.through.objects.filter(supervisiongroup_id=group_id).values_list(
+            "user_id", flat=True
+        )
+    )
+    return people | ({group} if group else set())
+
+
+def unit_operators(unit_id: int) -> set[int]:
+    """Users holding an ``operator`` grant at the unit itself (its secretary or liaison clerk)."""
+    from echelon.accounts.models import Grant
+    from echelon.accounts.roles import Role
+
+    return set(Grant.objects.filter(unit_id=unit_id, role=Role.OPERATOR).values_list("user_id", flat=True))
+
+
+def _notify(
+    user_ids: Iterable[int], *, kind: str, text: str, link: str = "", key: str = "", exclude: Any = None
+) -> int:
+    """Write one notification per user (a keyed one at most once per user). Returns how many were new."""
+    ids = {u for u in user_ids if u is not None} - ({exclude.pk} if _is_user(exclude) else set())
+    if key and ids:
+        ids -= set(Notification.objects.filter(user_id__in=ids, key=key).values_list("user_id", flat=True))
+    rows = [
+        Notification(user_id=u, kind=kind, text=text[:500], link=link[:300], key=key) for u in sorted(ids)
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _review_link(review: Review) -> str:
+    from django.urls import reverse
+
+    return reverse("supervision:review", args=[review.pk])
+
+
+def _unit_link(participation: Participation) -> str:
+    from django.urls import reverse
+
+    return reverse("supervision:unit", args=[participation.campaign_id, participation.unit.code])
+
+
+def _notify_submission(actor: Any, review: Review, participation: Participation, phase_name: str) -> None:
+    """A submission awaits review: the responsible group's members."""
+    _notify(
+        _group_people(review.group_id),
+        kind=NotificationKind.REVIEW_WAITING,
+        text=_("“%(unit)s”提交了“%(phase)s”，等待您所在的督导组审核。")
+        % {"unit": participation.unit.name, "phase": phase_name},
+        link=_review_link(review),
+        exclude=actor,
+    )
+
+
+def _notify_returned(actor: Any, review: Review, participation: Participation, phase_name: str) -> None:
+    """Returned, interview or redo: the unit's operators (and whoever submitted)."""
+    what = {
+        Decision.RETURN: _("被打回修改，期限 %(deadline)s"),
+        Decision.REDO: _("需要返工，期限 %(deadline)s"),
+        Decision.INTERVIEW: _("督导组提出约谈"),
+    }[Decision(review.decision)] % {"deadline": review.deadline.isoformat() if review.deadline else "-"}
+    _notify(
+        unit_operators(participation.unit_id)
+        | ({review.submitted_by_id} if review.submitted_by_id else set()),
+        kind=NotificationKind.RETURNED,
+        text=_("“%(unit)s”的“%(phase)s”%(what)s。意见：%(comment)s")
+        % {
+            "unit": participation.unit.name,
+            "phase": phase_name,
+            "what": what,
+            "comment": review.comment or "；".join(c["comment"] for c in review.checks if c.get("comment")),
+        },
+        link=_unit_link(participation),
+        exclude=actor,
+    )
+
+
+@dataclass
+class DueResult:
+    deadlines: int = 0
+    overdue: int = 0
+
+
+def notify_due(*, actor: Any = None, today: date | None = None) -> DueResult:
+    """The daily run's notices, each made once per item and person: a return or redo deadline three days
+    (or fewer) away and not resubmitted yet → the unit's operators; a submission waiting longer than the
+    review due days → the group's members."""
+    from datetime import timedelta
+
+    from django.db.models import Exists, OuterRef
+
+    today = today or timezone.localdate()
+    result = DueResult()
+    with transaction.atomic():
+        newer = Review.objects.filter(
+            participation=OuterRef("participation"),
+            phase=OuterRef("phase"),
+            submitted_at__gt=OuterRef("submitted_at"),
+        )
+        due = (
+            Review.objects.filter(
+                state=ReviewState.DECIDED,
+                decision__in=[Decision.RETURN, Decision.REDO],
+                deadline__gte=today,
+                deadline__lte=today + timedelta(days=3),
+            )
+            .filter(~Exists(newer))
+            .select_related("participation__campaign", "unit")
+        )
+        for r in due.iterator(chunk_size=500):
+            p = r.participation
+            result.deadlines += _notify(
+                unit_operators(r.unit_id) | ({r.submitted_by_id} if r.submitted_by_id else set()),
+                kind=NotificationKind.DEADLINE,
+                text=_("“%(unit)s”的“%(phase)s”整改期限是 %(deadline)s（还有 %(n)d 天），请修改后重新提交。")
+                % {
+                    "unit": r.unit.name,
+                    "phase": selectors.phase_name(p.campaign, r.phase),
+                    "deadline": r.deadline.isoformat() if r.deadline else "",
+                    "n": (r.deadline - today).days if r.deadline else 0,
+                },
+                link=_unit_link(p),
+                key=f"deadline:{r.pk}",
+            )
+        late = timezone.now() - timedelta(days=selectors.review_due_days())
+        overdue = Review.objects.filter(
+            state=ReviewState.OPEN, submitted_at__lt=late, group__isnull=False
+        ).select_related("campaign", "unit")
+        for r in overdue.iterator(chunk_size=500):
+            result.overdue += _notify(
+                _group_people(r.group_id),
+                kind=NotificationKind.OVERDUE,
+                text=_("“%(unit)s”于 %(when)s 提交的“%(phase)s”已超过 %(days)d 天未审核。")
+                % {
+                    "unit": r.unit.name,
+                    "when": timezone.localtime(r.submitted_at).date().isoformat(),
+                    "phase": selectors.phase_name(r.campaign, r.phase),
+                    "days": selectors.review_due_days(),
+                },
+                link=_review_link(r),
+                key=f"overdue:{r.pk}",
+            )
+        if result.deadlines or result.overdue:
+            audit.record(
+                actor=actor,
+                verb="notify.generate",
+                object_type="supervision.notification",
+                object_repr=str(today),
+                after={"deadlines": result.deadlines, "overdue": result.overdue, "day": today},
+            )
+    return result
+
+
+def notification_mark_read(*, actor: Any, ids: Iterable[int] | None = None) -> int:
+    """Mark the actor's own notifications read (``ids``, or all of them)."""
+    with transaction.atomic():
+        qs = Notification.objects.visible_to(actor).unread()
+        if ids is not None:
+            qs = qs.filter(pk__in=list(ids))
+        n = qs.update(read_at=timezone.now())
+        if n:
+            audit.record(
+                actor=actor,
+                verb="notify.read",
+                object_type="supervision.notification",
+                object_repr=_("%(n)d 条通知") % {"n": n},
+                after={"count": n, "ids": sorted(ids) if ids is not None else "all"},
+            )
+        return n
+
+
+def email_configured() -> bool:
+    """An e-mail backend was chosen on purpose (not Django's default SMTP to localhost)."""
+    backend = getattr(settings, "EMAIL_BACKEND", "")
+    if backend and backend != "django.core.mail.backends.smtp.EmailBackend":
+        return True
+    return getattr(settings, "EMAIL_HOST", "localhost") not in ("", "localhost")
+
+
+@dataclass
+class DigestResult:
+    users: int = 0
+    emails: int = 0
+    skipped_no_email: int = 0
+
+
+def notify_digest_send(*, actor: Any = None, today: date | None = None) -> DigestResult:
+    """One e-mail per user per day listing their unread notifications (when e-mail is configured and
+    the user has an address). A second run on the same day sends nothing more (``NotificationDigest``)."""
+    from django.core.mail import EmailMessage
+
+    from echelon.accounts.models import User
+
+    today = today or timezone.localdate()
+    result = DigestResult()
+    if not email_configured():
+        return result
+    user_ids = (
+        Notification.objects.unread()
+        .exclude(user_id__in=NotificationDigest.objects.filter(day=today).values("user_id"))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for user in User.objects.filter(pk__in=list(user_ids), is_active=True).order_by("pk"):
+        if not user.email:
+            result.skipped_no_email += 1
+            continue
+        items = list(Notification.objects.filter(user=user).unread().order_by("created", "id")[:100])
+        if not items:
+            continue
+        result.users += 1
+        lines = [
+            f"· {n.created.astimezone(timezone.get_current_timezone()):%m-%d %H:%M} {n.text}" for n in items
+        ]
+        body = "\n".join(
+            [
+                _("%(name)s，您好：") % {"name": user},
+                _("您有 %(n)d 条未读通知：") % {"n": len(items)},
+                "",
+                *lines,
+                "",
+                _("请登录梯次查看和处理。本邮件每天最多发送一次。"),
+            ]
+        )
+        message = EmailMessage(
+            subject=_("梯次：您有 %(n)d 条未读通知（%(day)s）") % {"n": len(items), "day": today.isoformat()},
+            body=body,
+            to=[user.email],
+        )
+        try:
+            with transaction.atomic():
+                NotificationDigest.objects.create(user=user, day=today, count=len(items))
+                audit.record(
+                    actor=actor,
+                    verb="notify.digest",
+                    obj=user,
+                    object_repr=user.get_username(),
+                    after={"day": today, "count": len(items)},
+                )
+                transaction.on_commit(lambda m=message: m.send(fail_silently=True))
+        except IntegrityError:
+            continue  # another run sent today's digest
+        result.emails += 1
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Liaison points and attendance at key meetings
+# ---------------------------------------------------------------------------------------------------------
+
+LIAISON_FIELDS = ["leader_id", "unit_id", "campaign_id", "kind"]
+
+
+def _is_leader_at(user: Any, path: str) -> bool:
+    """The user holds the liaison-leader role (``attend``) over ``path``."""
+    from echelon.accounts.models import Grant
+    from echelon.accounts.roles import Role
+
+    grants = Grant.objects.filter(user=user, role=Role.LEADER, unit__is_active=True).values_list(
+        "unit__path", flat=True
+    )
+    return any(path.startswith(p) for p in grants)
+
+
+def liaison_add(
+    *, actor: Any, leader: Any, unit: Unit, kind: str = LiaisonKind.LINK, campaign: Campaign | None = None
+) -> LiaisonPoint:
+    """Give a leader a liaison point. An office may do this within its subtree; the leader must hold the
+    liaison-leader role over the unit (so they may record attendance there)."""
+    if kind not in LiaisonKind.values:
+        raise ValidationError(_("请选择联系方式（指导或联系）。"))
+    with transaction.atomic():
+        unit = Unit.objects.get(pk=unit.pk)
+        require(actor, "change", unit.path)
+        if not _is_leader_at(leader, unit.path):
+            raise ValidationError(
+                _("“%(user)s”没有覆盖“%(unit)s”的联系点领导授权。") % {"user": leader, "unit": unit.name}
+            )
+        if campaign is not None and not unit.path.startswith(campaign.path):
+            raise ValidationError(_("“%(unit)s”不在活动范围内。") % {"unit": unit.name})
+        if LiaisonPoint.objects.filter(leader=leader, unit=unit, campaign=campaign).exists():
+            raise ValidationError(
+                _("“%(unit)s”已经是“%(user)s”的联系点。") % {"unit": unit.name, "user": leader}
+            )
+        point = LiaisonPoint.objects.create(
+            leader=leader, unit=unit, path=unit.path, campaign=campaign, kind=kind, created_by=_user(actor)
+        )
+        audit.record(
+            actor=actor,
+            verb="liaison.add",
+            obj=point,
+            object_repr=f"{leader} · {point.get_kind_display()} · {unit.name}",
+            unit_id=unit.pk,
+            unit_path=unit.path,
+            after=audit.snapshot(point, LIAISON_FIELDS),
+        )
+        return point
+
+
+def liaison_remove(*, actor: Any, point: LiaisonPoint) -> None:
+    with transaction.atomic():
+        point = LiaisonPoint.objects.select_for_update().select_related("unit", "leader").get(pk=point.pk)
+        require(actor, "change", point.path)
+        audit.record(
+            actor=actor,
+            verb="liaison.remove",
+            obj=point,
+            object_repr=f"{point.leader} · {point.get_kind_display()} · {point.unit.name}",
+            unit_id=point.unit_id,
+            unit_path=point.path,
+            before=audit.snapshot(point, LIAISON_FIELDS),
+        )
+        point.delete()
+
+
+def liaison_defaults(*, actor: Any, campaign: Campaign) -> list[LiaisonPoint]:
+    """The default proposal: each user holding the ``leader`` role at the campaign's root who has no
+    point in this campaign yet guides one league (level below the root) and links one county (two levels
+    below), taken in code order and round-robin so that leaders are spread: leader *i* (by username)
+    guides league *i*, and links the first free county of the next league. Only units within the actor's
+    change scope; deterministic."""
+    from echelon.accounts.models import Grant
+    from echelon.accounts.roles import Role
+
+    root = campaign.root
+    created: list[LiaisonPoint] = []
+    with transaction.atomic():
+        Campaign.objects.select_for_update().get(pk=campaign.pk)
+        leader_ids = Grant.objects.filter(unit=root, role=Role.LEADER).values_list("user_id", flat=True)
+        from echelon.accounts.models import User
+
+        leaders = [
+            u
+            for u in User.objects.filter(pk__in=list(leader_ids), is_active=True).order_by("username")
+            if not LiaisonPoint.objects.filter(leader=u, campaign=campaign).exists()
+        ]
+        if not leaders:
+            return created
+        below = Unit.objects.filter(path__startswith=root.path, is_active=True, kind__in=["leadership"])
+        leagues = list(below.filter(level=root.level + 1).order_by("code"))
+        counties = list(below.filter(level=root.level + 2).order_by("code"))
+        if not leagues:
+            return created
+        taken = set(
+            LiaisonPoint.objects.filter(campaign=campaign, kind=LiaisonKind.LINK).values_list(
+                "unit_id", flat=True
+            )
+        )
+        guided = set(
+            LiaisonPoint.objects.filter(campaign=campaign, kind=LiaisonKind.GUIDE).values_list(
+                "unit_id", flat=True
+            )
+        )
+        free_leagues = [u for u in leagues if u.pk not in guided] or leagues
+        for i, leader in enumerate(leaders):
+            league = free_leagues[i % len(free_leagues)]
+            if allowed(actor, "change", league.path):
+                created.append(
+                    liaison_add(
+                        actor=actor, leader=leader, unit=league, kind=LiaisonKind.GUIDE, campaign=campaign
+                    )
+                )
+            nxt = free_leagues[(i + 1) % len(free_leagues)]
+            free = [c for c in counties if c.pk not in taken]
+            county = next((c for c in free if c.path.startswith(nxt.path)), free[0] if free else None)
+            if county is not None and allowed(actor, "change", county.path):
+                taken.add(county.pk)
+                created.append(
+                    liaison_add(
+                        actor=actor, leader=leader, unit=county, kind=LiaisonKind.LINK, campaign=campaign
+                    )
+                )
+    return created
+
+
+def attendance_record(
+    *,
+    actor: Any,
+    participation: Participation,
+    meeting_type: str,
+    attended: bool,
+    note: str = "",
+    leader: Any = None,
+    today: date | None = None,
+) -> MeetingAttendance:
+    """A leader records whether they attended a key meeting at one of their liaison points (action
+    ``attend``). ``leader`` defaults to the actor; only the system or a superuser records for another."""
+    today = today or timezone.localdate()
+    leader = leader if leader is not None else actor
+    if not _is_user(leader):
+        raise ValidationError(_("请指定联系点领导。"))
+    if meeting_type not in selectors.KEY_MEETING_TYPES:
+        raise ValidationError(_("只记录动员大会和专题民主（组织）生活会的出席情况。"))
+    with transaction.atomic():
+        participation = Participation.objects.select_related("unit", "campaign").get(pk=participation.pk)
+        require(actor, "attend", participation.path)
+        if _is_user(actor) and actor.pk != leader.pk and not actor.is_superuser:
+            raise PermissionDenied(_("只能记录本人的出席情况。"))
+        point = LiaisonPoint.objects.filter(leader=leader, unit_id=participation.unit_id).filter(
+            Q(campaign__isnull=True) | Q(campaign_id=participation.campaign_id)
+        )
+        if not point.exists():
+            raise ValidationError(
+                _("“%(unit)s”不是“%(user)s”的联系点。") % {"unit": participation.unit.name, "user": leader}
+            )
+        found = selectors.key_meeting_of(participation, meeting_type)
+        if found is None:
+            raise ValidationError(_("这个会议还没有日期：计划或会议记录出来后再记录出席。"))
+        day, _half, _place, meeting = found
+        if attended and day > today:
+            raise ValidationError(
+                _("会议还没有召开（%(day)s），开过后再记录出席。") % {"day": day.isoformat()}
+            )
+        row = (
+            MeetingAttendance.objects.select_for_update()
+            .filter(leader=leader, participation=participation, meeting_type=meeting_type)
+            .first()
+        )
+        before = audit.snapshot(row, ["attended", "note", "date"]) if row is not None else None
+        if row is None:
+            row = MeetingAttendance(
+                leader=leader, participation=participation, path=participation.path, meeting_type=meeting_type
+            )
+        row.meeting, row.date, row.attended, row.note = meeting, day, bool(attended), note.strip()[:200]
+        row.recorded_by = _user(actor)
+        row.save()
+        audit.record(
+            actor=actor,
+            verb="liaison.attendance",
+            obj=row,
+            object_repr=f"{leader} · {participation.unit.name} · {MeetingType(meeting_type).label}",
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            before=before,
+            after={**audit.snapshot(row, ["attended", "note", "date"]), "meeting": row.meeting_id},
+        )
+        return row

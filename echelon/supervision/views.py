@@ -25,13 +25,23 @@ from echelon.orgs.models import Level, Unit
 from echelon.supervision import selectors, services
 from echelon.supervision.forms import (
     AssignForm,
+    AttendanceForm,
     DecisionForm,
     GroupForm,
+    LiaisonForm,
     MaterialForm,
     MeetingForm,
     MemberForm,
+    PeriodForm,
 )
-from echelon.supervision.models import GroupAssignment, Material, MeetingType, SupervisionGroup
+from echelon.supervision.models import (
+    GroupAssignment,
+    LiaisonKind,
+    LiaisonPoint,
+    Material,
+    MeetingType,
+    SupervisionGroup,
+)
 
 PER_PAGE = 100
 
@@ -483,3 +493,222 @@ def unit_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def material_download(request: HttpRequest, pk: int) -> FileResponse:
     material = get_object_or_404(Material.objects.visible_to(request.user), pk=pk)
     return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.original_name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The supervision report (Word)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def report_period(params: Any) -> tuple[Any, Any] | None:
+    """The period from ``start`` and ``end`` (default: this month up to today); None when invalid."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    form = PeriodForm(
+        {"start": params.get("start") or today.replace(day=1).isoformat(), "end": params.get("end") or today}
+    )
+    if not form.is_valid():
+        return None
+    return form.cleaned_data["start"], form.cleaned_data["end"]
+
+
+@require_GET
+def group_report(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_for(request.user, pk)
+    period = report_period(request.GET)
+    form = PeriodForm(request.GET or None)
+    data = selectors.report_data(group, *period) if period else None
+    from echelon.supervision.reports import report_title
+
+    return render(
+        request,
+        "supervision/group_report.html",
+        {
+            "group": group,
+            "campaign": group.campaign,
+            "form": form,
+            "period": period,
+            "data": data,
+            "title": report_title(data) if data else "",
+            "tab": "groups",
+        },
+        status=200 if period else 400,
+    )
+
+
+@require_GET
+def group_report_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_for(request.user, pk)
+    period = report_period(request.GET)
+    if period is None:
+        return HttpResponse(_("报告期无效。"), status=400, content_type="text/plain; charset=utf-8")
+    return report_response(group, *period)
+
+
+def report_response(group: SupervisionGroup, start: Any, end: Any) -> HttpResponse:
+    from echelon.supervision.reports import build_report, report_filename
+
+    data = selectors.report_data(group, start, end)
+    response = HttpResponse(
+        build_report(data),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, report_filename(data))
+    return response
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Liaison points: a leader's calendar of key meetings; the offices' overview
+# ---------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def liaison_calendar(request: HttpRequest) -> HttpResponse:
+    points = list(selectors.leader_points(request.user))
+    meetings = selectors.key_meetings(points)
+    from django.utils import timezone
+
+    return render(
+        request,
+        "supervision/liaison_calendar.html",
+        {
+            "points": points,
+            "meetings": meetings,
+            "clash_count": sum(1 for m in meetings if m.clashes),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_POST
+def liaison_attend(request: HttpRequest) -> HttpResponse:
+    from echelon.campaigns.models import Participation
+
+    form = AttendanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择是否出席。"))
+        return redirect("supervision:liaison_calendar")
+    data = form.cleaned_data
+    participation = get_object_or_404(
+        Participation.objects.visible_to(request.user, "attend"), pk=data["participation"]
+    )
+    try:
+        services.attendance_record(
+            actor=request.user,
+            participation=participation,
+            meeting_type=data["meeting_type"],
+            attended=data["attended"],
+            note=data["note"],
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("出席情况已记录。"))
+    return redirect("supervision:liaison_calendar")
+
+
+@require_GET
+def liaison_points(request: HttpRequest) -> HttpResponse:
+    points = selectors.points_for(request.user).order_by("path", "leader__username")
+    page = Paginator(points, PER_PAGE).get_page(request.GET.get("page"))
+    statuses = selectors.point_statuses(list(page))
+    can_manage = scope_paths(request.user, "change") != []
+    return render(
+        request,
+        "supervision/liaison_points.html",
+        {
+            "page": page,
+            "statuses": statuses,
+            "can_manage": can_manage,
+            "form": LiaisonForm(),
+            "campaigns": list(campaign_selectors.campaigns_for(request.user)[:50]) if can_manage else [],
+            "kinds": LiaisonKind.choices,
+        },
+    )
+
+
+@require_POST
+def liaison_add(request: HttpRequest) -> HttpResponse:
+    from django.http import Http404
+
+    form = LiaisonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写联系点领导、联系点和方式。"))
+        return redirect("supervision:liaison_points")
+    data = form.cleaned_data
+    unit = Unit.objects.visible_to(request.user, "change").filter(code=data["code"]).first()
+    if unit is None:
+        raise Http404(_("找不到该组织，或它不在您的管理范围内。"))
+    leader = User.objects.filter(username=data["leader"], is_active=True).first()
+    campaign = campaign_selectors.campaign_for(request.user, data["campaign"]) if data["campaign"] else None
+    if leader is None:
+        messages.error(request, _("没有用户“%(name)s”。") % {"name": data["leader"]})
+        return redirect("supervision:liaison_points")
+    try:
+        services.liaison_add(
+            actor=request.user, leader=leader, unit=unit, kind=data["kind"], campaign=campaign
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("已添加联系点。"))
+    return redirect("supervision:liaison_points")
+
+
+@require_POST
+def liaison_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    point = get_object_or_404(LiaisonPoint.objects.visible_to(request.user, "change"), pk=pk)
+    try:
+        services.liaison_remove(actor=request.user, point=point)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("已移除联系点。"))
+    return redirect("supervision:liaison_points")
+
+
+@require_POST
+def liaison_defaults(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = _campaign(request, pk)
+    try:
+        created = services.liaison_defaults(actor=request.user, campaign=campaign)
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("已按默认方案添加 %(n)d 个联系点。") % {"n": len(created)})
+    return redirect("supervision:liaison_points")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Notifications
+# ---------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    rows = selectors.notifications_for(request.user)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "supervision/notifications.html",
+        {"page": page, "unread": selectors.unread_count(request.user)},
+    )
+
+
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("id", "")
+    ids = [int(raw)] if raw.isdigit() else None
+    services.notification_mark_read(actor=request.user, ids=ids)
+    target = ""
+    if ids:
+        target = (
+            selectors.notifications_for(request.user).filter(pk=ids[0]).values_list("link", flat=True).first()
+            or ""
+        )
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target)
+    return redirect("supervision:notifications")

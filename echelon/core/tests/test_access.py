@@ -212,6 +212,29 @@ DECLARED: dict[str, Declared] = {
         ok=(200,),
     ),
     "api:supervision-campaign-coverage": D(kwargs=sv.campaign, allowed="county_office", outsider="empty"),
+    # the group's Word report: the dispatching office and the group's members; liaison points: the leader's
+    # calendar and attendance (the liaison leader at 武川县), the offices' overview and edits; notifications
+    # are personal (anyone signed in sees only their own).
+    "supervision:group_report": D(kwargs=sv.group_pk, allowed="county_office"),
+    "supervision:group_report_docx": D(kwargs=sv.group_pk, allowed="county_supervisor"),
+    "api:supervision-group-report": D(kwargs=sv.group_pk, allowed="county_office"),
+    "supervision:liaison_calendar": D(kwargs=sv.with_liaison, allowed="liaison_leader", outsider="empty"),
+    "supervision:liaison_attend": D(allowed="liaison_leader", method="POST", data=sv.attend, ok=(302,)),
+    "supervision:liaison_points": D(kwargs=sv.with_liaison, allowed="county_office", outsider="empty"),
+    "supervision:liaison_add": D(
+        allowed="county_office",
+        method="POST",
+        data=lambda c: {"leader": "liaison_leader", "code": c.tree.township.code, "kind": "guide"},
+        ok=(302,),
+    ),
+    "supervision:liaison_remove": D(
+        kwargs=lambda c: {"pk": sv.liaison(c).pk}, allowed="county_office", method="POST", ok=(302,)
+    ),
+    "supervision:liaison_defaults": D(
+        kwargs=sv.campaign, allowed="county_office", outsider="empty", method="POST", ok=(302,)
+    ),
+    "supervision:notifications": D(outsider="empty"),
+    "supervision:notifications_read": D(method="POST", ok=(302,), outsider="empty"),
     # --- campaigns (issue 4): a published campaign on 武川县 built by echelon/campaigns/tests/kit.py. Its
     # pages belong to the village (its own plan) and to the county office (schedule, what-if, publish);
     # templates hold no unit data (anyone reads them, the region office edits them).

@@ -169,3 +169,15 @@ class TestMove:
         assert not src.is_active and src.merged_into_id == other.pk
         assert Member.objects.get(code="M1").unit_id == other.pk
         assert fresh(other).sub_members == 1
+
+
+@pytest.mark.django_db
+def test_breakdown_is_cached_until_the_tree_changes(tree, django_assert_num_queries):
+    from echelon.orgs.selectors import subtree_breakdown
+
+    first = subtree_breakdown(tree.county)
+    with django_assert_num_queries(1):  # only the version lookup
+        assert subtree_breakdown(tree.county) == first
+    make_unit(tree.township, "150125100202", "西土城村", Level.VILLAGE, Kind.VILLAGE, "village")
+    villages = {r["key"]: r["n"] for r in subtree_breakdown(tree.county)["by_level"]}[Level.VILLAGE]
+    assert villages == 3

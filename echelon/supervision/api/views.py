@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -36,6 +38,31 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
         qs = selectors.groups_for(self.request.user).order_by("id")
         campaign = self.request.query_params.get("campaign")
         return qs.filter(campaign_id=campaign) if campaign and campaign.isdigit() else qs
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "start", OpenApiTypes.DATE, description="first day (default: this month's first)"
+            ),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="last day (default: today)"),
+        ],
+        responses={
+            (
+                200,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ): OpenApiTypes.BINARY
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def report(self, request: Request, pk: Any = None) -> HttpResponse:
+        """The group's supervision report (督导工作报告) for the period, as a Word document."""
+        from echelon.supervision.views import report_period, report_response
+
+        group = self.get_object()
+        period = report_period(request.query_params)
+        if period is None:
+            raise exceptions.ValidationError({"detail": ["start/end: invalid period"]})
+        return report_response(group, *period)
 
 
 class ReviewViewSet(viewsets.ReadOnlyModelViewSet):

@@ -98,3 +98,34 @@ def decide(ctx: Any) -> dict[str, Any]:
         "comment": "同意",
         "checks": [{"key": k, "passed": True} for k in ("thinking", "materials", "work")],
     }
+
+
+def liaison(ctx: Any) -> Any:
+    """The liaison leader's point at 武川县 in the kit's campaign (its mobilization meeting is planned)."""
+    cached = getattr(ctx, "_liaison", None)
+    if cached is not None:
+        return cached
+    point = services.liaison_add(
+        actor=None,
+        leader=ctx.personas["liaison_leader"],
+        unit=ctx.tree.county,
+        kind="link",
+        campaign=world(ctx).campaign,
+    )
+    ctx._liaison = point
+    return point
+
+
+def with_liaison(ctx: Any) -> dict[str, Any]:
+    liaison(ctx)
+    return {}
+
+
+def attend(ctx: Any) -> dict[str, Any]:
+    point = liaison(ctx)
+    return {
+        "participation": part(point.campaign, ctx.tree.county).pk,
+        "meeting_type": "mobilization",
+        "attended": "1",
+        "note": "出席并讲话",
+    }
