@@ -3,6 +3,7 @@ missing), review history and the group workbench. Every page-facing read goes th
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from echelon.campaigns.models import Batch, Campaign, Participation
+from echelon.core import versions
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import ancestor_ids, collapse
 from echelon.orgs.models import Unit
@@ -166,6 +168,12 @@ class BatchCoverage:
     groups: dict[int, SupervisionGroup] = field(default_factory=dict)
 
 
+def coverage_version(campaign_id: int) -> str:
+    """The version the cached coverage report of a campaign hangs on; services bump it on every change of
+    groups or assignments."""
+    return f"supervision.coverage.{campaign_id}"
+
+
 def coverage_report(
     campaign: Campaign, *, user: Any = None, batch: Batch | None = None
 ) -> list[BatchCoverage]:
@@ -178,8 +186,15 @@ def coverage_report(
     batches = [batch] if batch is not None else list(campaign.batches.order_by("ordinal"))
     result = []
     for b in batches:
-        data = coverage_data(campaign, batch=b, within=within)
-        result.append(BatchCoverage(b, coverage.check(data.units, data.groups, data.assignments)))
+
+        def compute(b: Batch = b) -> coverage.CoverageReport:
+            data = coverage_data(campaign, batch=b, within=within)
+            return coverage.check(data.units, data.groups, data.assignments)
+
+        # Cached until an assignment or group of this campaign changes (services bump the version).
+        scope_key = hashlib.sha256("|".join(within or ["*"]).encode()).hexdigest()
+        report = versions.cached(coverage_version(campaign.pk), f"{b.pk}:{scope_key}", compute)
+        result.append(BatchCoverage(b, report))
     return result
 
 

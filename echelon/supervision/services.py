@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Batch, Campaign, Participation, PhaseActual, Status
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.core.permissions import allowed, require
 from echelon.core.tabular import human_size
 from echelon.orgs.models import Level, Unit
@@ -136,6 +136,7 @@ def group_create(
         people = {m.pk for m in members} | ({leader.pk} if _is_user(leader) else set())
         if people:
             group.members.add(*people)
+        versions.bump(selectors.coverage_version(campaign.pk))
         audit.record(
             actor=actor,
             verb="supervision.group_create",
@@ -250,6 +251,7 @@ def assign(
             created_by=_user(actor),
         )
         SupervisionGroup.objects.filter(pk=group.pk).update(unit_count=F("unit_count") + 1)
+        versions.bump(selectors.coverage_version(group.campaign_id))
         audit.record(
             actor=actor,
             verb="supervision.assign",
@@ -283,6 +285,7 @@ def unassign(*, actor: Any, assignment: GroupAssignment) -> None:
         )
         row.delete()
         SupervisionGroup.objects.filter(pk=group.pk).update(unit_count=F("unit_count") - 1)
+        versions.bump(selectors.coverage_version(group.campaign_id))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -382,6 +385,7 @@ def coverage_propose_apply(*, actor: Any, campaign: Campaign, batch: Batch | Non
                     )
                 )
             GroupAssignment.objects.bulk_create(rows, batch_size=2000)
+            versions.bump(selectors.coverage_version(campaign.pk))
             counts = Counter(r.group_id for r in rows)
             for group_id, n in counts.items():
                 SupervisionGroup.objects.filter(pk=group_id).update(unit_count=F("unit_count") + n)
