@@ -282,5 +282,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Demo / seed data
-SHARED_DATA_DIR = Path(os.environ.get("ECHELON_SHARED_DATA", PROJECT_DIR.parent / "shared" / "data"))
