@@ -1290,18 +1290,7 @@ class Stage:
 
     def _sample(self, report: ImportReport) -> None:
         labels = {c.key: c.label for c in MEMBER_COLUMNS}
-        shown = (
-            "name",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "joined_date",
-            "status",
-            "phone",
-            "unit_id",
-            "is_mobile",
-            "inflow_unit_id",
-        )
+        shown = tuple(f for f in services.MEMBER_FIELDS if f != "code")
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT line, code, name FROM {STAGE} WHERE member_id IS NULL ORDER BY line LIMIT %s",  # noqa: S608
