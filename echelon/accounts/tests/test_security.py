@@ -253,6 +253,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         "ALLOWED_HOSTS": "echelon.example.org",
         "ECHELON_VAR_DIR": str(tmp_path),
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests of this session
     out = subprocess.run(
         [sys.executable, "-m", "echelon.manage", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
