@@ -239,6 +239,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "kind": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "UnitKindEnum": "echelon.orgs.models.Kind",
+        "GroupKindEnum": "echelon.supervision.models.GroupKind",
+        "LiaisonKindEnum": "echelon.supervision.models.LiaisonKind",
+        "NotificationKindEnum": "echelon.supervision.models.NotificationKind",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
@@ -281,4 +288,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-

@@ -61,6 +61,7 @@ class Declared:
     allowed: persona that must be able to use it; None for public routes.
     method: GET, or POST with `data` (a callable of the context) for write-only routes.
     ok: statuses that count as "works" for the allowed persona.
+    multipart: for API uploads, post `data` as multipart (files as SimpleUploadedFile) instead of JSON.
     outsider: "deny" (403/404 expected) or "empty" (works but shows none of the sentinel data).
     public: no login needed.
     """
@@ -72,6 +73,7 @@ class Declared:
     ok: tuple[int, ...] = (200,)
     outsider: str = "deny"
     public: bool = False
+    multipart: bool = False  # POST as a form with files (uploads) rather than JSON
     query: str = ""
     note: str = ""
     schema_methods: tuple[str, ...] = field(default_factory=tuple)

@@ -33,6 +33,12 @@ class AssignForm(forms.Form):
     )
 
 
+class PatrolForm(forms.Form):
+    code = forms.CharField(label=_("巡查单位（组织代码）"), max_length=32)
+    date = forms.DateField(label=_("巡查日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    findings = forms.CharField(label=_("发现的情况和问题"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
 class MaterialForm(forms.Form):
     action = forms.CharField(max_length=64, widget=forms.HiddenInput)
     file = forms.FileField(label=_("材料文件（PDF、Word、Excel、图片）"))

@@ -557,3 +557,45 @@ class NotificationDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.day}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Patrol visits (巡查)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class PatrolQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+
+class PatrolVisit(models.Model):
+    """A group's visit (巡查) to a unit of its patrol scope: one of its targets or a unit one level below
+    a target. Findings are kept as text (problems can be raised from them later)."""
+
+    group = models.ForeignKey(
+        SupervisionGroup, on_delete=models.CASCADE, related_name="patrol_visits", verbose_name=_("督导组")
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(
+        "orgs.Unit", on_delete=models.PROTECT, related_name="+", verbose_name=_("巡查单位")
+    )
+    path = PathField(_("单位路径"), db_index=True)
+    date = models.DateField(_("巡查日期"))
+    findings = models.TextField(_("发现的问题"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = PatrolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("巡查记录")
+        verbose_name_plural = _("巡查记录")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["group", "path"], name="patrol_group_path_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}@{self.unit_id} {self.date}"

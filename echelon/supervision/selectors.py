@@ -31,6 +31,7 @@ from echelon.supervision.models import (
     MeetingAttendance,
     MeetingType,
     Notification,
+    PatrolVisit,
     Review,
     ReviewState,
     SupervisionGroup,
@@ -61,6 +62,19 @@ def is_group_member(user: Any, group: SupervisionGroup | None) -> bool:
     if group is None or user is None or not getattr(user, "is_authenticated", False):
         return False
     return group.leader_id == user.pk or group.members.filter(pk=user.pk).exists()
+
+
+def in_patrol_scope(group: SupervisionGroup, unit: Unit) -> bool:
+    """The group's patrol scope (巡查范围): its targets and the units one level below them."""
+    targets = GroupAssignment.objects.filter(group=group)
+    if targets.filter(unit_id=unit.pk).exists():
+        return True
+    return unit.parent_id is not None and targets.filter(unit_id=unit.parent_id).exists()
+
+
+def patrol_visits(group: SupervisionGroup) -> QuerySet[PatrolVisit]:
+    """A group's patrol visits, latest first (the caller has checked the group is visible)."""
+    return PatrolVisit.objects.filter(group=group).select_related("unit", "created_by")
 
 
 def responsible_groups(participation: Participation) -> list[SupervisionGroup]:
@@ -346,8 +360,9 @@ def workbench(user: Any, *, today: date | None = None, limit: int = 50) -> Workb
     )
     due = timezone.now() - timedelta(days=review_due_days())
     overdue = [r for r in queue if r.submitted_at < due]
-    reviewed = Review.objects.filter(participation=OuterRef("participation"), group_id__in=ids)
-    not_visited = GroupAssignment.objects.filter(group_id__in=ids).filter(~Exists(reviewed)).count()
+    # Targets no patrol visit of their group has reached yet (the target itself or a unit below it).
+    visited = PatrolVisit.objects.filter(group_id=OuterRef("group_id"), path__startswith=OuterRef("path"))
+    not_visited = GroupAssignment.objects.filter(group_id__in=ids).filter(~Exists(visited)).count()
     # Phase names from each campaign's template, parsed once (not once per row).
     phase_names = {
         pk: [p["name"] for p in data.get("phases", [])]

@@ -4,7 +4,8 @@ Groups and coverage: ``group_create``, ``group_add_member``, ``group_remove_memb
 overlap unless overridden with a reason), ``unassign``, ``coverage_default_groups`` and
 ``coverage_propose_apply`` (the engine's balanced proposal, written in bulk). Work and gates:
 ``action_confirm``, ``material_upload``, ``meeting_record``, ``gate_submit`` and ``gate_decide`` (pass /
-return / interview / redo; a conditional UPDATE makes exactly one of two concurrent decisions win).
+return / interview / redo; a conditional UPDATE makes exactly one of two concurrent decisions win). Patrol
+visits (巡查): ``patrol_record``.
 
 Each takes ``actor=`` (a user, or None for the system: commands, seeds, benches).
 """
@@ -50,6 +51,7 @@ from echelon.supervision.models import (
     Notification,
     NotificationDigest,
     NotificationKind,
+    PatrolVisit,
     Review,
     ReviewState,
     SupervisionGroup,
@@ -889,6 +891,54 @@ def gate_decide(
             },
         )
         return review
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Patrol visits (巡查)
+# ---------------------------------------------------------------------------------------------------------
+
+PATROL_FIELDS = ["group_id", "unit_id", "date", "findings"]
+
+
+def patrol_record(
+    *, actor: Any, group: SupervisionGroup, unit: Unit, date: date, findings: str
+) -> PatrolVisit:
+    """A group member records a patrol visit (巡查) to a unit of the group's patrol scope: one of its
+    targets, or a unit one level below a target. The date may not be in the future."""
+    findings = findings.strip()
+    with transaction.atomic():
+        group = SupervisionGroup.objects.select_related("campaign").get(pk=group.pk)
+        unit = Unit.objects.get(pk=unit.pk)
+        if actor is not None and not selectors.is_group_member(actor, group):
+            raise PermissionDenied(_("只有督导组成员可以记录巡查。"))
+        if not selectors.in_patrol_scope(group, unit):
+            raise ValidationError(
+                _("“%(unit)s”不在“%(group)s”的巡查范围内：只能巡查督导对象及其下一级单位。")
+                % {"unit": unit.name, "group": group.name}
+            )
+        if date > timezone.localdate():
+            raise ValidationError(_("巡查日期不能晚于今天：巡查过后再记录。"))
+        if not findings:
+            raise ValidationError(_("请填写巡查发现的情况和问题。"))
+        visit = PatrolVisit.objects.create(
+            group=group,
+            campaign_id=group.campaign_id,
+            unit=unit,
+            path=unit.path,
+            date=date,
+            findings=findings[:5000],
+            created_by=_user(actor),
+        )
+        audit.record(
+            actor=actor,
+            verb="supervision.patrol_record",
+            obj=visit,
+            object_repr=f"{group.name} → {unit.name} {date.isoformat()}",
+            unit_id=unit.pk,
+            unit_path=unit.path,
+            after=audit.snapshot(visit, PATROL_FIELDS),
+        )
+        return visit
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("groups/<int:pk>/", views.group_detail, name="group"),
     path("groups/<int:pk>/members/", views.group_member, name="group_member"),
     path("groups/<int:pk>/assign/", views.group_assign, name="group_assign"),
+    path("groups/<int:pk>/patrol/", views.group_patrol, name="group_patrol"),
     path("assignments/<int:pk>/remove/", views.unassign, name="unassign"),
     path("reviews/<int:pk>/", views.review_detail, name="review"),
     path("materials/<int:pk>/", views.material_download, name="material"),

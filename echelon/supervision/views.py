@@ -32,6 +32,7 @@ from echelon.supervision.forms import (
     MaterialForm,
     MeetingForm,
     MemberForm,
+    PatrolForm,
     PeriodForm,
 )
 from echelon.supervision.models import (
@@ -169,9 +170,37 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "member_form": MemberForm(),
             "assign_form": AssignForm(),
             "level_label": _level_label(group.target_level),
+            "patrols": selectors.patrol_visits(group)[:50],
+            "can_patrol": selectors.is_group_member(request.user, group),
+            "patrol_form": PatrolForm(),
             "tab": "groups",
         },
     )
+
+
+@require_POST
+def group_patrol(request: HttpRequest, pk: int) -> HttpResponse:
+    group = selectors.group_for(request.user, pk)
+    form = PatrolForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+        return redirect("supervision:group", pk=group.pk)
+    data = form.cleaned_data
+    unit = Unit.objects.filter(code=data["code"]).first()
+    if unit is None or not allowed(request.user, "view", unit.path):
+        messages.error(request, _("找不到该组织，或它不在您的查看范围内。"))
+        return redirect("supervision:group", pk=group.pk)
+    try:
+        services.patrol_record(
+            actor=request.user, group=group, unit=unit, date=data["date"], findings=data["findings"]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+    else:
+        messages.success(request, _("巡查记录已保存。"))
+    return redirect("supervision:group", pk=group.pk)
 
 
 @require_POST

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -212,6 +213,60 @@ DECLARED: dict[str, Declared] = {
         ok=(200,),
     ),
     "api:supervision-campaign-coverage": D(kwargs=sv.campaign, allowed="county_office", outsider="empty"),
+    # the write API: group edits belong to the dispatching county office, patrol visits to the group's
+    # members, a unit's work to the unit (the township: its phase one is open). The outsider's proposal
+    # touches only groups of its own subtree (none): an empty answer, nothing written.
+    "supervision:group_patrol": D(
+        kwargs=sv.group_pk, allowed="county_supervisor", method="POST", data=sv.patrol, ok=(302,)
+    ),
+    "api:supervision-group-list POST": D(
+        allowed="county_office", method="POST", data=sv.group_create, ok=(201,)
+    ),
+    "api:supervision-group-add-member POST": D(
+        kwargs=sv.group_pk,
+        allowed="county_office",
+        method="POST",
+        data=lambda c: {"username": "village_secretary"},
+    ),
+    "api:supervision-group-remove-member POST": D(
+        kwargs=sv.group_pk,
+        allowed="county_office",
+        method="POST",
+        data=lambda c: {"username": "county_supervisor"},
+    ),
+    "api:supervision-group-assign POST": D(
+        kwargs=sv.group_pk, allowed="county_office", method="POST", data=sv.assign, ok=(201,)
+    ),
+    "api:supervision-group-unassign POST": D(
+        kwargs=sv.group_pk, allowed="county_office", method="POST", data=sv.unassign, ok=(204,)
+    ),
+    "api:supervision-group-patrol POST": D(
+        kwargs=sv.group_pk, allowed="county_supervisor", method="POST", data=sv.patrol, ok=(201,)
+    ),
+    "api:supervision-campaign-propose POST": D(
+        kwargs=sv.campaign,
+        allowed="county_office",
+        outsider="empty",
+        method="POST",
+        data=lambda c: {"batch": "second"},
+    ),
+    "api:supervision-campaign-unit-confirm POST": D(
+        kwargs=sv.township, allowed="township_operator", method="POST", data=lambda c: {"action": "group"}
+    ),
+    "api:supervision-campaign-unit-material POST": D(
+        kwargs=sv.township,
+        allowed="township_operator",
+        method="POST",
+        data=lambda c: {"action": "plan", "file": SimpleUploadedFile("实施方案.pdf", b"%PDF-1.4\n%kit\n")},
+        multipart=True,
+        ok=(201,),
+    ),
+    "api:supervision-campaign-unit-meeting POST": D(
+        kwargs=sv.township, allowed="township_operator", method="POST", data=sv.township_meeting, ok=(201,)
+    ),
+    "api:supervision-campaign-unit-submit POST": D(
+        kwargs=sv.township, allowed="township_operator", method="POST", data=sv.township_ready, ok=(201,)
+    ),
     # the group's Word report: the dispatching office and the group's members; liaison points: the leader's
     # calendar and attendance (the liaison leader at 武川县), the offices' overview and edits; notifications
     # are personal (anyone signed in sees only their own).
@@ -342,7 +397,7 @@ def _send(client: Client, url: str, data: dict[str, Any], decl: Declared, *, api
         return client.get(url)
     if decl.method == "DELETE":
         return client.delete(url)
-    if api:
+    if api and not decl.multipart:
         return client.post(url, data, content_type="application/json")
     return client.post(url, data)
 

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "inner_mongolia_2014_county_level.csv"
-SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "inner_mongolia_2014_county_level.csv"
+SHARED = (
+    Path(__file__).resolve().parents[3].parent / "shared" / "data" / "inner_mongolia_2014_county_level.csv"
+)
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="no shared/ checkout beside the project")

@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from echelon.supervision.models import Decision, Review, SupervisionGroup
+from echelon.supervision.models import (
+    Decision,
+    GroupAssignment,
+    GroupKind,
+    Material,
+    Meeting,
+    MeetingType,
+    PatrolVisit,
+    Review,
+    SupervisionGroup,
+)
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -93,3 +103,161 @@ class BatchCoverageSerializer(serializers.Serializer):
     overlaps = serializers.ListField(
         child=serializers.DictField(), help_text="unit code, level and group ids"
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Writes: input of the POST endpoints (each calls one service)
+# ---------------------------------------------------------------------------------------------------------
+
+
+class GroupCreateSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(help_text="campaign id")
+    batch = serializers.CharField(max_length=32, help_text="batch key, e.g. second")
+    name = serializers.CharField(max_length=100)
+    home_unit_code = serializers.CharField(max_length=32, help_text="the dispatching office's unit code")
+    kind = serializers.ChoiceField(choices=GroupKind.choices, default=GroupKind.GROUP)
+    leader = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    members = serializers.ListField(
+        child=serializers.CharField(max_length=150), required=False, default=list, help_text="usernames"
+    )
+
+
+class GroupMemberSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    leader = serializers.BooleanField(required=False, default=False, help_text="make them the group leader")
+
+
+class AssignSerializer(serializers.Serializer):
+    unit_code = serializers.CharField(max_length=32)
+    override_reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="required when another group already supervises the unit (既不交叉重复)",
+    )
+
+
+class UnassignSerializer(serializers.Serializer):
+    unit_code = serializers.CharField(max_length=32)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = GroupAssignment
+        fields = ["id", "group", "unit_code", "unit_name", "level", "override_reason", "created_at"]
+        read_only_fields = fields
+
+
+class ProposeSerializer(serializers.Serializer):
+    batch = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="batch key (all batches if empty)",
+    )
+
+
+class ProposalResultSerializer(serializers.Serializer):
+    created = serializers.IntegerField(help_text="assignments written")
+    per_group = serializers.DictField(
+        child=serializers.IntegerField(), help_text="group id -> units assigned"
+    )
+    unplaceable = serializers.IntegerField(help_text="units no group could take")
+    skipped_out_of_scope = serializers.IntegerField()
+
+
+class ConfirmSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=64, help_text="the required action's key (current phase)")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ActionDoneSerializer(serializers.Serializer):
+    phase = serializers.IntegerField()
+    action = serializers.CharField()
+    done = serializers.BooleanField()
+
+
+class MaterialUploadSerializer(serializers.Serializer):
+    action = serializers.CharField(max_length=64, help_text="the required action's key (current phase)")
+    file = serializers.FileField(help_text="PDF, Word, Excel, PNG or JPG; checked by content and size")
+
+
+class MaterialSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Material
+        fields = ["id", "phase", "action_key", "version", "original_name", "file_type", "size", "uploaded_at"]
+        read_only_fields = fields
+
+
+class MeetingInputSerializer(serializers.Serializer):
+    action = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="required action it evidences"
+    )
+    type = serializers.ChoiceField(choices=MeetingType.choices)
+    date = serializers.DateField()
+    half_day = serializers.ChoiceField(choices=[("am", "am"), ("pm", "pm")], default="am")
+    place = serializers.CharField(max_length=200)
+    attendees = serializers.CharField()
+    minutes = serializers.CharField(required=False, allow_blank=True, default="")
+    rated_good = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    rated_fair = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    rated_poor = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "phase",
+            "action_key",
+            "type",
+            "date",
+            "half_day",
+            "place",
+            "attendees",
+            "minutes",
+            "rated_good",
+            "rated_fair",
+            "rated_poor",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class SubmitSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PatrolInputSerializer(serializers.Serializer):
+    unit_code = serializers.CharField(
+        max_length=32, help_text="a target of the group or a unit one level below"
+    )
+    date = serializers.DateField(help_text="not in the future")
+    findings = serializers.CharField(max_length=5000)
+
+
+class PatrolVisitSerializer(serializers.ModelSerializer):
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = PatrolVisit
+        fields = [
+            "id",
+            "group",
+            "campaign",
+            "unit_code",
+            "unit_name",
+            "date",
+            "findings",
+            "created_at",
+            "created_by",
+        ]
+        read_only_fields = fields

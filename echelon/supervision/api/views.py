@@ -1,4 +1,7 @@
-"""The supervision API: the same services and selectors as the pages, scoped with ``visible_to``."""
+"""The supervision API: the same services and selectors as the pages, scoped with ``visible_to``.
+
+Every write is a POST that calls one service: a service's ``ValidationError`` is a 400 with its (Chinese)
+messages in ``detail``, its ``PermissionDenied`` a 403; objects outside the caller's scope are 404."""
 
 from __future__ import annotations
 
@@ -6,31 +9,91 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Campaign
+from echelon.core.permissions import allowed
+from echelon.orgs.models import Unit
 from echelon.supervision import selectors, services
 from echelon.supervision.api.serializers import (
+    ActionDoneSerializer,
+    AssignmentSerializer,
+    AssignSerializer,
     BatchCoverageSerializer,
+    ConfirmSerializer,
     DecideSerializer,
+    GroupCreateSerializer,
+    GroupMemberSerializer,
     GroupSerializer,
+    MaterialSerializer,
+    MaterialUploadSerializer,
+    MeetingInputSerializer,
+    MeetingSerializer,
+    PatrolInputSerializer,
+    PatrolVisitSerializer,
+    ProposalResultSerializer,
+    ProposeSerializer,
     ReviewSerializer,
+    SubmitSerializer,
+    UnassignSerializer,
 )
-from echelon.supervision.models import Review
+from echelon.supervision.models import ActionDone, GroupAssignment, Review
 from echelon.supervision.services import AlreadyDecided
 
 MAX_LISTED = 500
+UNIT_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the unit's code")
 
 
-class GroupViewSet(viewsets.ReadOnlyModelViewSet):
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
+
+
+ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+
+
+def _service_errors(exc: Exception) -> exceptions.APIException:
+    if isinstance(exc, ValidationError):
+        return exceptions.ValidationError({"detail": exc.messages})
+    return exceptions.PermissionDenied(str(exc))
+
+
+def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+def _refused(field: str, message: str) -> exceptions.ValidationError:
+    return exceptions.ValidationError({field: [message]})
+
+
+def _active_users(names: list[str]) -> list[User]:
+    found = {u.username: u for u in User.objects.filter(username__in=names, is_active=True)}
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise _refused("members", _("没有这些用户：%(names)s。") % {"names": "、".join(unknown)})
+    return [found[n] for n in names]
+
+
+def _visible_unit(user: Any, code: str, field: str = "unit_code") -> Unit:
+    unit = Unit.objects.filter(code=code).first()
+    if unit is None or not allowed(user, "view", unit.path):
+        raise _refused(field, _("找不到该组织，或它不在您的查看范围内。"))
+    return unit
+
+
+class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Supervision groups: those dispatched from the caller's subtree, and the caller's own groups.
-    `?campaign=ID` filters by campaign."""
+    `?campaign=ID` filters by campaign. Writes: create, members, assign / unassign, patrol visits."""
 
     serializer_class = GroupSerializer
 
@@ -63,6 +126,115 @@ class GroupViewSet(viewsets.ReadOnlyModelViewSet):
         if period is None:
             raise exceptions.ValidationError({"detail": ["start/end: invalid period"]})
         return report_response(group, *period)
+
+    @extend_schema(request=GroupCreateSerializer, responses={201: GroupSerializer, **ERRORS})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Dispatch a group from an office (`home_unit_code`) to the level below it; an instructor
+        (`kind=instructor`) is one person appointed by a township office to its villages."""
+        d = _input(GroupCreateSerializer, request)
+        campaign = campaign_selectors.campaigns_for(request.user).filter(pk=d["campaign"]).first()
+        if campaign is None:
+            raise _refused("campaign", _("找不到这项活动。"))
+        batch = campaign.batches.filter(key=d["batch"]).first()
+        if batch is None:
+            raise _refused("batch", _("这项活动没有这个批次。"))
+        home = Unit.objects.visible_to(request.user, "change").filter(code=d["home_unit_code"]).first()
+        if home is None:
+            raise _refused("home_unit_code", _("找不到该组织，或它不在您的管理范围内。"))
+        members = _active_users(d["members"])
+        leader = _active_users([d["leader"]])[0] if d["leader"] else None
+        try:
+            group = services.group_create(
+                actor=request.user,
+                campaign=campaign,
+                batch=batch,
+                name=d["name"],
+                home_unit=home,
+                kind=d["kind"],
+                leader=leader,
+                members=members,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="members", url_name="add-member")
+    def add_member(self, request: Request, pk: Any = None) -> Response:
+        """Add a member (optionally as the leader). The dispatching office only."""
+        group = self.get_object()
+        d = _input(GroupMemberSerializer, request)
+        user = _active_users([d["username"]])[0]
+        try:
+            group = services.group_add_member(actor=request.user, group=group, user=user, leader=d["leader"])
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(GroupSerializer(group).data)
+
+    @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer, **ERRORS})
+    @action(detail=True, methods=["post"], url_path="members/remove", url_name="remove-member")
+    def remove_member(self, request: Request, pk: Any = None) -> Response:
+        """Remove a member (`leader` is ignored). The dispatching office only."""
+        group = self.get_object()
+        d = _input(GroupMemberSerializer, request)
+        user = _active_users([d["username"]])[0]
+        try:
+            group = services.group_remove_member(actor=request.user, group=group, user=user)
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(GroupSerializer(group).data)
+
+    @extend_schema(request=AssignSerializer, responses={201: AssignmentSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: Any = None) -> Response:
+        """Make the group responsible for a participating unit. A unit another group already supervises
+        is refused (400) unless `override_reason` says why both must."""
+        group = self.get_object()
+        d = _input(AssignSerializer, request)
+        participation = group.campaign.participations.filter(unit__code=d["unit_code"]).first()
+        if participation is None or not allowed(request.user, "view", participation.path):
+            raise _refused("unit_code", _("该单位不在这项活动中，或不在您的管理范围内。"))
+        try:
+            row = services.assign(
+                actor=request.user,
+                group=group,
+                participation=participation,
+                override_reason=d["override_reason"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(AssignmentSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UnassignSerializer, responses={204: None, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def unassign(self, request: Request, pk: Any = None) -> Response:
+        """Withdraw the group from a unit."""
+        group = self.get_object()
+        d = _input(UnassignSerializer, request)
+        row = GroupAssignment.objects.filter(group=group, unit__code=d["unit_code"]).first()
+        if row is None:
+            raise _refused("unit_code", _("该单位不是这个督导组的督导对象。"))
+        try:
+            services.unassign(actor=request.user, assignment=row)
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=PatrolInputSerializer, responses={201: PatrolVisitSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def patrol(self, request: Request, pk: Any = None) -> Response:
+        """Record a patrol visit (巡查) to a target of the group or a unit one level below a target. Group
+        members only; the date may not be in the future."""
+        group = self.get_object()
+        d = _input(PatrolInputSerializer, request)
+        unit = _visible_unit(request.user, d["unit_code"])
+        try:
+            visit = services.patrol_record(
+                actor=request.user, group=group, unit=unit, date=d["date"], findings=d["findings"]
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(PatrolVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
 class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
@@ -99,15 +271,14 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
             )
         except AlreadyDecided as exc:
             return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
-        except ValidationError as exc:
-            raise exceptions.ValidationError({"detail": exc.messages}) from exc
-        except PermissionDenied as exc:
-            raise exceptions.PermissionDenied(str(exc)) from exc
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
         return Response(ReviewSerializer(review).data)
 
 
 class CampaignCoverageViewSet(viewsets.GenericViewSet):
-    """Coverage of a campaign per batch and level over the caller's subtree: gaps and overlaps."""
+    """Coverage of a campaign per batch and level over the caller's subtree: gaps and overlaps; the balanced
+    proposal; a unit's work in its current phase (confirm, material, meeting, submit)."""
 
     queryset = Campaign.objects.none()
 
@@ -152,3 +323,124 @@ class CampaignCoverageViewSet(viewsets.GenericViewSet):
                 }
             )
         return Response(BatchCoverageSerializer(out, many=True).data)
+
+    @extend_schema(request=ProposeSerializer, responses={200: ProposalResultSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def propose(self, request: Request, pk: Any = None) -> Response:
+        """Apply the balanced proposal: every unassigned participating unit gets one group of its league or
+        county (only groups the caller's office may change; never an overlap)."""
+        campaign = self.get_object()
+        d = _input(ProposeSerializer, request)
+        batch = None
+        if d["batch"]:
+            batch = campaign.batches.filter(key=d["batch"]).first()
+            if batch is None:
+                raise _refused("batch", _("这项活动没有这个批次。"))
+        try:
+            result = services.coverage_propose_apply(actor=request.user, campaign=campaign, batch=batch)
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        out = {
+            "created": result.created,
+            "per_group": {str(k): v for k, v in result.per_group.items()},
+            "unplaceable": len(result.unplaceable),
+            "skipped_out_of_scope": result.skipped_out_of_scope,
+        }
+        return Response(ProposalResultSerializer(out).data)
+
+    def _participation(self, code: str) -> Any:
+        return campaign_selectors.participation_for(self.request.user, self.get_object(), code)
+
+    @extend_schema(
+        parameters=[UNIT_CODE], request=ConfirmSerializer, responses={200: ActionDoneSerializer, **ERRORS}
+    )
+    @action(
+        detail=True, methods=["post"], url_path=r"units/(?P<code>[^/.]+)/confirm", url_name="unit-confirm"
+    )
+    def unit_confirm(self, request: Request, pk: Any = None, code: str = "") -> Response:
+        """Confirm a required action of the unit's current phase that needs no evidence (确认完成)."""
+        participation = self._participation(code)
+        d = _input(ConfirmSerializer, request)
+        phase = participation.current_phase
+        try:
+            services.action_confirm(
+                actor=request.user,
+                participation=participation,
+                phase=phase,
+                action_key=d["action"],
+                note=d["note"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        done = ActionDone.objects.filter(
+            participation=participation, phase=phase, action_key=d["action"], cleared_at=None
+        ).exists()
+        return Response(ActionDoneSerializer({"phase": phase, "action": d["action"], "done": done}).data)
+
+    @extend_schema(
+        parameters=[UNIT_CODE],
+        request={"multipart/form-data": MaterialUploadSerializer},
+        responses={201: MaterialSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"units/(?P<code>[^/.]+)/material",
+        url_name="unit-material",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def unit_material(self, request: Request, pk: Any = None, code: str = "") -> Response:
+        """Upload a new version of a required action's material (multipart: `action`, `file`)."""
+        participation = self._participation(code)
+        d = _input(MaterialUploadSerializer, request)
+        upload = d["file"]
+        try:
+            material = services.material_upload(
+                actor=request.user,
+                participation=participation,
+                phase=participation.current_phase,
+                action_key=d["action"],
+                fileobj=upload,
+                name=upload.name,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[UNIT_CODE], request=MeetingInputSerializer, responses={201: MeetingSerializer, **ERRORS}
+    )
+    @action(
+        detail=True, methods=["post"], url_path=r"units/(?P<code>[^/.]+)/meeting", url_name="unit-meeting"
+    )
+    def unit_meeting(self, request: Request, pk: Any = None, code: str = "") -> Response:
+        """Record a meeting in the unit's current phase (with `action`: the required action it evidences)."""
+        participation = self._participation(code)
+        d = _input(MeetingInputSerializer, request)
+        action_key = d.pop("action")
+        try:
+            meeting = services.meeting_record(
+                actor=request.user,
+                participation=participation,
+                phase=participation.current_phase,
+                data=d,
+                action_key=action_key,
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[UNIT_CODE], request=SubmitSerializer, responses={201: ReviewSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["post"], url_path=r"units/(?P<code>[^/.]+)/submit", url_name="unit-submit")
+    def unit_submit(self, request: Request, pk: Any = None, code: str = "") -> Response:
+        """Submit the unit's current phase: to the responsible group (a gated phase), or closed at once.
+        400 names the required actions still missing."""
+        participation = self._participation(code)
+        d = _input(SubmitSerializer, request)
+        try:
+            review = services.gate_submit(actor=request.user, participation=participation, note=d["note"])
+        except (ValidationError, PermissionDenied) as exc:
+            raise _service_errors(exc) from exc
+        return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

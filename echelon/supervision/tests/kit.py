@@ -129,3 +129,72 @@ def attend(ctx: Any) -> dict[str, Any]:
         "attended": "1",
         "note": "出席并讲话",
     }
+
+
+# --- the write API (POST endpoints): payloads built on the kit world -----------------------------------
+
+
+def township(ctx: Any) -> dict[str, Any]:
+    """URL kwargs of the township's participation (its phase one is open; its operator records)."""
+    return {"pk": world(ctx).campaign.pk, "code": ctx.tree.township.code}
+
+
+def group_create(ctx: Any) -> dict[str, Any]:
+    return {
+        "campaign": world(ctx).campaign.pk,
+        "batch": "second",
+        "name": "武川县第二督导组",
+        "home_unit_code": ctx.tree.county.code,
+        "members": ["county_supervisor"],
+    }
+
+
+def assign(ctx: Any) -> dict[str, Any]:
+    """The county group takes 城关街道 too (no other group has it: no overlap)."""
+    world(ctx)
+    return {"unit_code": ctx.tree.community_township.code}
+
+
+def unassign(ctx: Any) -> dict[str, Any]:
+    world(ctx)
+    return {"unit_code": ctx.tree.township.code}
+
+
+def patrol(ctx: Any) -> dict[str, Any]:
+    """The county group visits the village below its target township (its patrol scope)."""
+    world(ctx)
+    return {"unit_code": ctx.tree.village.code, "date": date.today().isoformat(), "findings": "台账不全"}
+
+
+def township_meeting(ctx: Any) -> dict[str, Any]:
+    world(ctx)
+    return {
+        "action": "mobilize",
+        "type": "mobilization",
+        "date": date.today().isoformat(),
+        "place": "镇政府",
+        "attendees": "全体党员干部",
+    }
+
+
+def township_ready(ctx: Any) -> dict[str, Any]:
+    """The township's phase one done (confirm, material, meeting): it can be submitted."""
+    w = world(ctx)
+    township = part(w.campaign, ctx.tree.township)
+    services.action_confirm(actor=None, participation=township, phase=0, action_key="group")
+    services.material_upload(
+        actor=None,
+        participation=township,
+        phase=0,
+        action_key="plan",
+        fileobj=io.BytesIO(b"%PDF-1.4\n"),
+        name="方案.pdf",
+    )
+    services.meeting_record(
+        actor=None,
+        participation=township,
+        phase=0,
+        data={**township_meeting(ctx), "date": date.today()},
+        action_key="mobilize",
+    )
+    return {"note": "请审核"}
