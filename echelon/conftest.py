@@ -104,13 +104,13 @@ def build_tree() -> Tree:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings):
     """scrypt is deliberately slow; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():  # type: ignore[no-untyped-def]
+def _empty_cache():
     """Each test's database starts over (ids and version counters repeat): so does the cache."""
     from django.core.cache import cache
 
@@ -120,7 +120,7 @@ def _empty_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def tree(db) -> Tree:  # type: ignore[no-untyped-def]
+def tree(db) -> Tree:
     return build_tree()
 
 
@@ -148,5 +148,5 @@ def personas(tree: Tree) -> dict[str, User]:
 
 
 @pytest.fixture
-def admin_user(db) -> User:  # type: ignore[no-untyped-def]
+def admin_user(db) -> User:
     return User.objects.create_superuser("admin", password="x-Admin-Pass-2014")

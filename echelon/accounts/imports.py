@@ -45,7 +45,7 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
     kind = sniff(fileobj, name, max_bytes=5 * 1024 * 1024)
     rows = read_rows(fileobj, kind)
     try:
-        _, header = next(rows)
+        _header_row, header = next(rows)
     except StopIteration:
         result.errors.append({"row": 1, "column": "", "reason": _("文件没有表头。")})
         return result

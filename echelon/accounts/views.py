@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -19,7 +21,7 @@ from django.views.decorators.http import require_POST
 from echelon.accounts import services
 from echelon.accounts.forms import GrantForm, PasswordResetForm, TokenForm, UserCreateForm, UserImportForm
 from echelon.accounts.imports import COLUMNS, import_users
-from echelon.accounts.models import ApiToken, User
+from echelon.accounts.models import ApiToken, Grant, User
 from echelon.accounts.roles import ROLE_ACTIONS, Role
 from echelon.accounts.selectors import grants_visible_to, managed_users
 from echelon.core.querysets import scope_paths
@@ -36,7 +38,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     template_name = "accounts/password_change.html"
 
-    def form_valid(self, form):  # type: ignore[no-untyped-def]
+    def form_valid(self, form):
         form.save()
         services.password_changed(user=form.user)
         logout(self.request)
@@ -49,7 +51,7 @@ def _require_office(request: HttpRequest) -> None:
         raise PermissionDenied(_("您没有管理用户的权限。"))
 
 
-def _unit_by_code(user: User, code: str, action: str = "manage_users"):  # type: ignore[no-untyped-def]
+def _unit_by_code(user: User, code: str, action: str = "manage_users"):
     Unit = apps.get_model("orgs", "Unit")
     return Unit.objects.visible_to(user, action).filter(code=code.strip(), is_active=True).first()
 
@@ -61,7 +63,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     if q:
         users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    grants = {}
+    grants: dict[int, list[Grant]] = {}
     for g in grants_visible_to(request.user).filter(user__in=[u.pk for u in page]):
         grants.setdefault(g.user_id, []).append(g)
     rows = [(u, grants.get(u.pk, [])) for u in page]
@@ -188,9 +190,8 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = services.token_issue(
-            actor=request.user, user=request.user, name=form.cleaned_data["name"]
-        )  # type: ignore[arg-type]
+        user = cast(User, request.user)  # the view requires a login
+        _, new_key = services.token_issue(actor=user, user=user, name=form.cleaned_data["name"])
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user)  # type: ignore[misc]
     return render(request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_key": new_key})

@@ -41,7 +41,7 @@ class LanguageMiddleware:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
@@ -54,7 +54,7 @@ class LoginRequiredMiddleware(_LoginRequired):
     """Django's login-required-by-default, except for API views, which authenticate themselves
     (session or token) and answer 401 rather than redirecting to the login page."""
 
-    def process_view(self, request, view_func, view_args, view_kwargs):  # type: ignore[no-untyped-def]
+    def process_view(self, request, view_func, view_args, view_kwargs):
         is_api_view = getattr(view_func, "cls", None) is not None and issubclass(view_func.cls, APIView)
         if is_api_view and request.path_info.startswith(API_PATHS):
             return None

@@ -16,10 +16,10 @@ from echelon.core.tree import PathField
 class AuditEventQuerySet(ScopedQuerySet):
     scope_field = "unit_path"
 
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs):
         raise TypeError("audit events are append-only")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self):
         raise TypeError("audit events are append-only")
 
 
@@ -60,17 +60,17 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.verb} {self.object_repr}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("audit events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise TypeError("audit events are append-only")
 
 
 class JobQuerySet(models.QuerySet["Job"]):
-    def visible_to(self, user, action: str = "view") -> JobQuerySet:  # type: ignore[no-untyped-def]
+    def visible_to(self, user, action: str = "view") -> JobQuerySet:
         if not user.is_authenticated:
             return self.none()
         return self.filter(created_by=user)

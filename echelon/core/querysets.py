@@ -33,10 +33,10 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
     """None means unrestricted; [] means nothing."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    return user.scope_paths(action)  # type: ignore[no-any-return]
+    return user.scope_paths(action)
 
 
-class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ScopedQuerySet(models.QuerySet):
     scope_field = "path"
 
     def visible_to(self, user: Any, action: str = "view") -> Self:

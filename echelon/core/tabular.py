@@ -118,8 +118,8 @@ def read_rows(fileobj: IO[bytes], kind: str, *, sheet: str | None = None) -> Ite
     if kind == "csv":
         text = io.TextIOWrapper(fileobj, encoding=_csv_encoding(fileobj), newline="")
         try:
-            for number, values in enumerate(csv.reader(text), start=1):
-                yield number, values
+            for number, texts in enumerate(csv.reader(text), start=1):
+                yield number, list(texts)
         finally:
             text.detach()
         return

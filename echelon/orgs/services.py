@@ -308,9 +308,9 @@ def unit_merge(*, actor: Any, source: Unit, target: Unit) -> Unit:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _member_counts(m: Member | dict[str, Any]) -> list[tuple[str, str, int]]:
+def _member_counts(m: Member | dict[str, Any]) -> list[tuple[Any, str, int]]:
     """(path, counter, +1) pairs a member adds; used with -1 to remove."""
-    get = m.get if isinstance(m, dict) else lambda k: getattr(m, k)  # type: ignore[union-attr]
+    get = m.get if isinstance(m, dict) else lambda k: getattr(m, k)
     path, part_path = get("path"), get("part_path")
     effects = [(path, "members", 1), (part_path, "participants", 1)]
     if get("is_mobile"):

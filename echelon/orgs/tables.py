@@ -11,12 +11,12 @@ from echelon.orgs.models import Member, Unit
 class KnownCountPaginator(Paginator):
     """A paginator told its total (from a rollup) so it never counts a big subtree."""
 
-    def __init__(self, *args, known_count: int | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._known_count = known_count
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         if self._known_count is not None:
             return self._known_count
         return super().count
@@ -25,7 +25,7 @@ class KnownCountPaginator(Paginator):
 class DateCol(tables.Column):
     """A date as 2014-01-20. (django-tables2's DateColumn compiles a template for every cell.)"""
 
-    def render(self, value):  # type: ignore[no-untyped-def]
+    def render(self, value):
         return value.isoformat() if value else "—"
 
 

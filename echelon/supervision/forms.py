@@ -18,7 +18,7 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, batches: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["batch"].choices = batches
+        self.fields["batch"].choices = batches  # type: ignore[attr-defined]
 
 
 class MemberForm(forms.Form):

@@ -34,7 +34,7 @@ class GroupQuerySet(ScopedQuerySet):
 
     scope_field = "home_path"
 
-    def visible_to(self, user, action: str = "view"):  # type: ignore[no-untyped-def]
+    def visible_to(self, user, action: str = "view"):
         paths = scope_paths(user, action)
         if paths is None:
             return self
@@ -44,7 +44,7 @@ class GroupQuerySet(ScopedQuerySet):
         q = (subtree_q("home_path", paths) | mine) if paths else mine
         return self.filter(pk__in=SupervisionGroup.objects.filter(q).values("pk"))
 
-    def of_member(self, user):  # type: ignore[no-untyped-def]
+    def of_member(self, user):
         return self.filter(
             pk__in=SupervisionGroup.objects.filter(Q(members=user) | Q(leader=user)).values("pk")
         )
@@ -382,7 +382,7 @@ class LiaisonQuerySet(ScopedQuerySet):
 
     scope_field = "path"
 
-    def visible_to(self, user, action: str = "view"):  # type: ignore[no-untyped-def]
+    def visible_to(self, user, action: str = "view"):
         paths = scope_paths(user, action)
         if paths is None:
             return self
@@ -501,14 +501,14 @@ class NotificationKind(models.TextChoices):
     OVERDUE = "overdue", _("审核超期")
 
 
-class NotificationQuerySet(models.QuerySet):  # type: ignore[type-arg]
-    def visible_to(self, user, action: str = "view"):  # type: ignore[no-untyped-def]
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "view"):
         """A user's own notifications, and nobody else's (not even a superuser's: they are personal)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(user=user)
 
-    def unread(self):  # type: ignore[no-untyped-def]
+    def unread(self):
         return self.filter(read_at__isnull=True)
 
 

@@ -372,9 +372,9 @@ def workbench(user: Any, *, today: date | None = None, limit: int = 50) -> Workb
     }
     for r in [*queue, *returned]:
         names = phase_names.get(r.campaign_id, [])
-        r.phase_label = names[r.phase] if r.phase < len(names) else ""  # type: ignore[attr-defined]
-        r.age_days = (timezone.now() - r.submitted_at).days  # type: ignore[attr-defined]
-        r.late = bool(r.deadline and r.deadline < today)  # type: ignore[attr-defined]
+        r.phase_label = names[r.phase] if r.phase < len(names) else ""
+        r.age_days = (timezone.now() - r.submitted_at).days
+        r.late = bool(r.deadline and r.deadline < today)
     return Workbench(groups, queue, returned, overdue, not_visited)
 
 

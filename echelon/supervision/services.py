@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -833,7 +834,7 @@ def gate_decide(
             }
             for k in names
         ]
-        failed = [r["name"] for r in results if not r["passed"]]
+        failed = [str(r["name"]) for r in results if not r["passed"]]
         if decision == Decision.PASS and failed:
             raise ValidationError(
                 _("不达目的不过关：%(names)s未通过，不能审核通过。") % {"names": "、".join(failed)}
@@ -1189,7 +1190,7 @@ def notify_digest_send(*, actor: Any = None, today: date | None = None) -> Diges
                     object_repr=user.get_username(),
                     after={"day": today, "count": len(items)},
                 )
-                transaction.on_commit(lambda m=message: m.send(fail_silently=True))
+                transaction.on_commit(partial(message.send, fail_silently=True))
         except IntegrityError:
             continue  # another run sent today's digest
         result.emails += 1

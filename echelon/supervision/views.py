@@ -185,7 +185,8 @@ def group_patrol(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+            text = "；".join(str(e) for e in errors)
+            messages.error(request, f"{label}：{text}" if label else text)
         return redirect("supervision:group", pk=group.pk)
     data = form.cleaned_data
     unit = Unit.objects.filter(code=data["code"]).first()
@@ -277,7 +278,7 @@ def coverage_page(request: HttpRequest, pk: int) -> HttpResponse:
             or campaign.root
         )
         if not allowed(request.user, "view", under.path):
-            under = None  # type: ignore[assignment]
+            under = None
     reports = selectors.coverage_report(campaign, user=request.user, batch=batch) if batch else []
     report = reports[0].report if reports else None
     rows = selectors.gap_rows(report, under) if report is not None and under is not None else []
@@ -483,7 +484,8 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}：{'；'.join(errors)}" if label else "；".join(errors))
+            text = "；".join(str(e) for e in errors)
+            messages.error(request, f"{label}：{text}" if label else text)
         return _back(participation)
     data = form.cleaned_data
     try:
@@ -585,7 +587,7 @@ def report_response(group: SupervisionGroup, start: Any, end: Any) -> HttpRespon
     )
     from django.utils.http import content_disposition_header
 
-    response["Content-Disposition"] = content_disposition_header(True, report_filename(data))
+    response["Content-Disposition"] = content_disposition_header(True, report_filename(data)) or ""
     return response
 
 

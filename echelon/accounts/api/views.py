@@ -31,7 +31,7 @@ def _service_errors(exc: Exception) -> exceptions.APIException:
     return exceptions.PermissionDenied(str(exc))
 
 
-def _unit(user: User, code: str):  # type: ignore[no-untyped-def]
+def _unit(user: User, code: str):
     unit = apps.get_model("orgs", "Unit").objects.visible_to(user, "manage_users").filter(code=code).first()
     if unit is None:
         raise exceptions.ValidationError({"unit_code": ["组织不存在，或不在您的管理范围内。"]})
@@ -61,11 +61,11 @@ class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = UserSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return managed_users(self.request.user).prefetch_related("grants__unit").order_by("username")
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -89,11 +89,11 @@ class GrantViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.R
 
     serializer_class = GrantSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return grants_visible_to(self.request.user).order_by("unit__path", "user__username")
 
     @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         data = GrantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -105,7 +105,7 @@ class GrantViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.R
             raise _service_errors(exc) from exc
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
-    def perform_destroy(self, instance) -> None:  # type: ignore[no-untyped-def]
+    def perform_destroy(self, instance) -> None:
         try:
             services.grant_remove(actor=self.request.user, grant=instance)
         except PermissionDenied as exc:
@@ -118,11 +118,11 @@ class TokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = TokenSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return ApiToken.objects.visible_to(self.request.user).select_related("user")  # type: ignore[arg-type]
 
     @extend_schema(request=TokenCreateSerializer, responses={201: TokenIssuedSerializer})
-    def create(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def create(self, request: Request, *args, **kwargs) -> Response:
         data = TokenCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, key = services.token_issue(

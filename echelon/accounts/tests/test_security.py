@@ -22,7 +22,7 @@ PASSWORD = "Correct-Horse-2014"
 
 
 @pytest.fixture
-def secretary(tree):  # type: ignore[no-untyped-def]
+def secretary(tree):
     user = services.user_create(actor=None, username="secretary", password=PASSWORD)
     services.grant_add(actor=None, user=user, unit=tree.village, role="operator")
     return user
@@ -205,7 +205,7 @@ class TestEscaping:
 
 @pytest.mark.django_db
 class TestAuditAppendOnly:
-    def _event(self, tree):  # type: ignore[no-untyped-def]
+    def _event(self, tree):
         with transaction.atomic():
             return audit.record(actor=None, verb="test.event", obj=tree.village, unit_path=tree.village.path)
 

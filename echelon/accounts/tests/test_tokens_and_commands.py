@@ -152,3 +152,15 @@ class TestUserPages:
             r = client.post("/accounts/users/import/", {"file": fh})
         assert r.status_code == 302
         assert Grant.objects.filter(user__username="u1", unit=tree.village, role="operator").exists()
+
+
+@pytest.mark.django_db
+def test_user_import_reports_missing_and_unknown_columns(personas, tmp_path):
+    csv = tmp_path / "users.csv"
+    csv.write_text("用户名,职务\nu1,书记\n", encoding="utf-8")
+    client = Client()
+    client.force_login(personas["county_office"])
+    with open(csv, "rb") as fh:
+        body = client.post("/accounts/users/import/", {"file": fh}).content.decode()
+    assert "缺少必填列" in body and "未知列" in body and "职务" in body
+    assert not User.objects.filter(username="u1").exists()

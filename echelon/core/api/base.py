@@ -18,5 +18,5 @@ class ScopedViewSetMixin:
         return self.queryset.visible_to(self.request.user, self.scope_action)
 
 
-class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[misc]
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass

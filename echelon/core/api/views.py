@@ -22,5 +22,5 @@ class JobViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = JobSerializer
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         return Job.objects.visible_to(self.request.user)

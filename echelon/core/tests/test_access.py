@@ -346,7 +346,7 @@ def _key(name: str, method: str = "GET") -> str:
 
 
 @pytest.fixture
-def ctx(personas, tree, settings, tmp_path) -> Ctx:  # type: ignore[no-untyped-def]
+def ctx(personas, tree, settings, tmp_path) -> Ctx:
     from django.db import transaction
 
     settings.MEDIA_ROOT = tmp_path

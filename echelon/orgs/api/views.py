@@ -54,10 +54,10 @@ class MemberViewSet(ScopedReadOnlyViewSet):
             OpenApiParameter("participating_under", str, description="unit code: members taking part there"),
         ]
     )
-    def list(self, request: Request, *args, **kwargs) -> Response:  # type: ignore[no-untyped-def]
+    def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self):
         qs = super().get_queryset()
         units = Unit.objects.visible_to(self.request.user)
         if code := self.request.query_params.get("under"):

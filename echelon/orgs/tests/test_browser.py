@@ -14,7 +14,7 @@ PASSWORD = "Echelon-2014-test"
 
 
 @pytest.fixture
-def office(db):  # type: ignore[no-untyped-def]
+def office(db):
     tree = build_tree()
     for i in range(3):
         make_member(tree.village, f"M{i}", name=f"测试{i}")

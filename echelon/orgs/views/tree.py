@@ -202,8 +202,8 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    qs = Unit.objects.visible_to(request.user).filter(is_active=True)
-    qs = search_units(qs, q) if q else qs.none()
+    visible = Unit.objects.visible_to(request.user).filter(is_active=True)
+    qs = search_units(visible, q) if q else visible.none()
     table = UnitTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
     RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": LazyPaginator}).configure(table)
     return render(request, "orgs/search.html", {"q": q, "table": table})

@@ -21,7 +21,7 @@ from echelon.supervision.tests.helpers import group, make_campaign, part, user
 def world(ctx: Any) -> SimpleNamespace:
     cached = getattr(ctx, "_supervision", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     tree, secretary = ctx.tree, ctx.personas["village_secretary"]
     campaign = make_campaign(tree.region)
     county_group = group(

@@ -21,7 +21,7 @@ API = "/api/v1/supervision"
 
 
 @pytest.fixture
-def w(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
+def w(tree, personas, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     ctx = SimpleNamespace(tree=tree, personas=personas)
     world = kit.world(ctx)
@@ -29,13 +29,13 @@ def w(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
     return world
 
 
-def client_for(user):  # type: ignore[no-untyped-def]
+def client_for(user):
     c = Client()
     c.force_login(user)
     return c
 
 
-def post(user, url, data):  # type: ignore[no-untyped-def]
+def post(user, url, data):
     return client_for(user).post(url, json.dumps(data, default=str), content_type="application/json")
 
 

@@ -18,7 +18,7 @@ PASSWORD = "Gate-Keeper-2014"
 
 
 @pytest.fixture
-def gate_world(settings, tmp_path):  # type: ignore[no-untyped-def]
+def gate_world(settings, tmp_path):
     from echelon.accounts import services as account_services
 
     settings.MEDIA_ROOT = tmp_path

@@ -23,13 +23,13 @@ PDF = b"%PDF-1.4\n% test\n"
 TODAY = timezone.localdate()
 
 
-def upload(actor, p, phase, key, content=PDF, name="方案.pdf"):  # type: ignore[no-untyped-def]
+def upload(actor, p, phase, key, content=PDF, name="方案.pdf"):
     return services.material_upload(
         actor=actor, participation=p, phase=phase, action_key=key, fileobj=io.BytesIO(content), name=name
     )
 
 
-def meeting(actor, p, phase, key, **extra):  # type: ignore[no-untyped-def]
+def meeting(actor, p, phase, key, **extra):
     data = {"type": "mobilization", "date": TODAY, "place": "村委会", "attendees": "全体党员", **extra}
     return services.meeting_record(actor=actor, participation=p, phase=phase, data=data, action_key=key)
 
@@ -39,7 +39,7 @@ def all_checks(passed: bool = True, comment: str = "") -> dict[str, CheckResult]
 
 
 @pytest.fixture
-def gate(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
+def gate(tree, personas, settings, tmp_path):
     """The campaign, a township instructor for the village, the village's phase one done (no gate)."""
     settings.MEDIA_ROOT = tmp_path
     campaign = make_campaign(tree.region)

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def campaign(tree):  # type: ignore[no-untyped-def]
+def campaign(tree):
     return make_campaign(tree.region)
 
 

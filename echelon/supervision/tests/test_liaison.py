@@ -21,7 +21,7 @@ TODAY = timezone.localdate()
 D = date(2014, 3, 10)
 
 
-def client_for(u):  # type: ignore[no-untyped-def]
+def client_for(u):
     c = Client()
     c.force_login(u)
     return c
@@ -54,7 +54,7 @@ def test_same_place_does_not_clash_and_unknown_half_day_may():
 
 
 @pytest.fixture
-def points(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
+def points(tree, personas, settings, tmp_path):
     """The liaison leader (role at 武川县) links the county and guides the township; each unit held its
     special democratic life meeting on the same morning in its own hall."""
     settings.MEDIA_ROOT = tmp_path

@@ -27,14 +27,14 @@ TODAY = timezone.localdate()
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def client_for(u):  # type: ignore[no-untyped-def]
+def client_for(u):
     c = Client()
     c.force_login(u)
     return c
 
 
 @pytest.fixture
-def submitted(tree, gate):  # type: ignore[no-untyped-def]  # noqa: F811
+def submitted(tree, gate):  # noqa: F811
     campaign, _g, instructor, secretary = gate
     from echelon.supervision.tests.helpers import part
 
@@ -45,7 +45,7 @@ def submitted(tree, gate):  # type: ignore[no-untyped-def]  # noqa: F811
     return review, instructor, secretary
 
 
-def kinds(user):  # type: ignore[no-untyped-def]
+def kinds(user):
     return sorted(Notification.objects.filter(user=user).values_list("kind", flat=True))
 
 

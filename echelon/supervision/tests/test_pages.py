@@ -17,14 +17,14 @@ pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
-def client_for(u):  # type: ignore[no-untyped-def]
+def client_for(u):
     c = Client()
     c.force_login(u)
     return c
 
 
 @pytest.fixture
-def setup(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
+def setup(tree, personas, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     campaign = make_campaign(tree.region)
     instructor = user("instructor")

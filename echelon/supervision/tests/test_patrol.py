@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def county_group(tree, personas):  # type: ignore[no-untyped-def]
+def county_group(tree, personas):
     campaign = make_campaign(tree.region)
     g = group(campaign, tree.county, "武川县第一督导组", members=(personas["county_supervisor"],))
     services.assign(actor=None, group=g, participation=part(campaign, tree.township))

@@ -23,14 +23,14 @@ TODAY = timezone.localdate()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def client_for(u):  # type: ignore[no-untyped-def]
+def client_for(u):
     c = Client()
     c.force_login(u)
     return c
 
 
 @pytest.fixture
-def county_group(tree, personas, settings, tmp_path):  # type: ignore[no-untyped-def]
+def county_group(tree, personas, settings, tmp_path):
     """武川县第一督导组 supervising the township; the township's phase one done, phase two returned with a
     failed materials check."""
     settings.MEDIA_ROOT = tmp_path
@@ -61,12 +61,12 @@ def county_group(tree, personas, settings, tmp_path):  # type: ignore[no-untyped
     return campaign, g
 
 
-def _actions(p, phase):  # type: ignore[no-untyped-def]
+def _actions(p, phase):
     spec = p.campaign.spec
     return [(a["key"], a["evidence"]) for a in spec.actions(spec.phases[phase]["key"], p.kind)]
 
 
-def _do(actor, p, phase, key, evidence):  # type: ignore[no-untyped-def]
+def _do(actor, p, phase, key, evidence):
     if evidence == "material":
         upload(actor, p, phase, key)
     elif evidence == "meeting":
