@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from django.db import models
+from django.db.models import Q
 
 from echelon.core.tree import subtree_q
 
@@ -37,15 +38,28 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
 
 
 class ScopedQuerySet(models.QuerySet):
+    """Rows in the user's granted subtrees, plus the rows that are the user's own (see `own`)."""
+
     scope_field = "path"
+
+    def own(self, user: Any) -> Q | None:
+        """Rows a user sees because they are theirs whatever their grants (a group they belong to, their
+        liaison points). None: no such rows."""
+        return None
 
     def visible_to(self, user: Any, action: str = "view") -> Self:
         paths = scope_paths(user, action)
         if paths is None:
             return self
-        if not paths:
+        own = self.own(user) if getattr(user, "is_authenticated", False) else None
+        if not paths and own is None:
             return self.none()
-        return self.filter(subtree_q(self.scope_field, paths))
+        cond = subtree_q(self.scope_field, paths) if paths else None
+        if own is None:
+            return self.filter(cond)
+        cond = own if cond is None else cond | own
+        # `own` may follow a many-valued relation (group members): keep each row once.
+        return self.filter(pk__in=self.model._default_manager.filter(cond).values("pk"))
 
     def within(self, path: str) -> Self:
         """Rows in the subtree rooted at `path`."""

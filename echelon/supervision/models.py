@@ -20,8 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from echelon.core.querysets import ScopedQuerySet, scope_paths
-from echelon.core.tree import PathField, subtree_q
+from echelon.core.querysets import ScopedQuerySet
+from echelon.core.tree import PathField
 
 
 class GroupKind(models.TextChoices):
@@ -34,20 +34,11 @@ class GroupQuerySet(ScopedQuerySet):
 
     scope_field = "home_path"
 
-    def visible_to(self, user, action: str = "view"):
-        paths = scope_paths(user, action)
-        if paths is None:
-            return self
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        mine = Q(members=user) | Q(leader=user)
-        q = (subtree_q("home_path", paths) | mine) if paths else mine
-        return self.filter(pk__in=SupervisionGroup.objects.filter(q).values("pk"))
+    def own(self, user):
+        return Q(members=user) | Q(leader=user)
 
     def of_member(self, user):
-        return self.filter(
-            pk__in=SupervisionGroup.objects.filter(Q(members=user) | Q(leader=user)).values("pk")
-        )
+        return self.filter(pk__in=SupervisionGroup.objects.filter(self.own(user)).values("pk"))
 
 
 class SupervisionGroup(models.Model):
@@ -382,14 +373,8 @@ class LiaisonQuerySet(ScopedQuerySet):
 
     scope_field = "path"
 
-    def visible_to(self, user, action: str = "view"):
-        paths = scope_paths(user, action)
-        if paths is None:
-            return self
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        mine = Q(leader=user)
-        return self.filter((subtree_q("path", paths) | mine) if paths else mine)
+    def own(self, user):
+        return Q(leader=user)
 
 
 class LiaisonPoint(models.Model):
