@@ -362,7 +362,11 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
             continue
         label = _text(raw.get("name")) or str(raw.get("key") or n)
         where = _("环节“%(name)s”") % {"name": label}
-        c.unknown_keys(raw, {"key", "name", "share", "gate", "checks", "milestone", "actions"}, where)
+        c.unknown_keys(
+            raw,
+            {"key", "name", "share", "gate", "checks", "milestone", "actions", "requires_children"},
+            where,
+        )
         key = c.key(raw.get("key"), where)
         if any(p["key"] == key for p in phases):
             c.error(_("环节标识“%(key)s”重复。") % {"key": key})
@@ -381,6 +385,10 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
             )
             shares_ok = False
             share = 0
+        requires_children = raw.get("requires_children", False)
+        if not isinstance(requires_children, bool):
+            c.error(_("%(where)s的 requires_children 必须是 true 或 false。") % {"where": where})
+            requires_children = False
         gate = raw.get("gate", False)
         if not isinstance(gate, bool):
             c.error(_("%(where)s的 gate 必须是 true 或 false。") % {"where": where})
@@ -465,6 +473,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                 "name": _text(raw.get("name")),
                 "share": float(share),
                 "gate": gate,
+                "requires_children": requires_children,
                 "checks": checks,
                 "milestone": milestone,
                 "actions": actions,

@@ -689,9 +689,28 @@ def _ensure_started(participation: Participation, phase: int, today: date) -> No
     )
 
 
+def _require_children_done(participation: Participation, phase: int) -> None:
+    """A phase marked ``requires_children`` in the template (e.g. the summary) closes only when every
+    participating unit directly below has passed it."""
+    spec_phase = participation.campaign.spec.phases[phase]
+    if not spec_phase.get("requires_children"):
+        return
+    pending = Participation.objects.filter(
+        campaign_id=participation.campaign_id, unit__parent_id=participation.unit_id, current_phase__lte=phase
+    )
+    n = pending.count()
+    if n:
+        names = "、".join(pending.order_by("path").values_list("unit__name", flat=True)[:5])
+        raise ValidationError(
+            _("下级单位还有 %(n)d 个没有通过“%(phase)s”（%(names)s等），本单位的这一环节暂不能结束。")
+            % {"n": n, "phase": spec_phase["name"], "names": names}
+        )
+
+
 def _close_phase(participation: Participation, phase: int, today: date) -> None:
     """Close ``phase`` today and open the next one today, through the campaigns service (the system acts
     on the group's decision, which is audited separately with the reviewer as actor)."""
+    _require_children_done(participation, phase)
     phases = participation.campaign.spec.phases
     actual = PhaseActual.objects.get(participation=participation, phase=phase)
     campaign_services.phase_actual_record(
@@ -732,6 +751,7 @@ def gate_submit(
                 _("还有 %(n)d 项规定动作未完成：%(names)s。")
                 % {"n": len(state.missing), "names": "；".join(a.name for a in state.missing)}
             )
+        _require_children_done(participation, state.index)
         groups = selectors.responsible_groups(participation) if state.gate else []
         if state.gate and not groups:
             raise ValidationError(

@@ -337,3 +337,56 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
     assert AuditEvent.objects.filter(verb__in=["gate.pass", "gate.return"]).count() == 1
     p.refresh_from_db()
     assert p.current_phase == 2
+
+
+def _do_missing_actions(actor, p):
+    state = selectors.phase_state(p)
+    for action in state.missing:
+        if action.evidence == "material":
+            upload(actor, p, state.index, action.key)
+        elif action.evidence == "meeting":
+            meeting(actor, p, state.index, action.key, type="satisfaction")
+        else:
+            services.action_confirm(actor=actor, participation=p, phase=state.index, action_key=action.key)
+
+
+def _advance_to(p, actor, reviewer, phase: int):
+    """Through the services: do each phase's actions, submit, and have the group pass it."""
+    p.refresh_from_db()
+    while p.current_phase < phase:
+        _do_missing_actions(actor, p)
+        review = services.gate_submit(actor=actor, participation=p)
+        if review.state == ReviewState.OPEN:
+            services.gate_decide(actor=reviewer, review=review, decision=Decision.PASS, checks=all_checks())
+        p.refresh_from_db()
+
+
+def test_summary_waits_for_the_units_below(tree, personas, settings, tmp_path):
+    """The template's summary phase has `requires_children`: a township sums up only after its villages."""
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(tree.region)
+    township, village = part(campaign, tree.township), part(campaign, tree.village)
+    summary = len(campaign.spec.phases) - 1
+    assert campaign.spec.phases[summary]["requires_children"] is True
+    county_reviewer, instructor = user("county_reviewer"), user("instructor")
+    services.assign(
+        actor=None,
+        group=group(campaign, tree.county, "县督导组", members=(county_reviewer,)),
+        participation=township,
+    )
+    services.assign(
+        actor=None,
+        group=group(campaign, tree.township, "指导员", members=(instructor,), kind=GroupKind.INSTRUCTOR),
+        participation=village,
+    )
+    operator, secretary = personas["township_operator"], personas["village_secretary"]
+    _advance_to(township, operator, county_reviewer, summary)
+    _advance_to(village, secretary, instructor, summary)
+    _do_missing_actions(operator, township)
+    with pytest.raises(ValidationError, match="下级单位还有 1 个没有通过“总结评估”（东土城村等）"):
+        services.gate_submit(actor=operator, participation=township)
+    _do_missing_actions(secretary, village)
+    services.gate_submit(actor=secretary, participation=village)
+    services.gate_submit(actor=operator, participation=township)
+    township.refresh_from_db()
+    assert township.current_phase == summary + 1
