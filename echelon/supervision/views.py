@@ -5,6 +5,7 @@ scope is 404; writes go through ``services``."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -54,6 +55,26 @@ def _errors(exc: Exception) -> list[str]:
 def _flash_errors(request: HttpRequest, exc: Exception) -> None:
     for message in _errors(exc):
         messages.error(request, message)
+
+
+def _flash_form_errors(request: HttpRequest, form: Any) -> None:
+    """A form posted from a panel of another page: its errors become messages on that page."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        text = "；".join(str(e) for e in errors)
+        messages.error(request, f"{label}：{text}" if label else text)
+
+
+def _attempt(request: HttpRequest, success: str, call: Callable[[], Any]) -> Any:
+    """Run a service for a POST from a page: its refusal or `success` becomes a message; returns the
+    service's result, or None when it refused."""
+    try:
+        result = call()
+    except (ValidationError, PermissionDenied) as exc:
+        _flash_errors(request, exc)
+        return None
+    messages.success(request, success)
+    return result
 
 
 def _level_label(level: int) -> str:
@@ -183,24 +204,20 @@ def group_patrol(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_for(request.user, pk)
     form = PatrolForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            text = "；".join(str(e) for e in errors)
-            messages.error(request, f"{label}：{text}" if label else text)
+        _flash_form_errors(request, form)
         return redirect("supervision:group", pk=group.pk)
     data = form.cleaned_data
     unit = Unit.objects.filter(code=data["code"]).first()
     if unit is None or not allowed(request.user, "view", unit.path):
         messages.error(request, _("找不到该组织，或它不在您的查看范围内。"))
         return redirect("supervision:group", pk=group.pk)
-    try:
-        services.patrol_record(
+    _attempt(
+        request,
+        _("巡查记录已保存。"),
+        lambda: services.patrol_record(
             actor=request.user, group=group, unit=unit, date=data["date"], findings=data["findings"]
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("巡查记录已保存。"))
+        ),
+    )
     return redirect("supervision:group", pk=group.pk)
 
 
@@ -213,14 +230,13 @@ def group_member(request: HttpRequest, pk: int) -> HttpResponse:
         if user is None:
             messages.error(request, _("没有用户“%(name)s”。") % {"name": form.cleaned_data["username"]})
         else:
-            try:
-                services.group_add_member(
+            _attempt(
+                request,
+                _("已添加成员“%(name)s”。") % {"name": user},
+                lambda: services.group_add_member(
                     actor=request.user, group=group, user=user, leader=form.cleaned_data["leader"]
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                _flash_errors(request, exc)
-            else:
-                messages.success(request, _("已添加成员“%(name)s”。") % {"name": user})
+                ),
+            )
     return redirect("supervision:group", pk=group.pk)
 
 
@@ -233,29 +249,23 @@ def group_assign(request: HttpRequest, pk: int) -> HttpResponse:
         if participation is None or not allowed(request.user, "view", participation.path):
             messages.error(request, _("该单位不在这项活动中，或不在您的管理范围内。"))
         else:
-            try:
-                services.assign(
+            _attempt(
+                request,
+                _("已指定督导对象。"),
+                lambda: services.assign(
                     actor=request.user,
                     group=group,
                     participation=participation,
                     override_reason=form.cleaned_data["override_reason"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                _flash_errors(request, exc)
-            else:
-                messages.success(request, _("已指定督导对象。"))
+                ),
+            )
     return redirect("supervision:group", pk=group.pk)
 
 
 @require_POST
 def unassign(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(GroupAssignment.objects.visible_to(request.user).select_related("group"), pk=pk)
-    try:
-        services.unassign(actor=request.user, assignment=row)
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("已撤销指派。"))
+    _attempt(request, _("已撤销指派。"), lambda: services.unassign(actor=request.user, assignment=row))
     return redirect("supervision:group", pk=row.group_id)
 
 
@@ -482,24 +492,20 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
     form = MeetingForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            text = "；".join(str(e) for e in errors)
-            messages.error(request, f"{label}：{text}" if label else text)
+        _flash_form_errors(request, form)
         return _back(participation)
     data = form.cleaned_data
-    try:
-        services.meeting_record(
+    _attempt(
+        request,
+        _("会议记录已保存。"),
+        lambda: services.meeting_record(
             actor=request.user,
             participation=participation,
             phase=participation.current_phase,
             data=data,
             action_key=data.get("action") or "",
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("会议记录已保存。"))
+        ),
+    )
     return _back(participation)
 
 
@@ -626,18 +632,17 @@ def liaison_attend(request: HttpRequest) -> HttpResponse:
     participation = get_object_or_404(
         Participation.objects.visible_to(request.user, "attend"), pk=data["participation"]
     )
-    try:
-        services.attendance_record(
+    _attempt(
+        request,
+        _("出席情况已记录。"),
+        lambda: services.attendance_record(
             actor=request.user,
             participation=participation,
             meeting_type=data["meeting_type"],
             attended=data["attended"],
             note=data["note"],
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("出席情况已记录。"))
+        ),
+    )
     return redirect("supervision:liaison_calendar")
 
 
@@ -678,26 +683,20 @@ def liaison_add(request: HttpRequest) -> HttpResponse:
     if leader is None:
         messages.error(request, _("没有用户“%(name)s”。") % {"name": data["leader"]})
         return redirect("supervision:liaison_points")
-    try:
-        services.liaison_add(
+    _attempt(
+        request,
+        _("已添加联系点。"),
+        lambda: services.liaison_add(
             actor=request.user, leader=leader, unit=unit, kind=data["kind"], campaign=campaign
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("已添加联系点。"))
+        ),
+    )
     return redirect("supervision:liaison_points")
 
 
 @require_POST
 def liaison_remove(request: HttpRequest, pk: int) -> HttpResponse:
     point = get_object_or_404(LiaisonPoint.objects.visible_to(request.user, "change"), pk=pk)
-    try:
-        services.liaison_remove(actor=request.user, point=point)
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("已移除联系点。"))
+    _attempt(request, _("已移除联系点。"), lambda: services.liaison_remove(actor=request.user, point=point))
     return redirect("supervision:liaison_points")
 
 
