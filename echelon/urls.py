@@ -25,3 +25,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "echelon.core.views.bad_request"
+handler403 = "echelon.core.views.permission_denied"
+handler404 = "echelon.core.views.page_not_found"
+handler500 = "echelon.core.views.server_error"

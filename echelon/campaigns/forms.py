@@ -51,15 +51,17 @@ class CampaignCreateForm(BootstrapFormMixin, forms.Form):
 
     def clean_root(self) -> Unit:
         code = self.cleaned_data["root"].strip()
-        unit = Unit.objects.visible_to(self.user, "change").filter(code=code).first()
+        unit = Unit.objects.visible_to(self.user, "plan").filter(code=code).first()
         if unit is None:
             raise forms.ValidationError(_("找不到该组织，或您无权在此范围创建活动。"))
         return unit
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("结束日期早于开始日期。"))
+        if data.get("start") and data.get("end"):
+            for field, messages in specs.campaign_window_errors(data["start"], data["end"]).items():
+                for message in messages:
+                    self.add_error(field, message)
         return data
 
 
@@ -78,10 +80,24 @@ class WhatIfForm(BootstrapFormMixin, forms.Form):
     batch = forms.ChoiceField(label=gettext_lazy("批次"))
     window_start = forms.DateField(label=gettext_lazy("批次开始日期"), widget=DATE, required=False)
     window_end = forms.DateField(label=gettext_lazy("批次结束日期"), widget=DATE, required=False)
-    level_stagger_days = forms.IntegerField(label=gettext_lazy("层级间隔（天）"), required=False, min_value=0)
-    lead_days = forms.IntegerField(label=gettext_lazy("班子和机关先行（天）"), required=False, min_value=0)
+    # Ranges from specs.RULE_RANGES (the service checks them again, with the window dates).
+    level_stagger_days = forms.IntegerField(
+        label=gettext_lazy("层级间隔（天）"),
+        required=False,
+        min_value=specs.RULE_RANGES["level_stagger_days"][0],
+        max_value=specs.RULE_RANGES["level_stagger_days"][1],
+    )
+    lead_days = forms.IntegerField(
+        label=gettext_lazy("班子和机关先行（天）"),
+        required=False,
+        min_value=specs.RULE_RANGES["lead_days"][0],
+        max_value=specs.RULE_RANGES["lead_days"][1],
+    )
     min_duration_days = forms.IntegerField(
-        label=gettext_lazy("最短集中时长（天）"), required=False, min_value=1
+        label=gettext_lazy("最短集中时长（天）"),
+        required=False,
+        min_value=specs.RULE_RANGES["min_duration_days"][0],
+        max_value=specs.RULE_RANGES["min_duration_days"][1],
     )
     duration_mode = forms.ChoiceField(
         label=gettext_lazy("时长方式"),

@@ -71,6 +71,27 @@ TIMING_DEFAULTS: dict[str, Any] = {
     "allow_blackout_boundaries": False,
     "blackouts": [],
 }
+# Sane ranges of the numeric timing rules (a template's, a re-plan's, a what-if's): beyond them a rule is a
+# typing mistake, and a huge one overflowed the engine's date arithmetic (lead_days=10**12 answered 500).
+RULE_RANGES: dict[str, tuple[int, int]] = {
+    "level_stagger_days": (0, 365),
+    "lead_days": (0, 365),
+    "min_duration_days": (1, 3660),
+}
+RULE_NAMES = {
+    "level_stagger_days": gettext_lazy("层级间隔天数"),
+    "lead_days": gettext_lazy("先行天数"),
+    "min_duration_days": gettext_lazy("最短集中时长"),
+}
+# A changed batch window (what-if, re-plan) lies within the campaign's dates (its batches' windows
+# included) widened by this many years on each side: far enough to explore (the holiday calendar says
+# itself which years it knows), near enough that no date arithmetic overflows (year 1, year 9999).
+WINDOW_CHANGE_MARGIN_YEARS = 20
+# Lists of kinds or levels in a rule change: at most this many items (there are 5 levels, a few kinds).
+MAX_RULE_ITEMS = 20
+# A campaign's dates (the form and the API of campaign creation): within these years, at most this long.
+CAMPAIGN_YEARS = (2000, 2100)
+MAX_CAMPAIGN_DAYS = 1827  # five years
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 PLACEHOLDER_WINDOW = (date(2000, 1, 1), date(2000, 12, 31))
@@ -552,9 +573,94 @@ def _timing(c: _Checker, value: Any, where: str, *, defaults: Mapping[str, Any] 
             timing[key] = c.kinds(timing[key], f"{where}·{key}")
     if "blackouts" in timing:
         timing["blackouts"] = _blackouts(c, timing["blackouts"], _("%(where)s的停歇期") % {"where": where})
+    for message in rule_range_errors(timing):
+        c.error(f"{where}：{message}")
     if defaults is not None:
         check_rules(c, timing)
     return timing
+
+
+def rule_range_errors(values: Mapping[str, Any]) -> list[str]:
+    """The numeric rules in ``values`` above ``RULE_RANGES``, in Chinese. (A value below the range or not
+    an integer is left to the engine, whose message says so: "先行天数不能为负数".)"""
+    errors = []
+    for key, (least, most) in RULE_RANGES.items():
+        value = values.get(key)
+        if isinstance(value, int) and not isinstance(value, bool) and value > most:
+            shown = str(value) if value < 10**20 else _("过大")
+            errors.append(
+                _("%(rule)s须在 %(least)d～%(most)d 天之间（现为 %(value)s）。")
+                % {"rule": RULE_NAMES[key], "least": least, "most": most, "value": shown}
+            )
+    return errors
+
+
+def rule_change_errors(changes: Mapping[str, Any], *, earliest: date, latest: date) -> list[str]:
+    """What is wrong with the rule ``changes`` of one batch (a what-if or a re-plan), in Chinese: numeric
+    rules outside ``RULE_RANGES``; a window date outside the campaign's dates (``earliest``..``latest``)
+    widened by ``WINDOW_CHANGE_MARGIN_YEARS``; a list of kinds or levels that is not a short list of short
+    items. (Anything else — an unknown kind, a window ending before it starts — is the engine's to say.)"""
+    errors = rule_range_errors(changes)
+    margin = timedelta(days=round(365.25 * WINDOW_CHANGE_MARGIN_YEARS))
+    first, last = earliest - margin, latest + margin
+    labels = {"window_start": _("批次开始日期"), "window_end": _("批次结束日期")}
+    for key, label in labels.items():
+        day = changes.get(key)
+        if isinstance(day, date) and not first <= day <= last:
+            errors.append(
+                _("%(what)s须在 %(first)s 至 %(last)s 之间（活动时间前后各 %(years)d 年），现为 %(day)s。")
+                % {
+                    "what": label,
+                    "first": first.isoformat(),
+                    "last": last.isoformat(),
+                    "years": WINDOW_CHANGE_MARGIN_YEARS,
+                    "day": day.isoformat(),
+                }
+            )
+    for key in ("ahead_kinds", "flexible_kinds", "flexible_levels"):
+        items = changes.get(key)
+        if items is None:
+            continue
+        if (
+            not isinstance(items, list | tuple | set | frozenset)
+            or len(items) > MAX_RULE_ITEMS
+            or not all(_short_item(x) for x in items)
+            or len({type(x) for x in items}) > 1
+        ):
+            errors.append(
+                _("规则“%(key)s”须是不超过 %(n)d 项的列表（层级或单位类型）。")
+                % {"key": key, "n": MAX_RULE_ITEMS}
+            )
+    return errors
+
+
+def campaign_window_errors(start: date, end: date) -> dict[str, list[str]]:
+    """What is wrong with a new campaign's dates, in Chinese, by field ("start", "end"): a year outside
+    ``CAMPAIGN_YEARS`` (year 1 or 9999 overflowed the date arithmetic: 500), an end before the start, a
+    campaign longer than ``MAX_CAMPAIGN_DAYS``."""
+    first, last = CAMPAIGN_YEARS
+    errors: dict[str, list[str]] = {}
+    for field, what, day in (("start", _("开始日期"), start), ("end", _("结束日期"), end)):
+        if not first <= day.year <= last:
+            errors.setdefault(field, []).append(
+                _("%(what)s须在 %(first)d 年至 %(last)d 年之间，现为 %(day)s。")
+                % {"what": what, "first": first, "last": last, "day": day.isoformat()}
+            )
+    if end < start:
+        errors.setdefault("end", []).append(_("结束日期早于开始日期。"))
+    elif (end - start).days + 1 > MAX_CAMPAIGN_DAYS:
+        errors.setdefault("end", []).append(
+            _("活动时间最长 %(n)d 天（五年），现为 %(days)d 天。")
+            % {"n": MAX_CAMPAIGN_DAYS, "days": (end - start).days + 1}
+        )
+    return errors
+
+
+def _short_item(x: Any) -> bool:
+    """A level (a small integer) or a kind (a short text) in a rule change."""
+    if isinstance(x, bool):
+        return False
+    return (isinstance(x, int) and abs(x) < 1000) or (isinstance(x, str) and len(x) <= 32)
 
 
 def check_rules(c: _Checker, timing: Mapping[str, Any]) -> None:

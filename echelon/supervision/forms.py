@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from echelon.supervision.models import Decision, GroupKind, LiaisonKind, MeetingType
+from echelon.supervision.services import MEETING_MAX_PEOPLE, MEETING_TEXT_LIMITS
 
 
 class GroupForm(forms.Form):
@@ -49,12 +50,28 @@ class MeetingForm(forms.Form):
     type = forms.ChoiceField(label=_("会议类型"), choices=MeetingType.choices)
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     half_day = forms.ChoiceField(label=_("时段"), choices=[("am", _("上午")), ("pm", _("下午"))])
-    place = forms.CharField(label=_("地点"), max_length=200)
-    attendees = forms.CharField(label=_("参加人员"), widget=forms.Textarea(attrs={"rows": 2}))
-    minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    rated_good = forms.IntegerField(label=_("评为“好”"), min_value=0, required=False)
-    rated_fair = forms.IntegerField(label=_("评为“一般”"), min_value=0, required=False)
-    rated_poor = forms.IntegerField(label=_("评为“差”"), min_value=0, required=False)
+    # Limits mirrored from the service (MEETING_TEXT_LIMITS, MEETING_MAX_PEOPLE), which checks them again.
+    place = forms.CharField(label=_("地点"), max_length=MEETING_TEXT_LIMITS["place"])
+    attendees = forms.CharField(
+        label=_("参加人员"),
+        max_length=MEETING_TEXT_LIMITS["attendees"],
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    minutes = forms.CharField(
+        label=_("会议纪要"),
+        max_length=MEETING_TEXT_LIMITS["minutes"],
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    rated_good = forms.IntegerField(
+        label=_("评为“好”"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
+    )
+    rated_fair = forms.IntegerField(
+        label=_("评为“一般”"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
+    )
+    rated_poor = forms.IntegerField(
+        label=_("评为“差”"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
+    )
 
 
 class DecisionForm(forms.Form):

@@ -27,6 +27,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from echelon.core.text import xml_safe
 from echelon.supervision.selectors import ReportData
 
 LATIN = "Times New Roman"
@@ -147,12 +148,12 @@ def build_report(data: ReportData) -> bytes:
     document = Document()
     st = _setup(document)
     core = document.core_properties
-    core.title = report_title(data)
-    core.author = data.group.name
+    core.title = xml_safe(report_title(data))
+    core.author = xml_safe(data.group.name)
     core.language = "zh-CN"
 
     def para(text: str, style: Any = None) -> Any:
-        return document.add_paragraph(text, style=style or st["body"])
+        return document.add_paragraph(xml_safe(text), style=style or st["body"])  # stored text may hold \x0b
 
     def heading(n: int, text: str) -> None:
         para(f"{CN_NUMBERS[n]}、{text}", st["heading"])
@@ -250,7 +251,7 @@ def build_report(data: ReportData) -> bytes:
     for i, t in enumerate(data.targets, 1):
         cells = table.add_row().cells
         for cell, text in zip(cells, [str(i), t["unit"], t["code"], t["phase"], t["status"]], strict=True):
-            cell.text = text
+            cell.text = xml_safe(text)
             cell.paragraphs[0].style = st["table"]
 
     para("")

@@ -13,6 +13,7 @@ from echelon.supervision.models import (
     Review,
     SupervisionGroup,
 )
+from echelon.supervision.services import MEETING_MAX_PEOPLE, MEETING_TEXT_LIMITS
 
 
 class GroupSerializer(serializers.ModelSerializer):
@@ -194,6 +195,12 @@ class MaterialSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+def _count() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0, max_value=MEETING_MAX_PEOPLE, required=False, allow_null=True, default=None
+    )
+
+
 class MeetingInputSerializer(serializers.Serializer):
     action = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", help_text="required action it evidences"
@@ -201,12 +208,16 @@ class MeetingInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=MeetingType.choices)
     date = serializers.DateField()
     half_day = serializers.ChoiceField(choices=[("am", "am"), ("pm", "pm")], default="am")
-    place = serializers.CharField(max_length=200)
-    attendees = serializers.CharField()
-    minutes = serializers.CharField(required=False, allow_blank=True, default="")
-    rated_good = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-    rated_fair = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
-    rated_poor = serializers.IntegerField(min_value=0, required=False, allow_null=True, default=None)
+    # Limits mirrored from the service (MEETING_TEXT_LIMITS, MEETING_MAX_PEOPLE), which checks them again;
+    # the date must lie within the campaign's recording window (60 days before its start .. today).
+    place = serializers.CharField(max_length=MEETING_TEXT_LIMITS["place"])
+    attendees = serializers.CharField(max_length=MEETING_TEXT_LIMITS["attendees"])
+    minutes = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=MEETING_TEXT_LIMITS["minutes"]
+    )
+    rated_good = _count()
+    rated_fair = _count()
+    rated_poor = _count()
 
 
 class MeetingSerializer(serializers.ModelSerializer):

@@ -1,6 +1,7 @@
 // The campaign timeline (ECharts). Data comes from a json_script block rendered by the page: aggregate bars per
 // level, per territorial unit below the focus (click to drill down), and one page of unit bars with their phases.
-// No inline script: the CSP forbids it.
+// No inline script: the CSP forbids it. Names (units, phases, the milestone) are data, never markup: the
+// tooltip is HTML, so every piece of text in it goes through esc(); axis labels are drawn as text on the canvas.
 (function () {
   "use strict";
   const DAY = 86400000;
@@ -9,6 +10,12 @@
   const START_RANGE = -2;
   const ACTUAL = -3;
   const AGGREGATE = -1;
+
+  const ENTITIES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
 
   function ts(day) {
     return day ? Date.parse(day + "T00:00:00") : null;
@@ -75,18 +82,19 @@
           const row = rows[p.seriesType === "scatter" ? p.value[1] : p.value[0]];
           if (p.seriesType === "scatter") {
             const r = p.data.range;
-            return row.label + "<br>◆ " + (data.milestone || "") + " " + r[0] + (r[1] && r[1] !== r[0] ? "～" + r[1] : "");
+            return esc(row.label) + "<br>◆ " + esc(data.milestone || "") + " " +
+              esc(r[0] + (r[1] && r[1] !== r[0] ? "～" + r[1] : ""));
           }
           const kind = p.value[3];
           let head = row.label;
           if (kind >= 0) head += " · " + p.name;
           if (kind === ACTUAL) head += " · " + data.labels.actual;
-          let text = head + "<br>" + fmt(p.value[1]) + "～" + fmt(p.value[2] - DAY);
+          const lines = [head, fmt(p.value[1]) + "～" + fmt(p.value[2] - DAY)];
           if (row.kind !== "unit") {
-            text += "<br>" + data.labels.counts.replace("{units}", row.units).replace("{started}", row.started)
-              .replace("{late}", row.late);
+            lines.push(data.labels.counts.replace("{units}", row.units).replace("{started}", row.started)
+              .replace("{late}", row.late));
           }
-          return text;
+          return lines.map(esc).join("<br>");
         },
       },
       dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "weakFilter" }, { type: "slider", xAxisIndex: 0, height: 16, bottom: 8 }],
