@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from echelon.core import context
+from echelon.core import context, dbroles
 from echelon.orgs import seed
 from echelon.orgs.management.commands.demo_logins import width as display_width
 from echelon.orgs.models import Unit
@@ -38,7 +38,8 @@ class Command(BaseCommand):
             return
         scale, number = options["scale"], options["seed"]
         self.stdout.write(f"生成演示数据：规模 {scale}，种子 {number}…")
-        with context.bind(context.new_context("cli")):
+        # The bulk load drops and rebuilds indexes: on PostgreSQL with DATABASE_OWNER_URL, as the owner.
+        with context.bind(context.new_context("cli")), dbroles.as_owner():
             try:
                 result = seed.run(scale=scale, seed=number, force=options["force"], log=self.stdout.write)
             except seed.SeedRefused as exc:
