@@ -1,7 +1,8 @@
 """Shared fixtures: a small but complete tree built through the services, and the named personas.
 
 Personas (STYLE.md): region office, league office, county office, county supervisor, township operator,
-village secretary, liaison leader, and an outsider in a sibling league.
+village secretary, liaison leader, and an outsider in a sibling league; and the wrong role at the right
+place (ADR 11): a county operator, a township leader and a sibling group's supervisor.
 """
 
 from __future__ import annotations
@@ -134,6 +135,12 @@ PERSONAS = {
     "village_secretary": ("village", "operator"),
     "liaison_leader": ("county", "leader"),
     "outsider": ("sibling_league", "office"),
+    # the wrong role at the right place (ADR 11): an operator beside the county office, a leader on the
+    # county group's township, and a supervisor of a sibling group (its membership is built by
+    # echelon/supervision/tests/kit.py: a county group for 城关街道)
+    "county_operator": ("county", "operator"),
+    "township_leader": ("township", "leader"),
+    "sibling_supervisor": ("county", "supervisor"),
 }
 
 

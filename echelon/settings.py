@@ -1,6 +1,7 @@
 """Settings, all from environment variables (strict helpers, Healthchecks style).
 
 DATABASE_URL   default: SQLite in WAL mode at var/echelon.sqlite3
+DATABASE_OWNER_URL  optional, PostgreSQL: the owning role, for `migrate` (DATABASE_URL's role: rows only)
 SECRET_KEY     default: generated once into var/secret_key
 DEBUG          default: off
 ALLOWED_HOSTS  comma separated, default: 127.0.0.1,localhost
@@ -59,7 +60,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "echelon.core.admin.EchelonAdminConfig",  # django.contrib.admin: superusers only, every change audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -93,7 +94,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "echelon.core.middleware.NoStoreMiddleware",
     "echelon.core.middleware.LoginRequiredMiddleware",
+    "echelon.core.middleware.ForbiddenTextMiddleware",  # control characters in any submitted text: 400
     "axes.middleware.AxesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +145,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ECHELON_TEST_DB") or None}
+# PostgreSQL: the role that owns the tables, used by `migrate` and `seed_demo` (echelon/core/dbroles.py);
+# DATABASE_URL's role then only reads and writes rows, and only appends to the audit trail.
+DATABASE_OWNER_URL = os.environ.get("DATABASE_OWNER_URL", "")
+if DATABASE_OWNER_URL:
+    _owner = dj_database_url.parse(DATABASE_OWNER_URL)
+    if (_owner["ENGINE"], _owner["NAME"]) != (DATABASES["default"]["ENGINE"], DATABASES["default"]["NAME"]):
+        raise ValueError("DATABASE_OWNER_URL must name the same PostgreSQL database as DATABASE_URL")
+    if _owner["ENGINE"] != "django.db.backends.postgresql":
+        raise ValueError("DATABASE_OWNER_URL is for PostgreSQL; with SQLite leave it unset")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -221,10 +233,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "echelon.core.paging.LimitOffsetPagination",  # limit capped
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "echelon.core.api.exceptions.exception_handler",  # Chinese, no model names
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Echelon API",
@@ -270,6 +283,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "echelon.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

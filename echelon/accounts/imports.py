@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.apps import apps
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,10 +12,13 @@ from django.utils.translation import gettext as _
 
 from echelon.accounts import services
 from echelon.accounts.models import User
-from echelon.accounts.roles import Role
+from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role
+from echelon.accounts.selectors import manages
 from echelon.core import audit
 from echelon.core.permissions import allowed
-from echelon.core.tabular import FormulaCell, read_rows, sniff
+from echelon.core.tabular import CellError, FormulaCell, read_rows, sniff
+from echelon.core.tree import ancestor_ids, common_ancestor
+from echelon.orgs.models import Unit
 
 COLUMNS = {
     "用户名": "username",
@@ -58,7 +60,6 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
         result.errors.append({"row": 1, "column": c, "reason": _("未知列。")})
     if result.errors:
         return result
-    Unit = apps.get_model("orgs", "Unit")
     parsed = []
     seen: set[str] = set()
     for number, values in rows:
@@ -67,17 +68,23 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
         row: dict[str, str] = {}
         for i, h in enumerate(header):
             v = values[i] if i < len(values) else None
-            if isinstance(v, FormulaCell):
-                result.errors.append({"row": number, "column": h, "reason": _("不允许公式，请填写数值。")})
+            if not h:
+                continue  # a blank header cell: nothing to read under it
+            if isinstance(v, CellError):  # a formula, or control characters
+                reason = _("不允许公式，请填写数值。") if isinstance(v, FormulaCell) else v.reason
+                result.errors.append({"row": number, "column": h, "reason": reason})
                 v = None
             row[COLUMNS[h]] = "" if v is None else str(v).strip()
-        errs = _check_row(actor, row, seen, Unit)
+        errs = _check_row(actor, row, seen)
         result.errors.extend({"row": number, "column": c, "reason": r} for c, r in errs)
         parsed.append(row)
     if result.errors:
         return result
+    paths = []
     with transaction.atomic():
         for row in parsed:
+            unit = Unit.objects.get(code=row["unit_code"])
+            paths.append(unit.path)
             user = User.objects.filter(username=row["username"]).first()
             if user is None:
                 user = services.user_create(
@@ -85,22 +92,25 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
                     username=row["username"],
                     password=row["password"] or None,
                     display_name=row["display_name"],
+                    unit_path=unit.path,
                 )
                 result.created += 1
-            unit = Unit.objects.get(code=row["unit_code"])
             services.grant_add(actor=actor, user=user, unit=unit, role=ROLE_BY_LABEL[row["role"]])
             result.granted += 1
+        at = common_ancestor(paths)
         audit.record(
             actor=actor,
             verb="user.import",
             object_type="accounts.user",
             object_repr=name[:255],
+            unit_id=ancestor_ids(at)[-1] if at else None,
+            unit_path=at,
             after={"created": result.created, "granted": result.granted},
         )
     return result
 
 
-def _check_row(actor: Any, row: dict[str, str], seen: set[str], Unit: Any) -> list[tuple[str, str]]:
+def _check_row(actor: Any, row: dict[str, str], seen: set[str]) -> list[tuple[str, str]]:
     errs: list[tuple[str, str]] = []
     label = {v: k for k, v in COLUMNS.items()}
     for key in REQUIRED:
@@ -128,11 +138,12 @@ def _check_row(actor: Any, row: dict[str, str], seen: set[str], Unit: Any) -> li
                 errs.append((label["password"], " ".join(exc.messages)))
     elif actor is not None and existing.pk == getattr(actor, "pk", None):
         errs.append((label["username"], _("不能修改自己的授权。")))
-    restricted = actor is not None and actor.scope_paths("manage_users") is not None
-    if (
-        restricted
-        and row["role"] in ROLE_BY_LABEL
-        and ROLE_BY_LABEL[row["role"]] not in services.GRANTABLE_BY_OFFICE
+    elif not manages(actor, existing) and (
+        existing.is_superuser or existing.is_staff or existing.grants.exists()
     ):
+        # An existing user gets more only from an office that manages them (ADR 11).
+        errs.append((label["username"], _("该用户名已被使用，且该用户不在您的管理范围内。")))
+    restricted = actor is not None and actor.scope_paths("manage_users") is not None
+    if restricted and row["role"] in ROLE_BY_LABEL and ROLE_BY_LABEL[row["role"]] not in GRANTABLE_BY_OFFICE:
         errs.append((label["role"], _("只有系统管理员可以授予该角色。")))
     return errs

@@ -1,18 +1,47 @@
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from echelon.accounts.roles import Role, roles_with
-from echelon.core.querysets import provided_paths
-from echelon.core.tree import collapse
+from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role, roles_with
+from echelon.core.querysets import provided_paths, scope_paths
+from echelon.core.tree import collapse, subtree_q
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def managed_by(self, actor: Any) -> UserQuerySet:
+        """Users ``actor`` manages (ADR 11: "manages" means fully contains): the user holds at least one
+        grant, every grant lies inside the actor's ``manage_users`` subtrees, none carries a role an office
+        may not hand out, and the user is neither a superuser nor staff. Nobody manages themself.
+        Superusers manage everyone."""
+        paths = scope_paths(actor, "manage_users")
+        if paths is None:
+            return self.all()
+        if not paths:
+            return self.none()
+        inside = subtree_q("unit__path", paths)
+        grants = Grant.objects.all()
+        return (
+            self.filter(pk__in=grants.filter(inside).values("user_id"), is_superuser=False, is_staff=False)
+            .exclude(pk__in=grants.exclude(inside).values("user_id"))
+            .exclude(pk__in=grants.exclude(role__in=GRANTABLE_BY_OFFICE).values("user_id"))
+            .exclude(pk=actor.pk)
+        )
+
+
+class EchelonUserManager(UserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
 
 
 class User(AbstractUser):
     """A person. What they may see and do comes only from their grants."""
 
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    objects = EchelonUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("用户")
@@ -65,12 +94,10 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         return self.filter(revoked_at__isnull=True)
 
     def visible_to(self, user: User, action: str = "view") -> ApiTokenQuerySet:
-        """A user's own tokens, plus the tokens of users an office manages (see `managed_users`)."""
+        """A user's own tokens, plus the tokens of the users they manage (``User.objects.managed_by``)."""
         if not user.is_authenticated:
             return self.none()
-        from echelon.accounts.selectors import managed_users
-
-        return self.filter(models.Q(user=user) | models.Q(user__in=managed_users(user)))
+        return self.filter(models.Q(user=user) | models.Q(user__in=User.objects.managed_by(user)))
 
 
 class ApiToken(models.Model):

@@ -26,17 +26,23 @@ class Action(models.TextChoices):
     AUDIT = "audit", _("查看审计记录")
     REVIEW = "review", _("督导审核")
     ATTEND = "attend", _("出席记录")
+    PLAN = "plan", _("部署活动（创建、排程、发布）")
+    DISPATCH = "dispatch", _("派出督导组、确定联系点")
 
 
+# The rule table of ADR 11: who may do what inside a granted subtree.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    Role.OFFICE: frozenset({"view", "change", "import", "export", "manage_users", "audit"}),
+    Role.OFFICE: frozenset(
+        {"view", "change", "import", "export", "manage_users", "audit", "plan", "dispatch"}
+    ),
     Role.SUPERVISOR: frozenset({"view", "export", "review"}),
     Role.OPERATOR: frozenset({"view", "change", "import", "export"}),
     Role.LEADER: frozenset({"view", "attend"}),
-    Role.ADMIN: frozenset(
-        {"view", "change", "import", "export", "manage_users", "audit", "review", "attend"}
-    ),
+    Role.ADMIN: frozenset(Action.values),
 }
+
+# The roles an office may hand out, and so the roles a user may hold to be managed by one (never admin).
+GRANTABLE_BY_OFFICE = frozenset({Role.OFFICE, Role.SUPERVISOR, Role.OPERATOR, Role.LEADER})
 
 
 def roles_with(action: str) -> list[str]:

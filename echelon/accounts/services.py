@@ -11,19 +11,31 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from echelon.accounts.models import ApiToken, Grant, User
-from echelon.accounts.roles import Role
-from echelon.accounts.selectors import managed_users
+from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role
+from echelon.accounts.selectors import manages, user_unit_path
 from echelon.accounts.tokens import PREFIX_LEN, hash_key, new_key
 from echelon.core import audit
 from echelon.core.permissions import require
+from echelon.core.tree import ancestor_ids
 
-# Who may hand out which role: an office cannot create administrators.
-GRANTABLE_BY_OFFICE = {Role.OFFICE, Role.SUPERVISOR, Role.OPERATOR, Role.LEADER}
+
+def _record_about(user: User, **kwargs: Any) -> None:
+    """An audit event about ``user``, placed at the unit holding all of the user's grants (ADR 11), so the
+    offices above see it in their audit search."""
+    path = user_unit_path(user)
+    audit.record(unit_id=ancestor_ids(path)[-1] if path else None, unit_path=path, **kwargs)
 
 
 def user_create(
-    *, actor: Any, username: str, password: str | None, display_name: str = "", check_password: bool = True
+    *,
+    actor: Any,
+    username: str,
+    password: str | None,
+    display_name: str = "",
+    check_password: bool = True,
+    unit_path: str = "",
 ) -> User:
+    """A new user without grants (``unit_path``: where the creating office placed them, for the audit)."""
     with transaction.atomic():
         if User.objects.filter(username=username).exists():
             raise ValidationError(_("用户名“%(name)s”已存在。") % {"name": username})
@@ -40,8 +52,22 @@ def user_create(
             actor=actor,
             verb="user.create",
             obj=user,
+            unit_id=ancestor_ids(unit_path)[-1] if unit_path else None,
+            unit_path=unit_path,
             after={"username": username, "display_name": display_name},
         )
+        return user
+
+
+def user_add(
+    *, actor: Any, username: str, password: str | None, display_name: str, unit: Any, role: str
+) -> User:
+    """An office's new user with their first grant, both or neither."""
+    with transaction.atomic():
+        user = user_create(
+            actor=actor, username=username, password=password, display_name=display_name, unit_path=unit.path
+        )
+        grant_add(actor=actor, user=user, unit=unit, role=role)
         return user
 
 
@@ -57,6 +83,9 @@ def grant_add(*, actor: Any, user: User, unit: Any, role: str) -> Grant:
             raise PermissionDenied(_("不能修改自己的授权，请联系上级办公室。"))
         if restricted and role not in GRANTABLE_BY_OFFICE:
             raise PermissionDenied(_("只有系统管理员可以授予“%(role)s”角色。") % {"role": Role(role).label})
+        # A user who already holds grants (or special flags) gets more only from someone who manages them.
+        if restricted and (user.is_superuser or user.is_staff or user.grants.exists()):
+            _require_manages(actor, user)
         grant, created = Grant.objects.get_or_create(
             user=user,
             unit=unit,
@@ -81,6 +110,7 @@ def grant_remove(*, actor: Any, grant: Grant) -> None:
         require(actor, "manage_users", grant.unit.path)
         if actor is not None and actor.scope_paths("manage_users") is not None and actor.pk == grant.user_id:
             raise PermissionDenied(_("不能修改自己的授权，请联系上级办公室。"))
+        _require_manages(actor, grant.user)
         audit.record(
             actor=actor,
             verb="grant.remove",
@@ -94,10 +124,8 @@ def grant_remove(*, actor: Any, grant: Grant) -> None:
 
 
 def _require_manages(actor: Any, user: User) -> None:
-    if actor is None or getattr(actor, "is_superuser", False):
-        return
-    if not managed_users(actor).filter(pk=user.pk).exists():
-        raise PermissionDenied(_("超出您的管理范围。"))
+    if not manages(actor, user):
+        raise PermissionDenied(_("该用户不在您的管理范围内：其授权须全部在您的范围内，且角色不高于办公室。"))
 
 
 def user_set_password(*, actor: Any, user: User, password: str) -> User:
@@ -107,7 +135,11 @@ def user_set_password(*, actor: Any, user: User, password: str) -> User:
         validate_password(password, user)
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit.record(actor=actor, verb="user.password_reset", obj=user)
+        # The old password's API tokens die with it (same transaction as the reset).
+        revoked = ApiToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
+        _record_about(
+            user, actor=actor, verb="user.password_reset", obj=user, after={"tokens_revoked": revoked}
+        )
         return user
 
 
@@ -117,7 +149,8 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
         if user.is_active != active:
             user.is_active = active
             user.save(update_fields=["is_active"])
-            audit.record(
+            _record_about(
+                user,
                 actor=actor,
                 verb="user.activate" if active else "user.deactivate",
                 obj=user,
@@ -130,15 +163,21 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
 def password_changed(*, user: User) -> None:
     """The user changed their own password (the form has saved it)."""
     with transaction.atomic():
-        audit.record(actor=user, verb="user.password_change", obj=user)
+        revoked = ApiToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
+        _record_about(
+            user, actor=user, verb="user.password_change", obj=user, after={"tokens_revoked": revoked}
+        )
 
 
 def login_event(*, verb: str, username: str, user: User | None = None) -> None:
     """Logins, logouts and lockouts leave a trace too (lockout: the username may not even exist)."""
+    path = user_unit_path(user)
     with transaction.atomic():
         audit.record(
             actor=user,
             verb=verb,
+            unit_id=ancestor_ids(path)[-1] if path else None,
+            unit_path=path,
             object_type="accounts.user",
             object_id=str(user.pk) if user else "",
             object_repr=username[:150],
@@ -155,7 +194,9 @@ def token_issue(*, actor: Any, user: User, name: str = "") -> tuple[ApiToken, st
         token = ApiToken.objects.create(
             user=user, name=name[:100], prefix=key[:PREFIX_LEN], key_hash=hash_key(key)
         )
-        audit.record(actor=actor, verb="token.issue", obj=token, after={"user": user.username, "name": name})
+        _record_about(
+            user, actor=actor, verb="token.issue", obj=token, after={"user": user.username, "name": name}
+        )
         return token, key
 
 
@@ -167,5 +208,7 @@ def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
-            audit.record(actor=actor, verb="token.revoke", obj=token, after={"user": token.user.username})
+            _record_about(
+                token.user, actor=actor, verb="token.revoke", obj=token, after={"user": token.user.username}
+            )
         return token

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from echelon.accounts.models import ApiToken
@@ -47,18 +46,3 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Any) -> str:
         return self.keyword
-
-
-class TokenScheme(OpenApiAuthenticationExtension):
-    """Describes the token scheme in the OpenAPI schema."""
-
-    target_class = "echelon.accounts.tokens.TokenAuthentication"
-    name = "tokenAuth"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": "`Token <key>`: `echelon issue_token USERNAME`, or the page /accounts/tokens/",
-        }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -24,8 +23,10 @@ from echelon.accounts.imports import COLUMNS, import_users
 from echelon.accounts.models import ApiToken, Grant, User
 from echelon.accounts.roles import ROLE_ACTIONS, Role
 from echelon.accounts.selectors import grants_visible_to, managed_users
+from echelon.core import paging
 from echelon.core.querysets import scope_paths
 from echelon.core.tabular import UploadError
+from echelon.orgs.models import Unit
 
 
 class LoginView(auth_views.LoginView):
@@ -39,8 +40,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
 
     def form_valid(self, form):
-        form.save()
-        services.password_changed(user=form.user)
+        with transaction.atomic():  # the new password, its tokens revoked and the audit event: all or none
+            form.save()
+            services.password_changed(user=form.user)
         logout(self.request)
         messages.success(self.request, _("密码已修改，请用新密码重新登录。"))
         return redirect("accounts:login")
@@ -51,8 +53,7 @@ def _require_office(request: HttpRequest) -> None:
         raise PermissionDenied(_("您没有管理用户的权限。"))
 
 
-def _unit_by_code(user: User, code: str, action: str = "manage_users"):
-    Unit = apps.get_model("orgs", "Unit")
+def _unit_by_code(user: User, code: str, action: str = "manage_users") -> Unit | None:
     return Unit.objects.visible_to(user, action).filter(code=code.strip(), is_active=True).first()
 
 
@@ -62,7 +63,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     users = managed_users(request.user).order_by("username")
     if q:
         users = users.filter(Q(username__icontains=q) | Q(display_name__icontains=q))
-    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    page = paging.get_page(Paginator(users, 50), request)
     grants: dict[int, list[Grant]] = {}
     for g in grants_visible_to(request.user).filter(user__in=[u.pk for u in page]):
         grants.setdefault(g.user_id, []).append(g)
@@ -80,14 +81,14 @@ def user_create(request: HttpRequest) -> HttpResponse:
             form.add_error("unit_code", _("组织不存在，或不在您的管理范围内。"))
         else:
             try:
-                with transaction.atomic():
-                    user = services.user_create(
-                        actor=request.user,
-                        username=data["username"],
-                        password=data["password"],
-                        display_name=data["display_name"],
-                    )
-                    services.grant_add(actor=request.user, user=user, unit=unit, role=data["role"])
+                user = services.user_add(
+                    actor=request.user,
+                    username=data["username"],
+                    password=data["password"],
+                    display_name=data["display_name"],
+                    unit=unit,
+                    role=data["role"],
+                )
             except ValidationError as exc:
                 form.add_error(None, " ".join(exc.messages))
             except PermissionDenied as exc:

@@ -13,6 +13,7 @@ from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from echelon.campaigns.models import (
     Baseline,
@@ -34,17 +35,49 @@ MAX_GROUPS = 200
 
 
 def campaigns_for(user: Any) -> QuerySet[Campaign]:
-    return Campaign.objects.visible_to(user).select_related("root")
+    return Campaign.objects.visible_to(user).select_related("root").prefetch_related("batches")
 
 
 def campaign_for(user: Any, pk: int | str) -> Campaign:
-    """The campaign if the user's subtree overlaps it; 404 otherwise."""
-    return get_object_or_404(campaigns_for(user), pk=pk)
+    """The campaign if the user's subtree overlaps it; 404 otherwise. ``units_seen`` is set: the figure a
+    page may show (the caller's part only)."""
+    campaign = get_object_or_404(campaigns_for(user), pk=pk)
+    with_units_seen(user, [campaign])
+    return campaign
+
+
+def sees_whole(user: Any, campaign: Campaign) -> bool:
+    """The user's view covers the campaign's root: campaign-wide figures are theirs to see."""
+    return allowed(user, "view", campaign.path)
+
+
+def with_units_seen(user: Any, campaigns: Sequence[Campaign]) -> Sequence[Campaign]:
+    """Set ``units_seen`` on each campaign and its batches: the stored totals for a user who sees the
+    whole campaign, otherwise the participations in the user's part (one GROUP BY for all of them)."""
+    partial = [c for c in campaigns if not sees_whole(user, c)]
+    counts: dict[tuple[int, int], int] = {}
+    if partial:
+        rows = (
+            Participation.objects.visible_to(user)
+            .filter(campaign__in=[c.pk for c in partial])
+            .order_by()
+            .values("campaign_id", "batch_id")
+            .annotate(n=Count("id"))
+        )
+        counts = {(r["campaign_id"], r["batch_id"]): r["n"] for r in rows}
+    for c in campaigns:
+        batches = sorted(c.batches.all(), key=lambda b: b.ordinal)  # prefetched by campaigns_for
+        whole = c not in partial
+        for b in batches:
+            b.units_seen = b.participations_count if whole else counts.get((c.pk, b.pk), 0)  # type: ignore[attr-defined]
+        c.units_seen = c.participations_count if whole else sum(b.units_seen for b in batches)  # type: ignore[attr-defined]
+        c.batches_seen = batches  # type: ignore[attr-defined]
+    return campaigns
 
 
 def can_manage(user: Any, campaign: Campaign) -> bool:
-    """Schedule, what-if, publish: an office (or operator) at or above the campaign's root."""
-    return allowed(user, "change", campaign.path)
+    """Schedule, what-if, publish: an office at or above the campaign's root (``plan``, ADR 11)."""
+    return allowed(user, "plan", campaign.path)
 
 
 def participations(user: Any, campaign: Campaign, action: str = "view") -> ParticipationQuerySet:
@@ -124,8 +157,11 @@ def progress_totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
-def replan_rows(campaign: Campaign) -> list[dict[str, Any]]:
-    """The stored comparison of the last re-plan with the baseline, per level, labelled."""
+def replan_rows(user: Any, campaign: Campaign) -> list[dict[str, Any]]:
+    """The stored comparison of the last re-plan with the baseline, per level, labelled: campaign-wide
+    figures, so only for a user who sees the whole campaign."""
+    if not sees_whole(user, campaign):
+        return []
     summary = campaign.replan_summary or {}
     spec = campaign.spec
     return [
@@ -163,14 +199,29 @@ def largest_moves(user: Any, campaign: Campaign, comparison: dict[str, Any] | No
 
 
 def violations_for(user: Any, campaign: Campaign) -> list[dict[str, Any]]:
-    """Stored violations of every batch, with the first units the user may see named."""
+    """Stored violations of every batch, with the first units the user may see named. Their messages
+    count units campaign-wide: a user who sees only part of the campaign gets the violations that name a
+    unit of theirs, with those units and without the campaign-wide message."""
     result = []
+    whole = sees_whole(user, campaign)
     visible = participations(user, campaign)
     for batch in campaign.batches.order_by("ordinal"):
         for violation in batch.violations or []:
             ids = violation.get("unit_ids", [])[:20]
             named = list(visible.filter(pk__in=ids).values_list("unit__code", "unit__name")[:10])
-            result.append({**violation, "batch": batch.key, "batch_name": batch.name, "examples": named})
+            if whole:
+                result.append({**violation, "batch": batch.key, "batch_name": batch.name, "examples": named})
+            elif named:
+                result.append(
+                    {
+                        "rule": violation.get("rule", ""),
+                        "message": _("计划有未满足的规则，涉及您范围内的单位。"),
+                        "suggestion": "",
+                        "batch": batch.key,
+                        "batch_name": batch.name,
+                        "examples": named,
+                    }
+                )
     return result
 
 

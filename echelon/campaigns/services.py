@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -255,7 +255,7 @@ def campaign_create(
     windows = dict(windows or {})
     with transaction.atomic():
         root = Unit.objects.get(pk=root.pk)
-        require(actor, "change", root.path)
+        require(actor, "plan", root.path)
         if not root.is_active:
             raise ValidationError(_("“%(unit)s”已合并或撤销，不能作为活动范围。") % {"unit": root.name})
         if not root.is_territorial:
@@ -263,8 +263,8 @@ def campaign_create(
                 _("活动范围必须是区划单位（党委领导班子、嘎查村或社区），不能是“%(unit)s”。")
                 % {"unit": root.name}
             )
-        if end < start:
-            raise ValidationError(_("结束日期早于开始日期。"))
+        if errors := specs.campaign_window_errors(start, end):
+            raise ValidationError([m for messages in errors.values() for m in messages])
         unknown = sorted(set(windows) - {b["key"] for b in spec.batches})
         if unknown:
             raise ValidationError(_("模板中没有批次：%(keys)s。") % {"keys": "、".join(unknown)})
@@ -591,7 +591,12 @@ def _comparison(reference: Mapping[int, scheduler.UnitPlan], plans: Sequence[Bat
 
 
 def _check_changes(changes: Mapping[str, Mapping[str, Any]], campaign: Campaign) -> dict[str, dict[str, Any]]:
-    keys = set(campaign.batches.values_list("key", flat=True))
+    """The rule changes ({batch key: {rule: value}}) of a re-plan or a what-if, checked: known batches and
+    rules, and every value within its range (``specs.rule_change_errors``: a ValidationError in Chinese)."""
+    windows = list(campaign.batches.values_list("key", "window_start", "window_end"))
+    keys = {k for k, _first, _last in windows}
+    earliest = min([campaign.start, *(first for _k, first, _l in windows if first)])
+    latest = max([campaign.end, *(last for _k, _f, last in windows if last)])
     clean: dict[str, dict[str, Any]] = {}
     for batch_key, rules in changes.items():
         if batch_key not in keys:
@@ -599,6 +604,9 @@ def _check_changes(changes: Mapping[str, Mapping[str, Any]], campaign: Campaign)
         unknown = sorted(set(rules) - set(CHANGEABLE_RULES))
         if unknown:
             raise ValidationError(_("不能修改的规则：%(keys)s。") % {"keys": "、".join(unknown)})
+        errors = specs.rule_change_errors(rules, earliest=earliest, latest=latest)
+        if errors:
+            raise ValidationError(errors)
         values = dict(rules)
         for key in ("ahead_kinds", "flexible_kinds", "flexible_levels"):
             if key in values:
@@ -623,7 +631,7 @@ def campaign_schedule(
     changes = _check_changes(rule_changes or {}, campaign)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().select_related("root").get(pk=campaign.pk)
-        require(actor, "change", campaign.path)
+        require(actor, "plan", campaign.path)
         spec = campaign.spec
         batches = list(campaign.batches.order_by("ordinal"))
         began = time.perf_counter()
@@ -696,7 +704,7 @@ def campaign_what_if(*, actor: Any, campaign: Campaign, batch_key: str, changes:
     """Re-plan one batch in memory with changed rules and compare it with the baseline (after publication)
     or the stored plan. Writes nothing."""
     clean = _check_changes({batch_key: changes}, campaign)[batch_key]
-    require(actor, "change", campaign.path)
+    require(actor, "plan", campaign.path)
     batch = campaign.batches.get(key=batch_key)
     batch.campaign = campaign
     batch_plan = plan_batch(batch, **clean)
@@ -716,7 +724,7 @@ def campaign_publish(*, actor: Any, campaign: Campaign, note: str = "") -> Basel
     """Freeze the current plan as the next baseline. Only a plan that obeys every rule is published."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-        require(actor, "change", campaign.path)
+        require(actor, "plan", campaign.path)
         if campaign.status == Status.DRAFT:
             raise ValidationError(_("活动还没有排程，不能发布。"))
         infeasible = list(campaign.batches.exclude(feasible=True).values_list("name", flat=True))
@@ -782,6 +790,36 @@ def can_record(user: Any, participation: Participation) -> bool:
     return allowed(user, "change", participation.path)
 
 
+# A date a unit records for a campaign (a phase actual, a meeting) lies from this many days before the start
+# of the campaign (or of the unit's batch, when earlier) up to today. (No upper margin after the campaign's
+# end: a late unit's dates are real, and nothing after today is accepted anyway.)
+RECORD_DAYS_BEFORE_START = 60
+
+
+def record_window_start(participation: Participation) -> date:
+    """The earliest date a unit may record for its campaign (``RECORD_DAYS_BEFORE_START``)."""
+    campaign, batch = participation.campaign, participation.batch
+    first = min(d for d in (campaign.start, batch.window_start) if d is not None)
+    return first - timedelta(days=RECORD_DAYS_BEFORE_START)
+
+
+def check_recorded_date(participation: Participation, day: date, *, what: str, today: date) -> None:
+    """A ValidationError in Chinese unless ``day`` lies within ``record_window_start`` .. ``today``. (The
+    single home of the rule: phase actuals here, meetings in the supervision services.)"""
+    first = record_window_start(participation)
+    if not first <= day <= today:
+        raise ValidationError(
+            _("%(what)s须在 %(first)s（活动开始前 %(days)d 天）至今天（%(today)s）之间，现为 %(day)s。")
+            % {
+                "what": what,
+                "first": first.isoformat(),
+                "days": RECORD_DAYS_BEFORE_START,
+                "today": today.isoformat(),
+                "day": day.isoformat(),
+            }
+        )
+
+
 def phase_actual_record(
     *,
     actor: Any,
@@ -791,20 +829,27 @@ def phase_actual_record(
     end: date | None = None,
     note: str = "",
     today: date | None = None,
+    by_gate: bool = False,
 ) -> PhaseActual:
     """Record when a unit actually started (and ended) a phase; the unit's summary follows.
 
     Phases are done in order: a phase starts only after the previous one was closed, and not before it
-    ended. (The gate issue will make closing a phase depend on the supervision group's pass.)
+    ended. Dates lie within the campaign's recording window (``check_recorded_date``).
+
+    ``by_gate``: written by a supervision gate act (a submit opens the phase, a pass closes it) on behalf of
+    ``actor``, whom the gate service has authorized for that act (a reviewer holds no "change" grant): the
+    scope check and the recording window (the dates are the day of the act) are the gate's; the audit
+    event still names ``actor``.
     """
     today = today or timezone.localdate()
     with transaction.atomic():
         participation = (
             Participation.objects.select_for_update()
-            .select_related("campaign", "unit")
+            .select_related("campaign", "unit", "batch")
             .get(pk=participation.pk)
         )
-        require(actor, "change", participation.path)
+        if not by_gate:
+            require(actor, "change", participation.path)
         campaign = participation.campaign
         spec = campaign.spec
         if campaign.status == Status.DRAFT:
@@ -818,6 +863,10 @@ def phase_actual_record(
             raise ValidationError(_("结束日期不能早于开始日期。"))
         if start > today or (end is not None and end > today):
             raise ValidationError(_("不能记录今天以后的日期。"))
+        if not by_gate:
+            check_recorded_date(participation, start, what=_("实际开始日期"), today=today)
+            if end is not None:
+                check_recorded_date(participation, end, what=_("实际结束日期"), today=today)
         actuals = {a.phase: a for a in PhaseActual.objects.filter(participation=participation)}
         if k > 0:
             previous = actuals.get(k - 1)
@@ -847,7 +896,8 @@ def phase_actual_record(
         row.save()
         actuals[k] = row
         _summarise_actuals(participation, actuals, len(spec.phases))
-        require(actor, "change", participation.path)
+        if not by_gate:
+            require(actor, "change", participation.path)
         audit.record(
             actor=actor,
             verb="campaign.phase_actual",

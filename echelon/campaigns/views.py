@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django_tables2 import LazyPaginator, RequestConfig
+from django_tables2 import LazyPaginator
 
 from echelon.campaigns import ical, selectors, services, specs
 from echelon.campaigns.exports import iter_csv
@@ -21,7 +21,7 @@ from echelon.campaigns.filters import ParticipationFilter
 from echelon.campaigns.forms import ActualForm, CampaignCreateForm, TemplateForm, WhatIfForm
 from echelon.campaigns.models import CampaignTemplate, Status
 from echelon.campaigns.tables import ParticipationTable
-from echelon.core import jobs
+from echelon.core import jobs, paging
 from echelon.core.querysets import scope_paths
 from echelon.orgs import selectors as org_selectors
 
@@ -34,13 +34,6 @@ def _errors(exc: Exception) -> list[str]:
     return [str(exc)]
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Campaigns
 # ---------------------------------------------------------------------------------------------------------
@@ -49,21 +42,22 @@ def _page_number(request: HttpRequest) -> int:
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.campaigns_for(request.user)
-    page = LazyPaginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    page = paging.get_page(LazyPaginator(qs, PER_PAGE), request)
+    selectors.with_units_seen(request.user, list(page))
     return render(
         request,
         "campaigns/campaign_list.html",
         {
             "page": page,
-            "can_create": scope_paths(request.user, "change") != [],
+            "can_create": scope_paths(request.user, "plan") != [],
             "can_templates": services.can_manage_templates(request.user),
         },
     )
 
 
 def campaign_create(request: HttpRequest) -> HttpResponse:
-    if scope_paths(request.user, "change") == []:
-        raise PermissionDenied(_("您没有创建活动的权限。"))
+    if scope_paths(request.user, "plan") == []:
+        raise PermissionDenied(_("只有领导小组办公室可以创建活动。"))
     initial: dict[str, Any] = {"template": "mass-line-2014-nmg"}
     top = org_selectors.top_units(request.user).first()
     if top is not None:
@@ -107,12 +101,12 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "spec": campaign.spec,
-            "batches": campaign.batches.order_by("ordinal"),
+            "batches": campaign.batches_seen,  # type: ignore[attr-defined]
             "can_manage": selectors.can_manage(request.user, campaign),
             "violations": selectors.violations_for(request.user, campaign),
             "progress": progress,
             "totals": selectors.progress_totals(progress),
-            "replan": selectors.replan_rows(campaign),
+            "replan": selectors.replan_rows(request.user, campaign),
             "replan_moves": selectors.largest_moves(request.user, campaign, campaign.replan_summary),
             "baselines": campaign.baselines.all()[:5],
             "focus": focus if visible.filter(unit=focus).exists() else None,
@@ -204,7 +198,7 @@ def campaign_units(request: HttpRequest, pk: int) -> HttpResponse:
     qs = selectors.participations(request.user, campaign).select_related("unit", "batch")
     filterset = ParticipationFilter(request.GET, queryset=qs, campaign=campaign)
     table = ParticipationTable(filterset.qs, campaign=campaign)
-    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": LazyPaginator}).configure(table)
+    paging.paginate_table(request, table, per_page=PER_PAGE, paginator_class=LazyPaginator)
     return render(
         request,
         "campaigns/campaign_units.html",
@@ -223,7 +217,9 @@ def campaign_units(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_gantt(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = selectors.campaign_for(request.user, pk)
     focus = selectors.focus_for(request.user, campaign, request.GET.get("unit"))
-    chart = selectors.gantt(request.user, campaign, focus, page=_page_number(request))
+    number = paging.page_number(request)
+    chart = selectors.gantt(request.user, campaign, focus, page=number)
+    paging.check(number, chart.pages)
     return render(
         request,
         "campaigns/gantt.html",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpRequest, HttpResponse
@@ -59,3 +59,108 @@ class LoginRequiredMiddleware(_LoginRequired):
         if is_api_view and request.path_info.startswith(API_PATHS):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class NoStoreMiddleware:
+    """Nothing a signed-in user sees may be kept by a browser or a proxy cache: pages, API answers and
+    downloads (exports, reports) all carry personal data, so every response to an authenticated request
+    (session or API token) is `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches).
+    Static files never get here: WhiteNoise answers them earlier in the chain."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.utils.cache import add_never_cache_headers
+
+        response = self.get_response(request)
+        # Read the user after the view: DRF's token authentication sets it on the request only then.
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)  # no-cache, no-store, must-revalidate, private, Expires
+            response["Pragma"] = "no-cache"
+        return response
+
+
+class ForbiddenTextMiddleware:
+    """Refuses control characters and bidi overrides (``core.text``) in any submitted text before a view
+    runs: every value of a form (not uploaded files: Django drops non-printable characters from their
+    names, and the importers judge their cells one by one), and every string, keys included, anywhere in a
+    JSON body; for POST, PUT and PATCH. The answer is a 400 naming the field: JSON ``{"detail": ...}``
+    under /api/, the error page otherwise. Nothing is written.
+
+    It checks in ``process_view``, so that the CSRF check and the login requirement (earlier in the list)
+    answer first."""
+
+    METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if request.method not in self.METHODS:
+            return None
+        from django.core.exceptions import RequestDataTooBig
+        from django.utils.translation import gettext as _
+
+        from echelon.core.text import FORBIDDEN_RE, forbidden_characters, forbidden_message
+
+        try:
+            strings = _submitted_strings(request)
+            for field, value in strings:
+                if FORBIDDEN_RE.search(value) or FORBIDDEN_RE.search(field):
+                    chars = forbidden_characters(field + value)
+                    name = FORBIDDEN_RE.sub("", field) or "-"
+                    return _bad_request(request, forbidden_message(name, chars))
+        except RequestDataTooBig:
+            return _bad_request(request, _("提交的内容过大。"))
+        return None
+
+
+def _submitted_strings(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    """(field, text) of everything submitted as text; JSON paths as `a.b[2].c`."""
+    import json
+
+    from django.http import QueryDict
+
+    content_type = request.content_type or ""
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.method == "POST":
+            data = request.POST
+        elif content_type == "application/x-www-form-urlencoded":
+            data = QueryDict(request.body, encoding=request.encoding)
+        else:
+            return  # multipart PUT/PATCH: parsed by the view itself, if at all
+        for field, values in data.lists():
+            for value in values:
+                yield field, value
+        return
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            document = json.loads(request.body)
+        except (ValueError, RecursionError):
+            return  # not JSON: the API answers its own parse error
+        stack: list[tuple[str, object]] = [("", document)]
+        while stack:
+            path, node = stack.pop()
+            if isinstance(node, str):
+                yield path, node
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    child = f"{path}.{key}" if path else str(key)
+                    yield child, ""
+                    stack.append((child, value))
+            elif isinstance(node, list):
+                stack.extend((f"{path}[{i}]", value) for i, value in enumerate(node))
+
+
+def _bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=400, json_dumps_params={"ensure_ascii": False})
+    return render(request, "400.html", {"message": message}, status=400)

@@ -21,3 +21,10 @@ def allowed(actor: Any, action: str, path: str) -> bool:
 def require(actor: Any, action: str, path: str) -> None:
     if not allowed(actor, action, path):
         raise PermissionDenied(_("超出您的管理范围。"))
+
+
+def require_somewhere(actor: Any, action: str, message: str = "") -> None:
+    """Refuse (403) a user who may do ``action`` nowhere: checked before a request names a unit, so a
+    wrong role is told so rather than "unit not found"."""
+    if actor is not None and scope_paths(actor, action) == []:
+        raise PermissionDenied(message or _("您没有执行该操作的权限。"))

@@ -16,6 +16,7 @@ from django.db.models import Q
 from echelon.core.tree import subtree_q
 
 ScopeProvider = Callable[[Any, str], Iterable[str]]
+READ_ACTIONS = frozenset({"view", "export"})
 _providers: list[ScopeProvider] = []
 
 
@@ -51,7 +52,9 @@ class ScopedQuerySet(models.QuerySet):
         paths = scope_paths(user, action)
         if paths is None:
             return self
-        own = self.own(user) if getattr(user, "is_authenticated", False) else None
+        # Own rows are for reading: being a group's member or a point's leader never lets one change it.
+        reading = action in READ_ACTIONS
+        own = self.own(user) if reading and getattr(user, "is_authenticated", False) else None
         if not paths and own is None:
             return self.none()
         cond = subtree_q(self.scope_field, paths) if paths else None

@@ -63,6 +63,18 @@ def subtree_q(field: str, paths: Iterable[str]) -> Q:
     return q
 
 
+def common_ancestor(paths: Iterable[str]) -> str:
+    """The deepest path that every path in ``paths`` lies in ("" when there is none, or no paths)."""
+    paths = sorted(paths)
+    if not paths:
+        return ""
+    first, last = paths[0], paths[-1]  # the common prefix of all is that of the extremes
+    size = 0
+    while size < min(len(first), len(last)) and first[size] == last[size]:
+        size += 1
+    return first[: size - size % SEGMENT_WIDTH]
+
+
 def collapse(paths: Iterable[str]) -> list[str]:
     """Drop paths already covered by an ancestor in the list."""
     kept: list[str] = []

@@ -4,16 +4,28 @@ import tempfile
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import requires_csrf_token
 from django_tables2 import LazyPaginator
 
+from echelon.core import paging
 from echelon.core.filters import AuditFilter
 from echelon.core.models import AuditEvent, Job
 from echelon.core.querysets import scope_paths
 from echelon.core.tabular import write_xlsx
+from echelon.core.text import CJK_RE
 
 AUDIT_HEADER = [
     "时间",
@@ -63,7 +75,7 @@ def _audit_events(request: HttpRequest) -> AuditFilter:
 
 def audit_list(request: HttpRequest) -> HttpResponse:
     filterset = _audit_events(request)
-    page = LazyPaginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page = paging.get_page(LazyPaginator(filterset.qs, 50), request)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -94,3 +106,78 @@ def audit_export(request: HttpRequest) -> FileResponse:
     tmp.seek(0)
     name = f"audit-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return FileResponse(tmp, as_attachment=True, filename=name)
+
+
+# --- Error pages (settings.CSRF_FAILURE_VIEW and the handlers in echelon/urls.py) -------------------------
+# In Chinese, styled like the product; under /api/ a JSON {"detail": ...} like the API's own errors. None
+# of them shows an exception's own text unless it is one of ours (Chinese): Django's messages name models
+# ("No Review matches the given query.").
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def _json_error(message: str, status: int) -> HttpResponse:
+    return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _ours(exception: Exception | None) -> str:
+    message = str(exception or "")
+    return message if CJK_RE.search(message) else ""
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(_("请求有误。"), 400)
+    # Like Django's own: no request context (the request may be what is wrong).
+    return HttpResponseBadRequest(loader.get_template("400.html").render())
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = _ours(exception)
+    if _is_api(request):
+        return _json_error(message or _("您没有执行该操作的权限。"), 403)
+    return render(request, "403.html", {"message": message}, status=403)
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return _json_error(_("未找到。"), 404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Renders without a request context or the database: whatever failed may fail again."""
+    request_id = getattr(request, "request_id", "")
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("系统出错，请稍后重试。"), "request_id": request_id},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return HttpResponseServerError(loader.get_template("500.html").render({"request_id": request_id}))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """settings.CSRF_FAILURE_VIEW: a form posted without a valid CSRF token (an old page, no cookies)."""
+    if _is_api(request):
+        return _json_error(_("CSRF 校验失败，请刷新页面后重试。"), 403)
+    return render(request, "403_csrf.html", status=403)
+
+
+def too_many_requests(
+    request: HttpRequest, *, retry_after: int | None = None, message: str = ""
+) -> HttpResponse:
+    """The answer of a rate limit: 429 with Retry-After, the page or (under /api/) JSON."""
+    if _is_api(request):
+        response = _json_error(message or _("请求过于频繁，请稍后再试。"), 429)
+    else:
+        context = {"message": message, "retry_after": retry_after}
+        response = render(request, "429.html", context, status=429)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response

@@ -20,11 +20,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection
-from pypinyin import lazy_pinyin
 from pypinyin.seg.simpleseg import seg as pinyin_segments
 
 from echelon.core.tree import child_path, depth_of
-from echelon.orgs import services
+from echelon.orgs import pinyin, services
 from echelon.orgs.models import TERRITORIAL_KINDS, Member, Unit
 
 UNIT_TABLE = Unit._meta.db_table
@@ -44,7 +43,7 @@ CHUNK = 10_000
 
 @cache
 def _word_syllables(word: str) -> tuple[str, ...]:
-    return tuple(s.lower() for s in lazy_pinyin(word, errors="ignore") if s.strip())
+    return tuple(s.lower() for s in pinyin.syllables(word) if s.strip())
 
 
 def pinyin_keys(name: str) -> tuple[str, str]:

@@ -396,7 +396,13 @@ def read_table(
         for number, values in rows:
             if len(values) < width:
                 values = values + [""] * (width - len(values))
-            cells = list(map(strip, pick(values)))
+            try:
+                cells = list(map(strip, pick(values)))
+            except TypeError:  # a cell refused by tabular.read_rows (control characters) stands in its place
+                for k, p in enumerate(pos):
+                    if isinstance(values[p], tabular.CellError):
+                        report.error(number, columns[k].label, values[p].reason)
+                continue
             if not any(cells):
                 continue
             if "'" in "".join(cells):
@@ -409,11 +415,11 @@ def read_table(
         bad = [
             (columns[k].label, values[p])
             for k, p in enumerate(pos)
-            if isinstance(values[p], tabular.FormulaCell)
+            if isinstance(values[p], tabular.CellError)
         ]
         if bad:
-            for label, _cell in bad:
-                report.error(number, label, formula)
+            for label, cell in bad:
+                report.error(number, label, formula if isinstance(cell, tabular.FormulaCell) else cell.reason)
             continue
         cells = [cell_text(values[p]) for p in pos]
         if any(cells):
@@ -1273,7 +1279,8 @@ class Stage:
                     report.error(
                         line,
                         "党员编号",
-                        _("党员编号“%(code)s”已登记在您管理范围以外的组织，不能在此导入。") % {"code": code},
+                        _("党员编号“%(code)s”不能在此使用：请核对编号（党员转入请办理组织关系转接）。")
+                        % {"code": code},
                     )
             cur.execute(
                 f"UPDATE {STAGE} SET changed = 1 FROM orgs_member m "  # noqa: S608

@@ -1320,6 +1320,7 @@ DEMO_ACCOUNTS = [
     ("county_office", "office", "150125", "武川县活动领导小组办公室"),
     ("county_supervisor", "supervisor", "150125", "武川县督导组成员"),
     ("township_operator", "operator", "150125100", "镇联络员"),
+    ("township_instructor", "supervisor", "150125100", "镇派驻村指导员"),
     ("village_secretary", "operator", "150125100201", "村党支部书记"),
     ("liaison_leader", "leader", "150125", "武川县联系点领导"),
     ("outsider", "office", "150200", "包头市活动领导小组办公室"),
@@ -1406,6 +1407,8 @@ def create_demo_accounts() -> tuple[list[str], list[str]]:
         unit = Unit.objects.get(code=code)
         if username == "township_operator":
             display = unit.name + "联络员"
+        elif username == "township_instructor":
+            display = unit.name + "派驻村指导员"
         elif username == "village_secretary":
             display = unit.name + "党支部书记"
         user = User.objects.filter(username=username).first()

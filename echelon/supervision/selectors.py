@@ -11,12 +11,15 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from echelon.campaigns.models import Batch, Campaign, Participation
 from echelon.core import versions
+from echelon.core.permissions import allowed
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import ancestor_ids, collapse
 from echelon.orgs.models import Unit
@@ -54,8 +57,16 @@ def groups_for(user: Any, campaign: Campaign | None = None) -> QuerySet[Supervis
     return qs.filter(campaign=campaign) if campaign is not None else qs
 
 
-def group_for(user: Any, pk: int) -> SupervisionGroup:
+def group_for(user: Any, pk: int | str) -> SupervisionGroup:
     return get_object_or_404(groups_for(user).select_related("campaign"), pk=pk)
+
+
+def group_to_dispatch(user: Any, pk: int | str) -> SupervisionGroup:
+    """A group the user may see (else 404) and manage: ``dispatch`` at its home unit (else 403)."""
+    group = group_for(user, pk)
+    if not allowed(user, "dispatch", group.home_path):
+        raise PermissionDenied(_("只有派出该督导组的领导小组办公室可以调整它。"))
+    return group
 
 
 def is_group_member(user: Any, group: SupervisionGroup | None) -> bool:

@@ -30,10 +30,13 @@ from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from echelon.accounts.models import Grant
+from echelon.accounts.roles import Role
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Batch, Campaign, Participation, PhaseActual, Status
 from echelon.core import audit, versions
 from echelon.core.permissions import allowed, require
+from echelon.core.querysets import scope_paths
 from echelon.core.tabular import human_size
 from echelon.orgs.models import Level, Unit
 from echelon.supervision import coverage, selectors
@@ -74,6 +77,71 @@ def _is_user(value: Any) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Separation of duties (ADR 11)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def _grant_paths(user: Any, roles: Iterable[str]) -> list[str]:
+    return list(
+        Grant.objects.filter(user=user, role__in=list(roles), unit__is_active=True).values_list(
+            "unit__path", flat=True
+        )
+    )
+
+
+def _covered(paths: Iterable[str], path: str) -> bool:
+    return any(path.startswith(p) for p in paths)
+
+
+def _require_dispatch_in(actor: Any, campaign: Campaign) -> None:
+    """Bulk coverage and liaison proposals act for the offices the actor is: refused outright for a user
+    who dispatches nowhere in the campaign (rather than a silent "0 assigned")."""
+    paths = scope_paths(actor, "dispatch") if actor is not None else None
+    if paths is None:
+        return
+    if not any(p.startswith(campaign.path) or campaign.path.startswith(p) for p in paths):
+        raise PermissionDenied(_("只有活动范围内的领导小组办公室可以派出督导组、确定联系点。"))
+
+
+def _membership_error(group: SupervisionGroup, user: Any, new_target: str = "") -> str | None:
+    """Why ``user`` may not be a member of ``group`` (None: they may). A member holds a supervisor grant
+    that covers the group's home unit, or every unit the group is (and, with ``new_target``, will be)
+    assigned to: the supervisor and the supervised are never the same people by accident."""
+    if getattr(user, "is_superuser", False):
+        return None
+    paths = _grant_paths(user, (Role.SUPERVISOR, Role.ADMIN))
+    if _covered(paths, group.home_path):
+        return None
+    targets = (
+        [*GroupAssignment.objects.filter(group=group).values_list("path", flat=True)] if group.pk else []
+    )
+    targets += [new_target] if new_target else []
+    if targets and all(_covered(paths, t) for t in targets):
+        return None
+    return _("“%(user)s”没有覆盖“%(group)s”派出单位或督导对象的督导组授权，不能成为其成员。") % {
+        "user": user,
+        "group": group.name,
+    }
+
+
+def _require_member_eligible(group: SupervisionGroup, users: Iterable[Any], new_target: str = "") -> None:
+    for user in users:
+        if _is_user(user) and (error := _membership_error(group, user, new_target)):
+            raise ValidationError(error)
+
+
+def _decider_error(actor: Any, review: Review, participation: Participation) -> str | None:
+    """Who submitted a phase never decides it, nor does anyone holding an operator grant on the unit."""
+    if not _is_user(actor):
+        return None
+    if review.submitted_by_id == actor.pk:
+        return _("提交人不能审核自己提交的环节。")
+    if _covered(_grant_paths(actor, (Role.OPERATOR,)), participation.path):
+        return _("您是该单位（或其上级）的联络员/书记：提交与审核须由不同的人负责。")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Groups
 # ---------------------------------------------------------------------------------------------------------
 
@@ -98,7 +166,7 @@ def group_create(
     members = [m for m in members if _is_user(m)]
     with transaction.atomic():
         home_unit = Unit.objects.get(pk=home_unit.pk)
-        require(actor, "change", home_unit.path)
+        require(actor, "dispatch", home_unit.path)
         if batch.campaign_id != campaign.pk:
             raise ValidationError(_("批次不属于这项活动。"))
         if not home_unit.is_territorial:
@@ -125,6 +193,10 @@ def group_create(
             raise ValidationError(
                 _("“%(unit)s”在本批次已有名为“%(name)s”的督导组。") % {"unit": home_unit.name, "name": name}
             )
+        _require_member_eligible(
+            SupervisionGroup(home_path=home_unit.path, name=name),
+            [*members, *([leader] if _is_user(leader) else [])],
+        )
         group = SupervisionGroup.objects.create(
             campaign=campaign,
             batch=batch,
@@ -153,7 +225,7 @@ def group_create(
 
 def _locked_group(actor: Any, group: SupervisionGroup) -> SupervisionGroup:
     group = SupervisionGroup.objects.select_for_update().get(pk=group.pk)
-    require(actor, "change", group.home_path)
+    require(actor, "dispatch", group.home_path)
     return group
 
 
@@ -165,6 +237,7 @@ def group_add_member(
         current = set(group.members.values_list("pk", flat=True))
         if group.kind == GroupKind.INSTRUCTOR and current - {user.pk}:
             raise ValidationError(_("指导员是一个人：不能再添加成员。"))
+        _require_member_eligible(group, [user])
         group.members.add(user)
         before = {"leader_id": group.leader_id}
         if leader:
@@ -229,6 +302,7 @@ def assign(
         names = {"unit": participation.unit.name, "group": group.name}
         if error := _placement_error(group, participation):
             raise ValidationError(error % names)
+        _require_member_eligible(group, group.members.all(), new_target=participation.path)
         existing = list(GroupAssignment.objects.filter(participation=participation).select_related("group"))
         if any(a.group_id == group.pk for a in existing):
             raise ValidationError(_("“%(group)s”已经负责“%(unit)s”。") % names)
@@ -305,6 +379,7 @@ def coverage_default_groups(
 ) -> list[SupervisionGroup]:
     """One group per dispatching office that has participating units at a level below it and no group for
     that level yet (an instructor for a township's villages). Only offices in the actor's change scope."""
+    _require_dispatch_in(actor, campaign)
     created: list[SupervisionGroup] = []
     batches = [batch] if batch is not None else list(campaign.batches.order_by("ordinal"))
     with transaction.atomic():
@@ -315,7 +390,7 @@ def coverage_default_groups(
             homes = {u.pk: u for u in Unit.objects.filter(pk__in=[s.home_unit_id for s in specs])}
             for spec in specs:
                 home = homes[spec.home_unit_id]
-                if not allowed(actor, "change", home.path):
+                if not allowed(actor, "dispatch", home.path):
                     continue
                 instructor = spec.target_level == Level.VILLAGE
                 name = (
@@ -343,12 +418,28 @@ class ProposalResult:
     per_group: dict[int, int] = field(default_factory=dict)
     unplaceable: list[coverage.UnplaceableUnit] = field(default_factory=list)
     skipped_out_of_scope: int = 0
+    skipped_uncovered: int = 0  # a member's supervisor grant would not cover the unit
+
+
+def _member_limits(group_ids: Iterable[int]) -> dict[int, list[list[str]]]:
+    """For each group, the supervisor-grant paths of the members whose grants do not cover its home unit
+    (members who may only follow targets they cover). Groups without such members are left out."""
+    limits: dict[int, list[list[str]]] = {}
+    for g in SupervisionGroup.objects.filter(pk__in=list(group_ids)).prefetch_related("members"):
+        for m in g.members.all():
+            if m.is_superuser:
+                continue
+            paths = _grant_paths(m, (Role.SUPERVISOR, Role.ADMIN))
+            if not _covered(paths, g.home_path):
+                limits.setdefault(g.pk, []).append(paths)
+    return limits
 
 
 def coverage_propose_apply(*, actor: Any, campaign: Campaign, batch: Batch | None = None) -> ProposalResult:
     """Give every unassigned participating unit one group, balanced by unit count within its league or
     county (the engine's proposal). Never creates an overlap: the proposal only takes units without any
     assignment, and the result is re-checked before commit."""
+    _require_dispatch_in(actor, campaign)
     result = ProposalResult()
     batches = [batch] if batch is not None else list(campaign.batches.order_by("ordinal"))
     with transaction.atomic():
@@ -371,9 +462,13 @@ def coverage_propose_apply(*, actor: Any, campaign: Campaign, batch: Batch | Non
             )
             rows = []
             levels = {u.id: u.level for u in data.units}
+            limits = _member_limits({a.group_id for a in proposal.assignments})
             for a in proposal.assignments:
-                if not allowed(actor, "change", homes[a.group_id]):
+                if not allowed(actor, "dispatch", homes[a.group_id]):
                     result.skipped_out_of_scope += 1
+                    continue
+                if any(not _covered(p, paths[a.unit_id]) for p in limits.get(a.group_id, ())):
+                    result.skipped_uncovered += 1
                     continue
                 pid = data.participation_of[a.unit_id]
                 rows.append(
@@ -623,6 +718,45 @@ MEETING_FIELDS = [
     "rated_fair",
     "rated_poor",
 ]
+# The ranges of what a meeting record holds (meeting_record is their single home; the form and the API
+# serializer mirror the lengths so the schema shows them). A meeting has no head count: each rating and
+# the number of members rated (好 + 一般 + 差) is at most MEETING_MAX_PEOPLE.
+MEETING_TEXT_LIMITS = {"place": 200, "attendees": 5_000, "minutes": 20_000}
+MEETING_MAX_PEOPLE = 100_000
+MEETING_COUNTS = ("rated_good", "rated_fair", "rated_poor")
+
+
+def _meeting_errors(meeting: Meeting, participation: Participation, today: date) -> None:
+    """Refuse an absurd meeting record (ValidationError in Chinese): a date outside the campaign's recording
+    window (``campaign_services.check_recorded_date``), a count that is not a whole number within range,
+    a text over its length."""
+    names = {key: str(getattr(Meeting._meta.get_field(key), "verbose_name", key)) for key in MEETING_FIELDS}
+    for key, limit in MEETING_TEXT_LIMITS.items():
+        value = getattr(meeting, key)
+        if not isinstance(value, str):
+            raise ValidationError(_("%(field)s须是文字。") % {"field": names[key]})
+        if len(value) > limit:
+            raise ValidationError(
+                _("%(field)s最多 %(limit)d 个字（现有 %(n)d 个）。")
+                % {"field": names[key], "limit": limit, "n": len(value)}
+            )
+    total = 0
+    for key in MEETING_COUNTS:
+        value = getattr(meeting, key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MEETING_MAX_PEOPLE:
+            raise ValidationError(
+                _("%(field)s须是 0～%(most)d 之间的整数。")
+                % {"field": names[key], "most": MEETING_MAX_PEOPLE}
+            )
+        total += value
+    if total > MEETING_MAX_PEOPLE:
+        raise ValidationError(
+            _("评议人数合计（%(n)d）超过 %(most)d 人。") % {"n": total, "most": MEETING_MAX_PEOPLE}
+        )
+    if isinstance(meeting.date, date):
+        campaign_services.check_recorded_date(participation, meeting.date, what=_("会议日期"), today=today)
 
 
 def meeting_record(
@@ -652,8 +786,10 @@ def meeting_record(
         ratings = [meeting.rated_good, meeting.rated_fair, meeting.rated_poor]
         if meeting.type == MeetingType.APPRAISAL and any(r is None for r in ratings):
             raise ValidationError(_("民主评议党员：请填写评为“好”“一般”“差”的人数。"))
-        if meeting.date and meeting.date > timezone.localdate():
+        today = timezone.localdate()
+        if isinstance(meeting.date, date) and meeting.date > today:
             raise ValidationError(_("会议日期不能晚于今天：会议开过后再记录。"))
+        _meeting_errors(meeting, participation, today)
         meeting.full_clean(exclude=["participation", "recorded_by", "path"])
         meeting.save()
         if action is not None:
@@ -674,18 +810,20 @@ def meeting_record(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _ensure_started(participation: Participation, phase: int, today: date) -> None:
-    """The phase's actual start, set by the first submission when nothing was recorded (system act)."""
+def _ensure_started(participation: Participation, phase: int, today: date, *, actor: Any) -> None:
+    """The phase's actual start, set by the first submission when nothing was recorded: written on behalf
+    of the submitting ``actor`` (audited as them), already authorized by ``gate_submit``."""
     if PhaseActual.objects.filter(participation=participation, phase=phase).exists():
         return
     key = participation.campaign.spec.phases[phase]["key"]
     campaign_services.phase_actual_record(
-        actor=None,
+        actor=actor,
         participation=participation,
         phase_key=key,
         start=today,
         today=today,
         note=_("首次提交审核"),
+        by_gate=True,
     )
 
 
@@ -707,29 +845,32 @@ def _require_children_done(participation: Participation, phase: int) -> None:
         )
 
 
-def _close_phase(participation: Participation, phase: int, today: date) -> None:
-    """Close ``phase`` today and open the next one today, through the campaigns service (the system acts
-    on the group's decision, which is audited separately with the reviewer as actor)."""
+def _close_phase(participation: Participation, phase: int, today: date, *, actor: Any) -> None:
+    """Close ``phase`` today and open the next one today, through the campaigns service, on behalf of
+    ``actor`` (the reviewer who passed it, or the submitter of a phase without a gate): the phase actuals
+    are audited as them; the caller has authorized the act."""
     _require_children_done(participation, phase)
     phases = participation.campaign.spec.phases
     actual = PhaseActual.objects.get(participation=participation, phase=phase)
     campaign_services.phase_actual_record(
-        actor=None,
+        actor=actor,
         participation=participation,
         phase_key=phases[phase]["key"],
         start=actual.start,
         end=today,
         today=today,
         note=_("督导组审核通过"),
+        by_gate=True,
     )
     if phase + 1 < len(phases):
         campaign_services.phase_actual_record(
-            actor=None,
+            actor=actor,
             participation=participation,
             phase_key=phases[phase + 1]["key"],
             start=today,
             today=today,
             note=_("上一环节通过后开启"),
+            by_gate=True,
         )
 
 
@@ -758,7 +899,7 @@ def gate_submit(
                 _("“%(unit)s”还没有负责的督导组（或指导员），请联系上级领导小组办公室指派。")
                 % {"unit": participation.unit.name}
             )
-        _ensure_started(participation, state.index, today)
+        _ensure_started(participation, state.index, today, actor=actor)
         now = timezone.now()
         review = Review(
             campaign_id=participation.campaign_id,
@@ -781,7 +922,7 @@ def gate_submit(
         except IntegrityError as exc:
             raise ValidationError(_("本环节已提交，正在等待督导组审核。")) from exc
         if not state.gate:
-            _close_phase(participation, state.index, today)
+            _close_phase(participation, state.index, today, actor=actor)
         else:
             _notify_submission(actor, review, participation, state.name)
         audit.record(
@@ -836,6 +977,8 @@ def gate_decide(
         require(actor, "review", participation.path)
         if not selectors.may_review(actor, participation):
             raise PermissionDenied(_("只有负责该单位的督导组成员可以审核。"))
+        if error := _decider_error(actor, review, participation):
+            raise PermissionDenied(error)
         if review.state != ReviewState.OPEN:
             raise AlreadyDecided(
                 _("该提交已被其他人处理（%(decision)s）。") % {"decision": review.get_decision_display()}
@@ -883,7 +1026,7 @@ def gate_decide(
         if not won:
             raise AlreadyDecided(_("该提交已被其他人处理，您的决定未保存。请刷新查看结果。"))
         if decision == Decision.PASS:
-            _close_phase(participation, review.phase, today)
+            _close_phase(participation, review.phase, today, actor=actor)
         elif decision == Decision.REDO:
             ActionDone.objects.filter(
                 participation=participation, phase=review.phase, cleared_at=None
@@ -981,9 +1124,6 @@ def _group_people(group_id: int | None) -> set[int]:
 
 def unit_operators(unit_id: int) -> set[int]:
     """Users holding an ``operator`` grant at the unit itself (its secretary or liaison clerk)."""
-    from echelon.accounts.models import Grant
-    from echelon.accounts.roles import Role
-
     return set(Grant.objects.filter(unit_id=unit_id, role=Role.OPERATOR).values_list("user_id", flat=True))
 
 
@@ -1226,9 +1366,6 @@ LIAISON_FIELDS = ["leader_id", "unit_id", "campaign_id", "kind"]
 
 def _is_leader_at(user: Any, path: str) -> bool:
     """The user holds the liaison-leader role (``attend``) over ``path``."""
-    from echelon.accounts.models import Grant
-    from echelon.accounts.roles import Role
-
     grants = Grant.objects.filter(user=user, role=Role.LEADER, unit__is_active=True).values_list(
         "unit__path", flat=True
     )
@@ -1244,7 +1381,7 @@ def liaison_add(
         raise ValidationError(_("请选择联系方式（指导或联系）。"))
     with transaction.atomic():
         unit = Unit.objects.get(pk=unit.pk)
-        require(actor, "change", unit.path)
+        require(actor, "dispatch", unit.path)
         if not _is_leader_at(leader, unit.path):
             raise ValidationError(
                 _("“%(user)s”没有覆盖“%(unit)s”的联系点领导授权。") % {"user": leader, "unit": unit.name}
@@ -1273,7 +1410,7 @@ def liaison_add(
 def liaison_remove(*, actor: Any, point: LiaisonPoint) -> None:
     with transaction.atomic():
         point = LiaisonPoint.objects.select_for_update().select_related("unit", "leader").get(pk=point.pk)
-        require(actor, "change", point.path)
+        require(actor, "dispatch", point.path)
         audit.record(
             actor=actor,
             verb="liaison.remove",
@@ -1292,9 +1429,7 @@ def liaison_defaults(*, actor: Any, campaign: Campaign) -> list[LiaisonPoint]:
     below), taken in code order and round-robin so that leaders are spread: leader *i* (by username)
     guides league *i*, and links the first free county of the next league. Only units within the actor's
     change scope; deterministic."""
-    from echelon.accounts.models import Grant
-    from echelon.accounts.roles import Role
-
+    _require_dispatch_in(actor, campaign)
     root = campaign.root
     created: list[LiaisonPoint] = []
     with transaction.atomic():
@@ -1327,7 +1462,7 @@ def liaison_defaults(*, actor: Any, campaign: Campaign) -> list[LiaisonPoint]:
         free_leagues = [u for u in leagues if u.pk not in guided] or leagues
         for i, leader in enumerate(leaders):
             league = free_leagues[i % len(free_leagues)]
-            if allowed(actor, "change", league.path):
+            if allowed(actor, "dispatch", league.path):
                 created.append(
                     liaison_add(
                         actor=actor, leader=leader, unit=league, kind=LiaisonKind.GUIDE, campaign=campaign
@@ -1336,7 +1471,7 @@ def liaison_defaults(*, actor: Any, campaign: Campaign) -> list[LiaisonPoint]:
             nxt = free_leagues[(i + 1) % len(free_leagues)]
             free = [c for c in counties if c.pk not in taken]
             county = next((c for c in free if c.path.startswith(nxt.path)), free[0] if free else None)
-            if county is not None and allowed(actor, "change", county.path):
+            if county is not None and allowed(actor, "dispatch", county.path):
                 taken.add(county.pk)
                 created.append(
                     liaison_add(

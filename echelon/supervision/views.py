@@ -5,20 +5,22 @@ scope is 404; writes go through ``services``."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Campaign
+from echelon.core import paging
+from echelon.core.pages import attempt, flash_form_errors
 from echelon.core.permissions import allowed
 from echelon.core.querysets import scope_paths
 from echelon.orgs import selectors as org_selectors
@@ -48,35 +50,6 @@ from echelon.supervision.models import (
 PER_PAGE = 100
 
 
-def _errors(exc: Exception) -> list[str]:
-    return list(exc.messages) if isinstance(exc, ValidationError) else [str(exc)]
-
-
-def _flash_errors(request: HttpRequest, exc: Exception) -> None:
-    for message in _errors(exc):
-        messages.error(request, message)
-
-
-def _flash_form_errors(request: HttpRequest, form: Any) -> None:
-    """A form posted from a panel of another page: its errors become messages on that page."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        text = "；".join(str(e) for e in errors)
-        messages.error(request, f"{label}：{text}" if label else text)
-
-
-def _attempt(request: HttpRequest, success: str, call: Callable[[], Any]) -> Any:
-    """Run a service for a POST from a page: its refusal or `success` becomes a message; returns the
-    service's result, or None when it refused."""
-    try:
-        result = call()
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-        return None
-    messages.success(request, success)
-    return result
-
-
 def _level_label(level: int) -> str:
     return str(Level(level).label) if level in Level.values else str(level)
 
@@ -101,18 +74,18 @@ def _campaign(request: HttpRequest, pk: int) -> Campaign:
 def campaign_groups(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     groups = selectors.groups_for(request.user, campaign).order_by("target_level", "home_path", "name")
-    page = Paginator(groups, PER_PAGE).get_page(request.GET.get("page"))
+    page = paging.get_page(Paginator(groups, PER_PAGE), request)
     open_counts = selectors.open_counts([g.pk for g in page])
     for g in page:
-        g.open_reviews = open_counts.get(g.pk, 0)  # type: ignore[attr-defined]
-        g.level_label = _level_label(g.target_level)  # type: ignore[attr-defined]
+        g.open_reviews = open_counts.get(g.pk, 0)
+        g.level_label = _level_label(g.target_level)
     return render(
         request,
         "supervision/campaign.html",
         {
             "campaign": campaign,
             "page": page,
-            "can_create": scope_paths(request.user, "change") != [],
+            "can_create": scope_paths(request.user, "dispatch") != [],
             "tab": "groups",
         },
     )
@@ -126,7 +99,7 @@ def _users(names: str) -> tuple[list[User], list[str]]:
 
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
-    if scope_paths(request.user, "change") == []:
+    if scope_paths(request.user, "dispatch") == []:
         raise PermissionDenied(_("只有领导小组办公室可以派出督导组。"))
     batches = [(b.key, b.name) for b in campaign.batches.order_by("ordinal")]
     top = org_selectors.top_units(request.user).filter(path__startswith=campaign.path).first()
@@ -137,7 +110,7 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        home = Unit.objects.visible_to(request.user, "change").filter(code=data["home"]).first()
+        home = Unit.objects.visible_to(request.user, "dispatch").filter(code=data["home"]).first()
         members, unknown = _users(data["members"])
         leader = None
         if data["leader"]:
@@ -149,8 +122,9 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
         elif unknown:
             form.add_error("members", _("没有这些用户：%(names)s。") % {"names": "、".join(unknown)})
         else:
-            try:
-                group = services.group_create(
+            done = attempt(
+                request,
+                lambda: services.group_create(
                     actor=request.user,
                     campaign=campaign,
                     batch=campaign.batches.get(key=data["batch"]),
@@ -159,15 +133,12 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
                     kind=data["kind"],
                     leader=leader,
                     members=members,
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
-                messages.success(
-                    request, _("已派出“%(name)s”。下一步：指定督导对象。") % {"name": group.name}
-                )
-                return redirect("supervision:group", pk=group.pk)
+                ),
+                success=lambda g: _("已派出“%(name)s”。下一步：指定督导对象。") % {"name": g.name},
+                form=form,
+            )
+            if done.value is not None:
+                return redirect("supervision:group", pk=done.value.pk)
     return render(
         request, "supervision/group_form.html", {"campaign": campaign, "form": form, "tab": "groups"}
     )
@@ -177,8 +148,8 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_for(request.user, pk)
     assignments = GroupAssignment.objects.filter(group=group).select_related("unit").order_by("path")
-    page = Paginator(assignments, PER_PAGE).get_page(request.GET.get("page"))
-    can_manage = allowed(request.user, "change", group.home_path)
+    page = paging.get_page(Paginator(assignments, PER_PAGE), request)
+    can_manage = allowed(request.user, "dispatch", group.home_path)
     return render(
         request,
         "supervision/group_detail.html",
@@ -204,60 +175,60 @@ def group_patrol(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_for(request.user, pk)
     form = PatrolForm(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
         return redirect("supervision:group", pk=group.pk)
     data = form.cleaned_data
     unit = Unit.objects.filter(code=data["code"]).first()
     if unit is None or not allowed(request.user, "view", unit.path):
         messages.error(request, _("找不到该组织，或它不在您的查看范围内。"))
         return redirect("supervision:group", pk=group.pk)
-    _attempt(
+    attempt(
         request,
-        _("巡查记录已保存。"),
         lambda: services.patrol_record(
             actor=request.user, group=group, unit=unit, date=data["date"], findings=data["findings"]
         ),
+        success=_("巡查记录已保存。"),
     )
     return redirect("supervision:group", pk=group.pk)
 
 
 @require_POST
 def group_member(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.group_for(request.user, pk)
+    group = selectors.group_to_dispatch(request.user, pk)
     form = MemberForm(request.POST)
     if form.is_valid():
         user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
         if user is None:
             messages.error(request, _("没有用户“%(name)s”。") % {"name": form.cleaned_data["username"]})
         else:
-            _attempt(
+            attempt(
                 request,
-                _("已添加成员“%(name)s”。") % {"name": user},
                 lambda: services.group_add_member(
                     actor=request.user, group=group, user=user, leader=form.cleaned_data["leader"]
                 ),
+                success=_("已添加成员“%(name)s”。") % {"name": user},
             )
     return redirect("supervision:group", pk=group.pk)
 
 
 @require_POST
 def group_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    group = selectors.group_for(request.user, pk)
+    group = selectors.group_to_dispatch(request.user, pk)
     form = AssignForm(request.POST)
     if form.is_valid():
         participation = group.campaign.participations.filter(unit__code=form.cleaned_data["code"]).first()
         if participation is None or not allowed(request.user, "view", participation.path):
             messages.error(request, _("该单位不在这项活动中，或不在您的管理范围内。"))
         else:
-            _attempt(
+            attempt(
                 request,
-                _("已指定督导对象。"),
                 lambda: services.assign(
                     actor=request.user,
                     group=group,
                     participation=participation,
                     override_reason=form.cleaned_data["override_reason"],
                 ),
+                success=_("已指定督导对象。"),
             )
     return redirect("supervision:group", pk=group.pk)
 
@@ -265,7 +236,8 @@ def group_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def unassign(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(GroupAssignment.objects.visible_to(request.user).select_related("group"), pk=pk)
-    _attempt(request, _("已撤销指派。"), lambda: services.unassign(actor=request.user, assignment=row))
+    selectors.group_to_dispatch(request.user, row.group_id)
+    attempt(request, lambda: services.unassign(actor=request.user, assignment=row), success=_("已撤销指派。"))
     return redirect("supervision:group", pk=row.group_id)
 
 
@@ -319,7 +291,7 @@ def coverage_page(request: HttpRequest, pk: int) -> HttpResponse:
             "complete": report.complete if report else True,
             "breadcrumb": org_selectors.breadcrumb(request.user, under) if under else [],
             "gaps_total": len(report.gaps) if report else 0,
-            "can_apply": scope_paths(request.user, "change") != [],
+            "can_apply": scope_paths(request.user, "dispatch") != [],
             "tab": "coverage",
         },
     )
@@ -329,22 +301,23 @@ def coverage_page(request: HttpRequest, pk: int) -> HttpResponse:
 def coverage_apply(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
     batch = campaign.batches.filter(key=request.POST.get("batch", "")).first()
-    try:
-        if request.POST.get("what") == "defaults":
-            created = services.coverage_default_groups(actor=request.user, campaign=campaign, batch=batch)
-            messages.success(
-                request, _("已为尚无督导组的单位派出 %(n)d 个默认督导组（指导员）。") % {"n": len(created)}
-            )
-        else:
-            result = services.coverage_propose_apply(actor=request.user, campaign=campaign, batch=batch)
-            messages.success(
-                request,
+    if request.POST.get("what") == "defaults":
+        attempt(
+            request,
+            lambda: services.coverage_default_groups(actor=request.user, campaign=campaign, batch=batch),
+            success=lambda created: (
+                _("已为尚无督导组的单位派出 %(n)d 个默认督导组（指导员）。") % {"n": len(created)}
+            ),
+        )
+    else:
+        attempt(
+            request,
+            lambda: services.coverage_propose_apply(actor=request.user, campaign=campaign, batch=batch),
+            success=lambda result: (
                 _("已按均衡方案指派 %(n)d 个单位；%(u)d 个单位没有可用的督导组。")
-                % {"n": result.created, "u": len(result.unplaceable)},
-            )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    from django.urls import reverse
+                % {"n": result.created, "u": len(result.unplaceable)}
+            ),
+        )
 
     return redirect(
         reverse("supervision:coverage", args=[campaign.pk]) + (f"?batch={batch.key}" if batch else "")
@@ -370,14 +343,15 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not can_decide and review.state == "open":
             raise PermissionDenied(_("只有负责该单位的督导组成员可以审核。"))
-        if form.is_valid():
+        if form.is_valid():  # the service refuses the submitter and the unit's operators (403)
             data = form.cleaned_data
             checks = {
                 k: services.CheckResult(data[f"check_{k}"] == "pass", data[f"note_{k}"])
                 for k in form.check_keys
             }
-            try:
-                services.gate_decide(
+            done = attempt(
+                request,
+                lambda: services.gate_decide(
                     actor=request.user,
                     review=review,
                     decision=data["decision"],
@@ -387,12 +361,11 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     interview_who=data["interview_who"],
                     interview_at=data["interview_at"],
                     interview_required=data["interview_required"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
-                messages.success(request, _("审核决定已保存。"))
+                ),
+                success=_("审核决定已保存。"),
+                form=form,
+            )
+            if done.ok:
                 return redirect("supervision:review", pk=review.pk)
     return render(
         request,
@@ -448,15 +421,15 @@ def _back(participation: Any) -> HttpResponse:
 @require_POST
 def unit_confirm(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
-    try:
-        services.action_confirm(
+    attempt(
+        request,
+        lambda: services.action_confirm(
             actor=request.user,
             participation=participation,
             phase=participation.current_phase,
             action_key=request.POST.get("action", ""),
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
+        ),
+    )
     return _back(participation)
 
 
@@ -468,22 +441,18 @@ def unit_material(request: HttpRequest, pk: int, code: str) -> HttpResponse:
         messages.error(request, _("请选择要上传的文件。"))
         return _back(participation)
     upload = form.cleaned_data["file"]
-    try:
-        material = services.material_upload(
+    attempt(
+        request,
+        lambda: services.material_upload(
             actor=request.user,
             participation=participation,
             phase=participation.current_phase,
             action_key=form.cleaned_data["action"],
             fileobj=upload,
             name=upload.name,
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(
-            request,
-            _("已上传“%(name)s”（第 %(v)d 版）。") % {"name": material.original_name, "v": material.version},
-        )
+        ),
+        success=lambda m: _("已上传“%(name)s”（第 %(v)d 版）。") % {"name": m.original_name, "v": m.version},
+    )
     return _back(participation)
 
 
@@ -492,12 +461,11 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
     form = MeetingForm(request.POST)
     if not form.is_valid():
-        _flash_form_errors(request, form)
+        flash_form_errors(request, form)
         return _back(participation)
     data = form.cleaned_data
-    _attempt(
+    attempt(
         request,
-        _("会议记录已保存。"),
         lambda: services.meeting_record(
             actor=request.user,
             participation=participation,
@@ -505,6 +473,7 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             data=data,
             action_key=data.get("action") or "",
         ),
+        success=_("会议记录已保存。"),
     )
     return _back(participation)
 
@@ -512,17 +481,17 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_POST
 def unit_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
-    try:
-        review = services.gate_submit(
+    attempt(
+        request,
+        lambda: services.gate_submit(
             actor=request.user, participation=participation, note=request.POST.get("note", "")
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        if review.state == "open":
-            messages.success(request, _("已提交，等待“%(group)s”审核。") % {"group": review.group})
-        else:
-            messages.success(request, _("本环节已完成，下一环节已开启。"))
+        ),
+        success=lambda review: (
+            _("已提交，等待“%(group)s”审核。") % {"group": review.group}
+            if review.state == "open"
+            else _("本环节已完成，下一环节已开启。")
+        ),
+    )
     return _back(participation)
 
 
@@ -632,9 +601,8 @@ def liaison_attend(request: HttpRequest) -> HttpResponse:
     participation = get_object_or_404(
         Participation.objects.visible_to(request.user, "attend"), pk=data["participation"]
     )
-    _attempt(
+    attempt(
         request,
-        _("出席情况已记录。"),
         lambda: services.attendance_record(
             actor=request.user,
             participation=participation,
@@ -642,6 +610,7 @@ def liaison_attend(request: HttpRequest) -> HttpResponse:
             attended=data["attended"],
             note=data["note"],
         ),
+        success=_("出席情况已记录。"),
     )
     return redirect("supervision:liaison_calendar")
 
@@ -649,9 +618,9 @@ def liaison_attend(request: HttpRequest) -> HttpResponse:
 @require_GET
 def liaison_points(request: HttpRequest) -> HttpResponse:
     points = selectors.points_for(request.user).order_by("path", "leader__username")
-    page = Paginator(points, PER_PAGE).get_page(request.GET.get("page"))
+    page = paging.get_page(Paginator(points, PER_PAGE), request)
     statuses = selectors.point_statuses(list(page))
-    can_manage = scope_paths(request.user, "change") != []
+    can_manage = scope_paths(request.user, "dispatch") != []
     return render(
         request,
         "supervision/liaison_points.html",
@@ -675,7 +644,7 @@ def liaison_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("请填写联系点领导、联系点和方式。"))
         return redirect("supervision:liaison_points")
     data = form.cleaned_data
-    unit = Unit.objects.visible_to(request.user, "change").filter(code=data["code"]).first()
+    unit = Unit.objects.visible_to(request.user, "dispatch").filter(code=data["code"]).first()
     if unit is None:
         raise Http404(_("找不到该组织，或它不在您的管理范围内。"))
     leader = User.objects.filter(username=data["leader"], is_active=True).first()
@@ -683,32 +652,33 @@ def liaison_add(request: HttpRequest) -> HttpResponse:
     if leader is None:
         messages.error(request, _("没有用户“%(name)s”。") % {"name": data["leader"]})
         return redirect("supervision:liaison_points")
-    _attempt(
+    attempt(
         request,
-        _("已添加联系点。"),
         lambda: services.liaison_add(
             actor=request.user, leader=leader, unit=unit, kind=data["kind"], campaign=campaign
         ),
+        success=_("已添加联系点。"),
     )
     return redirect("supervision:liaison_points")
 
 
 @require_POST
 def liaison_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    point = get_object_or_404(LiaisonPoint.objects.visible_to(request.user, "change"), pk=pk)
-    _attempt(request, _("已移除联系点。"), lambda: services.liaison_remove(actor=request.user, point=point))
+    point = get_object_or_404(LiaisonPoint.objects.visible_to(request.user, "dispatch"), pk=pk)
+    attempt(
+        request, lambda: services.liaison_remove(actor=request.user, point=point), success=_("已移除联系点。")
+    )
     return redirect("supervision:liaison_points")
 
 
 @require_POST
 def liaison_defaults(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _campaign(request, pk)
-    try:
-        created = services.liaison_defaults(actor=request.user, campaign=campaign)
-    except (ValidationError, PermissionDenied) as exc:
-        _flash_errors(request, exc)
-    else:
-        messages.success(request, _("已按默认方案添加 %(n)d 个联系点。") % {"n": len(created)})
+    attempt(
+        request,
+        lambda: services.liaison_defaults(actor=request.user, campaign=campaign),
+        success=lambda created: _("已按默认方案添加 %(n)d 个联系点。") % {"n": len(created)},
+    )
     return redirect("supervision:liaison_points")
 
 
@@ -720,7 +690,7 @@ def liaison_defaults(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     rows = selectors.notifications_for(request.user)
-    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page = paging.get_page(Paginator(rows, PER_PAGE), request)
     return render(
         request,
         "supervision/notifications.html",

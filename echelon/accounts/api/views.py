@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action, api_view
@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from echelon.accounts import services
+from echelon.accounts.api import schema  # noqa: F401  (registers the token scheme)
 from echelon.accounts.api.serializers import (
     GrantCreateSerializer,
     GrantSerializer,
@@ -23,6 +24,8 @@ from echelon.accounts.api.serializers import (
 )
 from echelon.accounts.models import ApiToken, User
 from echelon.accounts.selectors import grants_visible_to, managed_users
+from echelon.core.permissions import require_somewhere
+from echelon.orgs.models import Unit
 
 
 def _service_errors(exc: Exception) -> exceptions.APIException:
@@ -31,8 +34,8 @@ def _service_errors(exc: Exception) -> exceptions.APIException:
     return exceptions.PermissionDenied(str(exc))
 
 
-def _unit(user: User, code: str):
-    unit = apps.get_model("orgs", "Unit").objects.visible_to(user, "manage_users").filter(code=code).first()
+def _unit(user: User, code: str) -> Unit:
+    unit = Unit.objects.visible_to(user, "manage_users").filter(code=code).first()
     if unit is None:
         raise exceptions.ValidationError({"unit_code": ["组织不存在，或不在您的管理范围内。"]})
     return unit
@@ -62,23 +65,26 @@ class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = UserSerializer
 
     def get_queryset(self):
-        return managed_users(self.request.user).prefetch_related("grants__unit").order_by("username")
+        # Only the grants inside the caller's subtree are shown (a managed user has no others anyway).
+        in_scope = Prefetch("grants", queryset=grants_visible_to(self.request.user).order_by("unit__path"))
+        return managed_users(self.request.user).prefetch_related(in_scope).order_by("username")
 
     @extend_schema(request=UserCreateSerializer, responses={201: UserSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
+        require_somewhere(request.user, "manage_users", _("您没有管理用户的权限。"))
         data = UserCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         unit = _unit(request.user, v["unit_code"])  # type: ignore[arg-type]
         try:
-            with transaction.atomic():
-                user = services.user_create(
-                    actor=request.user,
-                    username=v["username"],
-                    password=v["password"],
-                    display_name=v.get("display_name", ""),
-                )
-                services.grant_add(actor=request.user, user=user, unit=unit, role=v["role"])
+            user = services.user_add(
+                actor=request.user,
+                username=v["username"],
+                password=v["password"],
+                display_name=v.get("display_name", ""),
+                unit=unit,
+                role=v["role"],
+            )
         except (ValidationError, PermissionDenied) as exc:
             raise _service_errors(exc) from exc
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
@@ -94,6 +100,7 @@ class GrantViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.R
 
     @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
+        require_somewhere(request.user, "manage_users", _("您没有管理用户的权限。"))
         data = GrantCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data

@@ -7,7 +7,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from echelon.campaigns.models import Baseline, Batch, Campaign, CampaignTemplate, Participation
-from echelon.campaigns.services import CHANGEABLE_RULES
+from echelon.campaigns.services import CHANGEABLE_RULES, RECORD_DAYS_BEFORE_START
+from echelon.campaigns.specs import MAX_RULE_ITEMS, RULE_RANGES, campaign_window_errors
 
 
 class CampaignTemplateSerializer(serializers.ModelSerializer):
@@ -61,6 +62,29 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: Campaign) -> dict[str, Any]:
+        """Campaign-wide figures only for a caller who sees the whole campaign; others get their part
+        (ADR 11: no figure leaks through an aggregate)."""
+        from echelon.campaigns import selectors
+
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or selectors.sees_whole(request.user, instance):
+            return data
+        selectors.with_units_seen(request.user, [instance])
+        seen = {b.key: b.units_seen for b in instance.batches_seen}  # type: ignore[attr-defined]
+        violations = selectors.violations_for(request.user, instance)
+        data["participations_count"] = instance.units_seen  # type: ignore[attr-defined]
+        data["replan_summary"] = None
+        for batch in data["batches"]:
+            batch["participations_count"] = seen.get(batch["key"], 0)
+            batch["violations"] = [
+                {k: v for k, v in row.items() if k not in ("batch", "batch_name")}
+                for row in violations
+                if row["batch"] == batch["key"]
+            ]
+        return data
+
 
 class CampaignCreateSerializer(serializers.Serializer):
     template = serializers.CharField(help_text="template key or name (see /campaign-templates/)")
@@ -69,18 +93,40 @@ class CampaignCreateSerializer(serializers.Serializer):
     end = serializers.DateField(help_text="window of every batch the template does not date itself")
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        errors = campaign_window_errors(attrs["start"], attrs["end"])
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def _days(rule: str) -> serializers.IntegerField:
+    least, most = RULE_RANGES[rule]
+    return serializers.IntegerField(required=False, min_value=least, max_value=most)
+
+
+def _kinds() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=32), required=False, max_length=MAX_RULE_ITEMS
+    )
+
 
 class RulesSerializer(serializers.Serializer):
+    """Rule changes of one batch. Ranges as the service checks them (``specs.rule_change_errors``); the
+    window dates must lie within the campaign's dates ± ``WINDOW_CHANGE_MARGIN_YEARS`` (checked there)."""
+
     window_start = serializers.DateField(required=False)
     window_end = serializers.DateField(required=False)
-    level_stagger_days = serializers.IntegerField(required=False)
-    lead_days = serializers.IntegerField(required=False)
-    min_duration_days = serializers.IntegerField(required=False)
+    level_stagger_days = _days("level_stagger_days")
+    lead_days = _days("lead_days")
+    min_duration_days = _days("min_duration_days")
     duration_mode = serializers.ChoiceField(choices=["fill", "fixed"], required=False)
     allow_blackout_boundaries = serializers.BooleanField(required=False)
-    ahead_kinds = serializers.ListField(child=serializers.CharField(), required=False)
-    flexible_levels = serializers.ListField(child=serializers.IntegerField(), required=False)
-    flexible_kinds = serializers.ListField(child=serializers.CharField(), required=False)
+    ahead_kinds = _kinds()
+    flexible_levels = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=5), required=False, max_length=MAX_RULE_ITEMS
+    )
+    flexible_kinds = _kinds()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         assert set(attrs) <= set(CHANGEABLE_RULES)
@@ -205,10 +251,13 @@ class ParticipationSerializer(serializers.ModelSerializer):
         ).data
 
 
+WITHIN_WINDOW = f"from {RECORD_DAYS_BEFORE_START} days before the campaign's (or its batch's) start to today"
+
+
 class ActualRequestSerializer(serializers.Serializer):
     phase = serializers.CharField(help_text="phase key, e.g. study")
-    start = serializers.DateField()
-    end = serializers.DateField(required=False, allow_null=True)
+    start = serializers.DateField(help_text=WITHIN_WINDOW)
+    end = serializers.DateField(required=False, allow_null=True, help_text=WITHIN_WINDOW)
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -32,6 +33,7 @@ from echelon.campaigns.exports import iter_csv
 from echelon.campaigns.filters import ParticipationFilter
 from echelon.campaigns.models import Campaign, CampaignTemplate
 from echelon.core.api.base import ScopedViewSetMixin
+from echelon.core.permissions import require_somewhere
 from echelon.orgs.models import Unit
 
 
@@ -79,10 +81,11 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
 
     @extend_schema(request=CampaignCreateSerializer, responses={201: CampaignSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        require_somewhere(request.user, "plan", _("只有领导小组办公室可以创建活动。"))
         data = CampaignCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        root = Unit.objects.visible_to(request.user, "change").filter(code=v["root_code"]).first()
+        root = Unit.objects.visible_to(request.user, "plan").filter(code=v["root_code"]).first()
         if root is None:
             raise exceptions.ValidationError({"root_code": ["组织不存在，或您无权在此范围创建活动。"]})
         try:

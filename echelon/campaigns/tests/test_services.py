@@ -153,7 +153,7 @@ def test_publish_freezes_a_baseline_and_a_replan_is_compared_with_it(tree, perso
     assert campaign.batches.get(key="second").rules["level_stagger_days"] == 12
     village.refresh_from_db()
     assert village.planned_start == D(2014, 3, 3) and village.baseline_start == D(2014, 2, 19)
-    rows = selectors.replan_rows(campaign)
+    rows = selectors.replan_rows(office, campaign)
     assert [r["label"] for r in rows] == ["自治区", "盟市", "旗县市区", "苏木乡镇街道", "嘎查村社区"]
 
     second = services.campaign_publish(actor=office, campaign=campaign)

@@ -82,39 +82,28 @@ class TestRollups:
         assert (sibling.sub_members, sibling.sub_participants) == (1, 0)
 
     def test_rebuild_matches_incremental(self, tree):
+        counters = [
+            "members_here",
+            "participants_here",
+            "mobile_here",
+            "blind_here",
+            "sub_units",
+            "sub_members",
+            "sub_participants",
+            "sub_mobile",
+            "sub_blind",
+        ]
         make_member(tree.village, "M1")
         make_member(tree.village, "M2", inflow=tree.sibling_village)
-        make_member(tree.community, "M3", mobile=True)
-        before = list(
-            Unit.objects.order_by("pk").values_list(
-                "pk",
-                "members_here",
-                "participants_here",
-                "mobile_here",
-                "blind_here",
-                "sub_units",
-                "sub_members",
-                "sub_participants",
-                "sub_mobile",
-                "sub_blind",
-            )
-        )
-        Unit.objects.update(sub_members=0, sub_units=0, members_here=0, participants_here=0)
+        make_member(tree.community, "M3", mobile=True)  # mobile without an inflow unit: a blind spot
+        before = list(Unit.objects.order_by("pk").values_list("pk", *counters))
+        # every counter is non-zero somewhere, so resetting it to 0 is a real test of the rebuild
+        assert all(any(row[i + 1] for row in before) for i in range(len(counters)))
+        # reset every counter compared below: one left alone would match whatever the rebuild does
+        Unit.objects.update(**{c: 0 for c in counters})
+        assert set(Unit.objects.values_list(*counters).distinct()) == {(0,) * len(counters)}
         services.rollups_rebuild()
-        after = list(
-            Unit.objects.order_by("pk").values_list(
-                "pk",
-                "members_here",
-                "participants_here",
-                "mobile_here",
-                "blind_here",
-                "sub_units",
-                "sub_members",
-                "sub_participants",
-                "sub_mobile",
-                "sub_blind",
-            )
-        )
+        after = list(Unit.objects.order_by("pk").values_list("pk", *counters))
         assert after == before
 
     def test_member_update_moves_counts(self, tree):

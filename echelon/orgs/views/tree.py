@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from django_tables2 import LazyPaginator, RequestConfig
+from django_tables2 import LazyPaginator
 
+from echelon.core import paging
 from echelon.core.models import AuditEvent
 from echelon.core.permissions import allowed
 from echelon.orgs import selectors, services
@@ -51,12 +52,10 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     filterset = UnitFilter(request.GET, queryset=children)
     table = UnitTable(filterset.qs)
     filtered = any(v for k, v in request.GET.items() if k in filterset.filters)
-    RequestConfig(
-        request,
-        paginate={"per_page": PER_PAGE, "paginator_class": KnownCountPaginator}
-        if not filtered
-        else {"per_page": PER_PAGE},
-    ).configure(table)
+    if filtered:
+        paging.paginate_table(request, table, per_page=PER_PAGE)
+    else:
+        paging.paginate_table(request, table, per_page=PER_PAGE, paginator_class=KnownCountPaginator)
     return render(
         request,
         "orgs/unit_detail.html",
@@ -83,11 +82,12 @@ def unit_members(request: HttpRequest, code: str) -> HttpResponse:
     filtered = any(v for k, v in request.GET.items() if k in filterset.filters)
     table = MemberTable(filterset.qs)
     if filtered:
-        paginate = {"per_page": PER_PAGE, "paginator_class": LazyPaginator}
+        paging.paginate_table(request, table, per_page=PER_PAGE, paginator_class=LazyPaginator)
     else:
         known = unit.sub_participants if scope == "participating" else unit.sub_members
-        paginate = {"per_page": PER_PAGE, "paginator_class": KnownCountPaginator, "known_count": known}
-    RequestConfig(request, paginate=paginate).configure(table)
+        paging.paginate_table(
+            request, table, per_page=PER_PAGE, paginator_class=KnownCountPaginator, known_count=known
+        )
     return render(
         request,
         "orgs/unit_members.html",
@@ -114,14 +114,9 @@ def unit_blind_spots(request: HttpRequest, code: str) -> HttpResponse:
         .select_related("unit")
     )
     table = MemberTable(qs, exclude=["inflow_unit", "is_mobile"])
-    RequestConfig(
-        request,
-        paginate={
-            "per_page": PER_PAGE,
-            "paginator_class": KnownCountPaginator,
-            "known_count": unit.sub_blind,
-        },
-    ).configure(table)
+    paging.paginate_table(
+        request, table, per_page=PER_PAGE, paginator_class=KnownCountPaginator, known_count=unit.sub_blind
+    )
     return render(
         request,
         "orgs/unit_blind_spots.html",
@@ -205,7 +200,7 @@ def search(request: HttpRequest) -> HttpResponse:
     visible = Unit.objects.visible_to(request.user).filter(is_active=True)
     qs = search_units(visible, q) if q else visible.none()
     table = UnitTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
-    RequestConfig(request, paginate={"per_page": PER_PAGE, "paginator_class": LazyPaginator}).configure(table)
+    paging.paginate_table(request, table, per_page=PER_PAGE, paginator_class=LazyPaginator)
     return render(request, "orgs/search.html", {"q": q, "table": table})
 
 

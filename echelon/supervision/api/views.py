@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Campaign
-from echelon.core.permissions import allowed
+from echelon.core.permissions import allowed, require_somewhere
 from echelon.orgs.models import Unit
 from echelon.supervision import selectors, services
 from echelon.supervision.api.serializers import (
@@ -131,6 +131,7 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Dispatch a group from an office (`home_unit_code`) to the level below it; an instructor
         (`kind=instructor`) is one person appointed by a township office to its villages."""
+        require_somewhere(request.user, "dispatch", _("只有领导小组办公室可以派出督导组。"))
         d = _input(GroupCreateSerializer, request)
         campaign = campaign_selectors.campaigns_for(request.user).filter(pk=d["campaign"]).first()
         if campaign is None:
@@ -138,7 +139,7 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         batch = campaign.batches.filter(key=d["batch"]).first()
         if batch is None:
             raise _refused("batch", _("这项活动没有这个批次。"))
-        home = Unit.objects.visible_to(request.user, "change").filter(code=d["home_unit_code"]).first()
+        home = Unit.objects.visible_to(request.user, "dispatch").filter(code=d["home_unit_code"]).first()
         if home is None:
             raise _refused("home_unit_code", _("找不到该组织，或它不在您的管理范围内。"))
         members = _active_users(d["members"])

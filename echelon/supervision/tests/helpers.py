@@ -38,9 +38,18 @@ def user(name: str) -> Any:
     return account_services.user_create(actor=None, username=name, password=None, display_name=name)
 
 
+def supervisor(person: Any, unit: Any) -> Any:
+    """Give ``person`` a supervisor grant at ``unit`` (what a group member needs, ADR 11)."""
+    account_services.grant_add(actor=None, user=person, unit=unit, role="supervisor")
+    return person
+
+
 def group(
     campaign: Campaign, home: Any, name: str = "", members: tuple[Any, ...] = (), **kw: Any
 ) -> SupervisionGroup:
+    """A group dispatched by ``home``; its members get a supervisor grant at ``home`` first."""
+    for m in members:
+        supervisor(m, home)
     batch = part(campaign, home).batch if home.level > 1 and kw.pop("same_batch", False) else None
     if batch is None:
         batch = campaign.batches.get(key="second" if home.level >= 2 else "first")

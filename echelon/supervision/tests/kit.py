@@ -1,6 +1,7 @@
 """Objects for the generic access kit (echelon/core/tests/test_access.py): a scheduled campaign on the
-small tree, the county's group for a township, a township instructor for the village, the village's phase
-one done and phase two submitted (an open review) and one material.
+small tree, the county's group for a township, a sibling county group for 城关街道 (the sibling supervisor's),
+a township instructor for the village, the village's phase one done and phase two submitted (an open review)
+and one material.
 
 Built once per test, lazily (only the routes that need them pay for them), through the services; the kit
 builds a route's URL before it counts the audit events a request writes.
@@ -28,6 +29,10 @@ def world(ctx: Any) -> SimpleNamespace:
         campaign, tree.county, "武川县第一督导组", members=(ctx.personas["county_supervisor"],)
     )
     assignment = services.assign(actor=None, group=county_group, participation=part(campaign, tree.township))
+    # a sibling group of the same county for 城关街道: its supervisor is the wrong person at the right place
+    # for everything of the county group's township and its village
+    sibling = group(campaign, tree.county, "武川县城关督导组", members=(ctx.personas["sibling_supervisor"],))
+    services.assign(actor=None, group=sibling, participation=part(campaign, tree.community_township))
     instructor = group(
         campaign,
         tree.township,
@@ -70,6 +75,7 @@ def world(ctx: Any) -> SimpleNamespace:
     found = SimpleNamespace(
         campaign=campaign,
         group=county_group,
+        sibling=sibling,
         assignment=assignment,
         instructor=instructor,
         review=review,
@@ -198,3 +204,202 @@ def township_ready(ctx: Any) -> dict[str, Any]:
         action_key="mobilize",
     )
     return {"note": "请审核"}
+
+
+# --- the role-aware kit: real payloads for the page writes, and the objects some writes need -------------
+
+
+def eligible_supervisor(ctx: Any) -> str:
+    """A new user holding a supervisor grant at the county: eligible for the county group (ADR 11)."""
+    from echelon.accounts import services as account_services
+    from echelon.accounts.models import User
+
+    world(ctx)
+    found = User.objects.filter(username="kit_supervisor").first()
+    if found is None:
+        found = user("kit_supervisor")
+        account_services.grant_add(actor=None, user=found, unit=ctx.tree.county, role="supervisor")
+    return "kit_supervisor"
+
+
+def add_member(ctx: Any) -> dict[str, Any]:
+    return {"username": eligible_supervisor(ctx)}
+
+
+def assign_page(ctx: Any) -> dict[str, Any]:
+    """The county group joins the sibling group at 城关街道, with the reason an overlap needs."""
+    world(ctx)
+    return {"code": ctx.tree.community_township.code, "override_reason": "联合督导"}
+
+
+def assign_overlap(ctx: Any) -> dict[str, Any]:
+    world(ctx)
+    return {"unit_code": ctx.tree.community_township.code, "override_reason": "联合督导"}
+
+
+def community_instructor(ctx: Any) -> Any:
+    """An instructor group of 城关街道 without a target: the balanced proposal gives it 新华社区 (the one unit
+    the proposal can place), so that a proposal writes exactly one assignment."""
+    from echelon.supervision.models import SupervisionGroup
+
+    w = world(ctx)
+    found = SupervisionGroup.objects.filter(
+        campaign=w.campaign, home_unit=ctx.tree.community_township
+    ).first()
+    return found or group(
+        w.campaign, ctx.tree.community_township, "城关街道指导员", kind=GroupKind.INSTRUCTOR
+    )
+
+
+def propose(ctx: Any) -> dict[str, Any]:
+    community_instructor(ctx)
+    return {"batch": "second"}
+
+
+def propose_page(ctx: Any) -> dict[str, Any]:
+    community_instructor(ctx)
+    return {"what": "propose", "batch": "second"}
+
+
+def group_create_page(ctx: Any) -> dict[str, Any]:
+    world(ctx)
+    return {
+        "batch": "second",
+        "home": ctx.tree.county.code,
+        "name": "武川县第二督导组",
+        "kind": GroupKind.GROUP,
+        "leader": "county_supervisor",
+        "members": "county_supervisor",
+    }
+
+
+def patrol_page(ctx: Any) -> dict[str, Any]:
+    world(ctx)
+    return {"code": ctx.tree.village.code, "date": date.today().isoformat(), "findings": "台账不全"}
+
+
+def township_meeting_page(ctx: Any) -> dict[str, Any]:
+    return {**township_meeting(ctx), "half_day": "am"}
+
+
+def township_material_page(ctx: Any) -> dict[str, Any]:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    world(ctx)
+    return {"action": "plan", "file": SimpleUploadedFile("实施方案.pdf", b"%PDF-1.4\n%kit\n")}
+
+
+def decide_page(ctx: Any) -> dict[str, Any]:
+    world(ctx)
+    return {
+        "decision": "pass",
+        "comment": "同意",
+        **{f"check_{k}": "pass" for k in ("thinking", "materials", "work")},
+    }
+
+
+def notification(ctx: Any) -> dict[str, Any]:
+    """An unread notification of the village secretary's; the form marks it read."""
+    from echelon.supervision.models import Notification
+
+    note = Notification.objects.filter(user=ctx.personas["village_secretary"], key="kit").first()
+    if note is None:
+        note = Notification.objects.create(
+            user=ctx.personas["village_secretary"], kind="returned", text="东土城村：请整改", key="kit"
+        )
+    return {"id": str(note.pk)}
+
+
+# --- effects: what a write changes (read from the database) -----------------------------------------------
+
+
+def members_of(ctx: Any) -> list[int]:
+    return sorted(world(ctx).group.members.values_list("pk", flat=True))
+
+
+def assignments(ctx: Any) -> int:
+    from echelon.supervision.models import GroupAssignment
+
+    return GroupAssignment.objects.filter(campaign=world(ctx).campaign).count()
+
+
+def groups(ctx: Any) -> int:
+    from echelon.supervision.models import SupervisionGroup
+
+    return SupervisionGroup.objects.filter(campaign=world(ctx).campaign).count()
+
+
+def patrols(ctx: Any) -> int:
+    from echelon.supervision.models import PatrolVisit
+
+    return PatrolVisit.objects.filter(group=world(ctx).group).count()
+
+
+def review_state(ctx: Any) -> tuple[str, str]:
+    from echelon.supervision.models import Review
+
+    review = Review.objects.get(pk=world(ctx).review.pk)
+    return review.state, review.decision
+
+
+def township_work(ctx: Any) -> tuple[int, int, int, int]:
+    """Done actions, materials, meetings and submissions of the township (phase one is open)."""
+    from echelon.supervision.models import ActionDone, Meeting, Review
+
+    p = part(world(ctx).campaign, ctx.tree.township)
+    return (
+        ActionDone.objects.filter(participation=p, cleared_at=None).count(),
+        Material.objects.filter(participation=p).count(),
+        Meeting.objects.filter(participation=p).count(),
+        Review.objects.filter(participation=p).count(),
+    )
+
+
+def liaison_points(ctx: Any) -> int:
+    from echelon.supervision.models import LiaisonPoint
+
+    return LiaisonPoint.objects.count()
+
+
+def attendance(ctx: Any) -> int:
+    from echelon.supervision.models import MeetingAttendance
+
+    return MeetingAttendance.objects.filter(leader=ctx.personas["liaison_leader"]).count()
+
+
+def unread(ctx: Any) -> int:
+    from echelon.supervision.models import Notification
+
+    return Notification.objects.filter(user=ctx.personas["village_secretary"], read_at=None).count()
+
+
+def county_groups(ctx: Any) -> int:
+    """The groups dispatched within 武川县 (the county office's; other offices' defaults are theirs)."""
+    from echelon.supervision.models import SupervisionGroup
+
+    return SupervisionGroup.objects.filter(
+        campaign=world(ctx).campaign, home_path__startswith=ctx.tree.county.path
+    ).count()
+
+
+def dual(ctx: Any) -> Any:
+    """kit_dual: a member of a township group that also supervises the village (an accepted overlap), who
+    holds an operator grant at the township too: a reviewer of the village by membership, refused by the
+    separation of duties (ADR 11: nobody holding an operator grant on the unit or above decides it)."""
+    from echelon.accounts import services as account_services
+    from echelon.accounts.models import User
+
+    w = world(ctx)
+    found = User.objects.filter(username="kit_dual").first()
+    if found is None:
+        found = user("kit_dual")
+        account_services.grant_add(actor=None, user=found, unit=ctx.tree.township, role="operator")
+        township_group = group(w.campaign, ctx.tree.township, "可可以力更镇督导组", members=(found,))
+        services.assign(actor=None, group=township_group, participation=w.village, override_reason="联合督导")
+    return found
+
+
+def review_pk(ctx: Any) -> dict[str, Any]:
+    """The village's open review, with kit_dual built (a member who must not decide it)."""
+    dual(ctx)
+    return {"pk": world(ctx).review.pk}

@@ -13,7 +13,7 @@ from django.test import Client
 
 from echelon.core.models import AuditEvent
 from echelon.supervision.models import GroupAssignment, Material, PatrolVisit, Review, SupervisionGroup
-from echelon.supervision.tests import kit
+from echelon.supervision.tests import helpers, kit
 
 pytestmark = pytest.mark.django_db
 
@@ -90,13 +90,25 @@ def test_assign_overlap_needs_a_reason(w, personas, tree):
     assert not GroupAssignment.objects.filter(group_id=second["id"]).exists()
 
 
-def test_members(w, personas):
+def test_members(w, personas, tree):
     url = f"{API}/groups/{w.group.pk}/members/"
-    r = post(personas["county_office"], url, {"username": "township_operator", "leader": True})
-    assert r.status_code == 200 and r.json()["leader"] == "township_operator"
+    # issue 8, repro 3: an operator inside the targets cannot be made a member (no supervisor grant) ...
+    office = client_for(personas["county_office"])
+    before = AuditEvent.objects.count()
+    r = office.post(url, {"username": "township_operator", "leader": True}, content_type="application/json")
+    assert r.status_code == 400 and "督导组授权" in r.content.decode()
+    assert AuditEvent.objects.count() == before
+    assert not w.group.members.filter(username="township_operator").exists()
+    # ... nor add themself: only an office above the targets (dispatch) manages membership
+    r = post(personas["township_operator"], url, {"username": "township_operator", "leader": True})
+    assert r.status_code in (403, 404) and not w.group.members.filter(username="township_operator").exists()
+    # a supervisor granted at the dispatching county joins
+    helpers.supervisor(personas["region_office"], tree.county)
+    r = post(personas["county_office"], url, {"username": "region_office", "leader": True})
+    assert r.status_code == 200 and r.json()["leader"] == "region_office"
     assert post(personas["county_office"], url, {"username": "nobody"}).status_code == 400
     assert post(personas["county_supervisor"], url, {"username": "village_secretary"}).status_code == 403
-    r = post(personas["county_office"], url + "remove/", {"username": "township_operator"})
+    r = post(personas["county_office"], url + "remove/", {"username": "region_office"})
     assert r.status_code == 200 and r.json()["leader"] is None
     assert post(personas["outsider"], url, {"username": "outsider"}).status_code == 404
 
@@ -117,11 +129,17 @@ def test_patrol(w, personas, tree):
 
 
 def test_propose(w, personas, tree):
+    from echelon.supervision import services
+
+    # the kit's sibling group holds 城关街道: free it, so that the proposal has a township to place
+    services.unassign(actor=None, assignment=GroupAssignment.objects.get(group=w.sibling))
     r = post(personas["outsider"], f"{API}/campaigns/{w.campaign.pk}/propose/", {"batch": "second"})
     assert r.status_code == 200 and r.json()["created"] == 0
     r = post(personas["county_office"], f"{API}/campaigns/{w.campaign.pk}/propose/", {"batch": "second"})
     assert r.status_code == 200 and r.json()["created"] >= 1
-    assert GroupAssignment.objects.filter(group=w.group, unit=tree.community_township).exists()
+    # balanced: the county's group without a unit (the sibling) gets it
+    county_groups = [w.group, w.sibling]
+    assert GroupAssignment.objects.filter(group__in=county_groups, unit=tree.community_township).exists()
     r = post(personas["county_office"], f"{API}/campaigns/{w.campaign.pk}/propose/", {"batch": "nope"})
     assert r.status_code == 400
 

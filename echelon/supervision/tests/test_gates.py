@@ -6,6 +6,7 @@ import io
 import threading
 import time
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -269,10 +270,13 @@ def test_appraisal_meeting_needs_the_ratings(tree, gate):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tmp_path):
+def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tmp_path, monkeypatch):
     """Reviewer A decides and keeps its transaction open; reviewer B, on another connection, reads the
-    submission as still open, and its conditional UPDATE waits for A's row lock. After A commits, B's
-    UPDATE matches nothing: B is told the submission was decided by someone else."""
+    submission as still open and its conditional UPDATE waits for A's row lock. After A commits, B's
+    UPDATE matches nothing: B is told the submission was decided by someone else.
+
+    No timing: events order the two threads (A has updated → B reads the submission as open → B's
+    backend is seen waiting on a lock in pg_stat_activity → A commits)."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serializes writers")
     settings.MEDIA_ROOT = tmp_path
@@ -289,24 +293,54 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
     upload(secretary, p, 1, "opinions")
     review = services.gate_submit(actor=secretary, participation=p)
 
-    a_updated, outcome = threading.Event(), {}
+    a_updated, b_read_open = threading.Event(), threading.Event()
+    outcome: dict[str, Any] = {}
+    phase_state = selectors.phase_state
+
+    def spy_phase_state(*args, **kwargs):
+        # gate_decide asks for the phase state after it has read the review as open, before its UPDATE
+        if threading.current_thread().name == "reviewer_b":
+            b_read_open.set()
+        return phase_state(*args, **kwargs)
+
+    monkeypatch.setattr(selectors, "phase_state", spy_phase_state)
+
+    def backend_pid() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            return int(cur.fetchone()[0])
 
     def reviewer_a() -> None:
         try:
             with transaction.atomic():
                 services.gate_decide(actor=a, review=review, decision=Decision.PASS, checks=all_checks())
                 a_updated.set()
-                time.sleep(0.5)  # B is now blocked on the row lock
+                outcome["b_read_open"] = b_read_open.wait(20)
+                # hold the row lock until B's UPDATE is seen waiting for it (bounded, never a sleep-and-hope)
+                blocked = False
+                for _ in range(2000):
+                    with connection.cursor() as cur:
+                        cur.execute(
+                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                            [outcome.get("b_pid")],
+                        )
+                        row = cur.fetchone()
+                    if row and row[0] == "Lock":
+                        blocked = True
+                        break
+                    time.sleep(0.01)
+                outcome["b_blocked"] = blocked
             outcome["a"] = "decided"
         except Exception as exc:
-            outcome["a"] = repr(exc)
+            outcome["a"] = exc
             a_updated.set()
         finally:
             connection.close()
 
     def reviewer_b() -> None:
-        a_updated.wait(5)
         try:
+            outcome["b_pid"] = backend_pid()
+            a_updated.wait(20)
             services.gate_decide(
                 actor=b,
                 review=review,
@@ -316,25 +350,29 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
                 deadline=date.today() + timedelta(days=3),
             )
             outcome["b"] = "decided"
-        except AlreadyDecided as exc:
-            outcome["b"] = exc.messages[0]
         except Exception as exc:
-            outcome["b"] = repr(exc)
+            outcome["b"] = exc
+            b_read_open.set()
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=reviewer_a), threading.Thread(target=reviewer_b)]
-    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=reviewer_a, name="reviewer_a"),
+        threading.Thread(target=reviewer_b, name="reviewer_b"),
+    ]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(20)
+        t.join(60)
+    assert not any(t.is_alive() for t in threads), outcome
+    # exactly one decision won: A's; B read the submission as open, waited on A's row lock, and lost
     assert outcome["a"] == "decided", outcome
-    assert "已被其他人处理" in outcome["b"], outcome
-    assert time.perf_counter() - started >= 0.5  # B really waited for A
+    assert isinstance(outcome["b"], AlreadyDecided), outcome
+    assert outcome["b_read_open"] is True and outcome["b_blocked"] is True, outcome
+    assert "您的决定未保存" in outcome["b"].messages[0]  # the conditional UPDATE's message, not the read's
     review.refresh_from_db()
     assert review.decision == Decision.PASS and review.decided_by == a
-    assert AuditEvent.objects.filter(verb__in=["gate.pass", "gate.return"]).count() == 1
+    assert AuditEvent.objects.filter(verb__startswith="gate.").exclude(verb="gate.submit").count() == 1
     p.refresh_from_db()
     assert p.current_phase == 2
 

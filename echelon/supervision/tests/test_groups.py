@@ -13,7 +13,7 @@ from django.db.models import Count
 from echelon.core.models import AuditEvent
 from echelon.supervision import selectors, services
 from echelon.supervision.models import GroupAssignment, GroupKind, SupervisionGroup
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import group, make_campaign, part, supervisor, user
 
 pytestmark = pytest.mark.django_db
 
@@ -158,9 +158,11 @@ def test_members_see_exactly_their_targets(tree, campaign):
     from echelon.campaigns.models import Campaign, Participation
     from echelon.orgs.models import Unit
 
-    inspector = user("inspector")
-    g = group(campaign, tree.county, "第一组", members=(inspector,))
+    # a member whose supervisor grant covers exactly the group's target (ADR 11 allows it)
+    g = group(campaign, tree.county, "第一组")
     services.assign(actor=None, group=g, participation=part(campaign, tree.township))
+    inspector = supervisor(user("inspector"), tree.township)
+    services.group_add_member(actor=None, group=g, user=inspector)
     inspector.forget_scope()
     visible = set(Unit.objects.visible_to(inspector).values_list("code", flat=True))
     assert visible == {tree.township.code, tree.village.code}  # the target and its patrol scope

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from echelon.core.models import AuditEvent
 from echelon.supervision.models import GroupKind, Review
 from echelon.supervision.tests.helpers import group, make_campaign, part, user
 
@@ -100,10 +101,20 @@ def test_secretary_to_instructor_and_back_through_the_pages(tree, personas, setu
     assert "审核决定已保存" in r.content.decode()
     page = secretary.get(unit_url).content.decode()
     assert "补充入户走访" in page and "打回修改" in page
-    # the secretary cannot decide
-    assert secretary.post(reverse("supervision:review", args=[review.pk]), {}).status_code in (403, 200)
     r = secretary.post(reverse("supervision:unit_submit", args=[campaign.pk, tree.village.code]), follow=True)
     second = Review.objects.get(state="open")
+    # the secretary who submitted cannot decide their own village's phase: a complete, valid decision is
+    # refused (403) and nothing is decided
+    passing = {"check_thinking": "pass", "check_materials": "pass", "check_work": "pass", "decision": "pass"}
+    r = secretary.post(reverse("supervision:review", args=[second.pk]), passing)
+    assert r.status_code == 403
+    second.refresh_from_db()
+    assert second.state == "open" and second.decided_by is None
+    assert (
+        not AuditEvent.objects.filter(verb__startswith="gate.", actor=personas["village_secretary"])
+        .exclude(verb="gate.submit")
+        .exists()
+    )
     r = ins.post(
         reverse("supervision:review", args=[second.pk]),
         {"check_thinking": "pass", "check_materials": "pass", "check_work": "pass", "decision": "pass"},
@@ -116,10 +127,15 @@ def test_secretary_to_instructor_and_back_through_the_pages(tree, personas, setu
 
 
 def test_scoping_outsider_404_and_member_sees_only_targets(tree, personas, setup):
-    campaign, g, instructor = setup
+    campaign, _g, _instructor = setup
     from echelon.supervision import services
+    from echelon.supervision.tests.helpers import supervisor
 
+    # an instructor whose supervisor grant is at the village they guide (not the township): they see it
+    g = group(campaign, tree.township, "第二指导员", kind=GroupKind.INSTRUCTOR)
     services.assign(actor=None, group=g, participation=part(campaign, tree.village))
+    instructor = supervisor(user("village_instructor"), tree.village)
+    services.group_add_member(actor=None, group=g, user=instructor)
     outsider = client_for(personas["outsider"])
     assert outsider.get(reverse("supervision:unit", args=[campaign.pk, tree.village.code])).status_code == 404
     assert outsider.get(reverse("supervision:group", args=[g.pk])).status_code == 404

@@ -2,9 +2,9 @@
 
 Creates the built-in campaign for the region (window 2014-01-20..2014-09-30), schedules and publishes it,
 creates the default supervision groups and instructors and assigns every participating unit (balanced),
-then puts the demo supervisor in the group that covers 武川县's townships and makes the demo village
-secretary's township operator the instructor of that village. Everything goes through the services, so it
-is audited like any office's work.
+then puts the demo supervisor in the group that covers 武川县's townships and makes the demo township's
+instructor (a supervisor grant at the township, never its operator: ADR 11) the instructor of its villages.
+Everything goes through the services, so it is audited like any office's work.
 """
 
 from __future__ import annotations
@@ -63,10 +63,11 @@ class Command(BaseCommand):
         )
 
     def _place_personas(self, campaign: Campaign) -> None:
-        """The demo supervisor joins the group for the townships of their county; the demo township operator
-        becomes the instructor of the demo village."""
+        """The demo supervisor joins the group for the townships of their county; the demo township
+        instructor becomes the instructor of the demo township's villages."""
         with transaction.atomic():
-            for username, role in (("county_supervisor", "supervisor"), ("township_operator", "operator")):
+            for username in ("county_supervisor", "township_instructor"):
+                role = "supervisor"
                 user = User.objects.filter(username=username).first()
                 grant = Grant.objects.filter(user=user, role=role).select_related("unit").first()
                 if user is None or grant is None:

@@ -1,0 +1,72 @@
+"""From a page's request to a service, once (the API's counterpart is ``core.api.exceptions``).
+
+A service refuses in two ways. ``ValidationError`` means "not like this": the page shows the messages (on
+the form when there is one, as field errors where the service named fields) and the user tries again.
+``PermissionDenied`` means "not you": it is not caught here, so the user gets the 403 page and nothing was
+written. Views never write their own ``try/except`` around a service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+T = TypeVar("T")
+
+
+@dataclass
+class Outcome(Generic[T]):
+    ok: bool
+    value: T | None = None
+
+
+def attempt(
+    request: HttpRequest,
+    call: Callable[[], T],
+    *,
+    success: str | Callable[[T], str] = "",
+    form: forms.BaseForm | None = None,
+) -> Outcome[T]:
+    """Run ``call`` (a service) for a POST. On success flash ``success`` (text, or built from the result);
+    on a ``ValidationError`` show its messages on ``form`` or as messages and return ``ok=False``."""
+    try:
+        value = call()
+    except ValidationError as exc:
+        show_errors(request, exc, form)
+        return Outcome(False)
+    text = success(value) if callable(success) else success
+    if text:
+        messages.success(request, text)
+    return Outcome(True, value)
+
+
+def show_errors(request: HttpRequest, exc: ValidationError, form: forms.BaseForm | None = None) -> None:
+    if form is None:
+        for message in exc.messages:
+            messages.error(request, message)
+        return
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def flash_form_errors(request: HttpRequest, form: forms.BaseForm) -> None:
+    """A form posted from a panel of another page: its errors become messages on that page."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        text = "；".join(str(e) for e in errors)
+        messages.error(request, f"{label}：{text}" if label else text)
+
+
+def messages_of(exc: Any) -> list[str]:
+    """The messages of a service's refusal (for the few places that collect them, e.g. a job's result)."""
+    return list(exc.messages) if isinstance(exc, ValidationError) else [str(exc)]
