@@ -59,3 +59,17 @@ def forbidden_cell_reason(chars: Iterable[str]) -> str:
 def xml_safe(text: str) -> str:
     """`text` without the characters XML cannot hold (for the xlsx and docx writers)."""
     return XML_ILLEGAL_RE.sub("", text) if XML_ILLEGAL_RE.search(text) else text
+
+
+def within_length(value: str, limit: int, field: str) -> str:
+    """``value`` stripped, or a ValidationError in Chinese when it is longer than ``limit`` characters.
+    Services call it for every free text they store, so no page or API can store an unbounded text."""
+    from django.core.exceptions import ValidationError
+
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise ValidationError(
+            _("%(field)s最多 %(limit)d 个字（现有 %(n)d 个）。")
+            % {"field": field, "limit": limit, "n": len(value)}
+        )
+    return value

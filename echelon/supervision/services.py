@@ -17,7 +17,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
@@ -38,6 +38,7 @@ from echelon.core import audit, versions
 from echelon.core.permissions import allowed, require
 from echelon.core.querysets import scope_paths
 from echelon.core.tabular import human_size
+from echelon.core.text import within_length
 from echelon.orgs.models import Level, Unit
 from echelon.supervision import coverage, selectors
 from echelon.supervision.models import (
@@ -566,6 +567,7 @@ def action_confirm(
     *, actor: Any, participation: Participation, phase: int, action_key: str, note: str = ""
 ) -> None:
     """Confirm a required action that needs no evidence (确认完成)."""
+    note = within_length(note, 200, _("说明"))
     with transaction.atomic():
         participation = _unit_participation(actor, participation)
         action = _action(participation, phase, action_key)
@@ -911,7 +913,7 @@ def gate_submit(
             group=groups[0] if groups else None,
             submitted_at=now,
             submitted_by=_user(actor),
-            note=note[:2000],
+            note=within_length(note, 2_000, _("提交说明")),
         )
         if not state.gate:
             review.state, review.decision, review.decided_at = ReviewState.DECIDED, Decision.PASS, now
@@ -970,7 +972,16 @@ def gate_decide(
     today = today or timezone.localdate()
     if decision not in Decision.values:
         raise ValidationError(_("请选择审核决定。"))
-    comment = comment.strip()
+    comment = within_length(comment, 5_000, _("审核意见"))
+    interview_who = within_length(interview_who, 200, _("约谈对象"))
+    interview_required = within_length(interview_required, 5_000, _("约谈要求"))
+    for result in checks.values():
+        within_length(result.comment, 2_000, _("检查意见"))
+    uses_deadline = decision in (Decision.RETURN, Decision.REDO)
+    if uses_deadline and deadline is not None and not today <= deadline <= today + timedelta(days=366):
+        raise ValidationError(_("整改期限须在今天至一年之内。"))
+    if interview_at is not None and abs((interview_at - today).days) > 366:
+        raise ValidationError(_("约谈日期须在今天前后一年之内。"))
     with transaction.atomic():
         review = Review.objects.select_related("participation__campaign", "unit").get(pk=review.pk)
         participation = review.participation
@@ -1069,7 +1080,7 @@ def patrol_record(
 ) -> PatrolVisit:
     """A group member records a patrol visit (巡查) to a unit of the group's patrol scope: one of its
     targets, or a unit one level below a target. The date may not be in the future."""
-    findings = findings.strip()
+    findings = within_length(findings, 5_000, _("巡查发现"))
     with transaction.atomic():
         group = SupervisionGroup.objects.select_related("campaign").get(pk=group.pk)
         unit = Unit.objects.get(pk=unit.pk)
@@ -1198,8 +1209,6 @@ def notify_due(*, actor: Any = None, today: date | None = None) -> DueResult:
     """The daily run's notices, each made once per item and person: a return or redo deadline three days
     (or fewer) away and not resubmitted yet → the unit's operators; a submission waiting longer than the
     review due days → the group's members."""
-    from datetime import timedelta
-
     from django.db.models import Exists, OuterRef
 
     today = today or timezone.localdate()
@@ -1529,7 +1538,8 @@ def attendance_record(
             row = MeetingAttendance(
                 leader=leader, participation=participation, path=participation.path, meeting_type=meeting_type
             )
-        row.meeting, row.date, row.attended, row.note = meeting, day, bool(attended), note.strip()[:200]
+        row.meeting, row.date, row.attended = meeting, day, bool(attended)
+        row.note = within_length(note, 200, _("说明"))
         row.recorded_by = _user(actor)
         row.save()
         audit.record(

@@ -173,3 +173,46 @@ def test_phase_actuals_of_a_submit_and_a_pass_are_audited_as_the_user(tree, pers
     assert len(passed) == 2  # phase two closed, phase three opened
     assert {e.actor_name for e in passed} == {instructor.get_username()}
     assert not AuditEvent.objects.filter(verb="campaign.phase_actual", actor_name="system").exists()
+
+
+def test_free_texts_of_decisions_patrols_and_submissions_have_limits(tree, personas, settings, tmp_path):
+    """Every free text a supervision service stores is bounded: refused in Chinese, nothing written."""
+    from echelon.supervision.models import PatrolVisit, Review
+
+    settings.MEDIA_ROOT = tmp_path
+    world = kit.world(SimpleNamespace(tree=tree, personas=personas))
+    instructor = world.instructor.members.get()
+    events = AuditEvent.objects.count()
+    checks = {k: CheckResult(True) for k in ("thinking", "materials", "work")}
+    huge = "很" * 5_001
+    with pytest.raises(ValidationError, match="审核意见最多"):
+        services.gate_decide(
+            actor=instructor, review=world.review, decision="pass", checks=checks, comment=huge
+        )
+    with pytest.raises(ValidationError, match="检查意见最多"):
+        services.gate_decide(
+            actor=instructor,
+            review=world.review,
+            decision="pass",
+            checks={**checks, "work": CheckResult(True, "很" * 2_001)},
+        )
+    with pytest.raises(ValidationError, match="整改期限"):
+        services.gate_decide(
+            actor=instructor,
+            review=world.review,
+            decision="return",
+            comment="补充",
+            deadline=date(2999, 1, 1),
+            checks=checks,
+        )
+    with pytest.raises(ValidationError, match="巡查发现最多"):
+        services.patrol_record(
+            actor=personas["county_supervisor"],
+            group=world.group,
+            unit=tree.township,
+            date=date.today(),
+            findings=huge,
+        )
+    assert Review.objects.get(pk=world.review.pk).state == "open"
+    assert not PatrolVisit.objects.exists()
+    assert AuditEvent.objects.count() == events
