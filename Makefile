@@ -16,7 +16,7 @@ help:
 	@echo "make test                  install what tests need and run the whole suite (SQLite + browser)"
 	@echo "make test-postgres         the suite against PostgreSQL ($(PG_URL))"
 	@echo "make bench                 full-scale benchmarks, figures printed"
-	@echo "make lint                  ruff + mypy"
+	@echo "make lint                  ruff + mypy + the layer contracts (import-linter)"
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required (python3.11 not found)"; exit 1; }
@@ -76,12 +76,13 @@ test-browser: install browser-deps
 	$(BIN)/pytest -q -m browser
 
 bench: install
-	$(BIN)/python -m echelon.bench
+	$(BIN)/python -m bench
 
 lint: install-python
-	$(BIN)/ruff check echelon
-	$(BIN)/ruff format --check echelon
-	$(BIN)/mypy echelon
+	$(BIN)/ruff check echelon bench
+	$(BIN)/ruff format --check echelon bench
+	$(BIN)/mypy echelon bench
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) node_modules var

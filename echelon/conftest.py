@@ -14,10 +14,10 @@ import pytest
 
 from echelon.accounts import services as account_services
 from echelon.accounts.models import User
-from echelon.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 from echelon.orgs import services
 from echelon.orgs.models import Kind, Level, Unit
 from echelon.orgs.services import UnitData
+from echelon.testing.browser import browser, page  # noqa: F401  (fixtures for the browser tests)
 
 
 @dataclass

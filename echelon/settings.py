@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "echelon.campaigns",
     "echelon.supervision",
     "echelon.api",
+    "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)
 ]
 
 MIDDLEWARE = [
@@ -120,7 +121,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "echelon.core.context_processors.nav",
-                "echelon.supervision.context_processors.notifications",
                 "csp.context_processors.nonce",
             ],
         },

@@ -15,7 +15,7 @@ from echelon.accounts.models import User
 from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role
 from echelon.accounts.selectors import manages
 from echelon.core import audit
-from echelon.core.permissions import allowed
+from echelon.core.querysets import in_scope
 from echelon.core.tabular import CellError, FormulaCell, read_rows, sniff
 from echelon.core.tree import ancestor_ids, common_ancestor
 from echelon.orgs.models import Unit
@@ -124,8 +124,11 @@ def _check_row(actor: Any, row: dict[str, str], seen: set[str]) -> list[tuple[st
     seen.add(key)
     if row["role"] not in ROLE_BY_LABEL:
         errs.append((label["role"], _("未知角色“%(role)s”。") % {"role": row["role"]}))
-    unit = Unit.objects.filter(code=row["unit_code"], is_active=True).only("path").first()
-    if unit is None or not allowed(actor, "manage_users", unit.path):
+    if (
+        not in_scope(actor, Unit.objects, "manage_users")
+        .filter(code=row["unit_code"], is_active=True)
+        .exists()
+    ):
         errs.append((label["unit_code"], _("组织不存在，或不在您的管理范围内。")))
     existing = User.objects.filter(username=row["username"]).first()
     if existing is None:

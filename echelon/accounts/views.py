@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -24,7 +24,8 @@ from echelon.accounts.models import ApiToken, Grant, User
 from echelon.accounts.roles import ROLE_ACTIONS, Role
 from echelon.accounts.selectors import grants_visible_to, managed_users
 from echelon.core import paging
-from echelon.core.querysets import scope_paths
+from echelon.core.pages import attempt
+from echelon.core.querysets import scope_paths, scoped_object
 from echelon.core.tabular import UploadError
 from echelon.orgs.models import Unit
 
@@ -53,8 +54,17 @@ def _require_office(request: HttpRequest) -> None:
         raise PermissionDenied(_("您没有管理用户的权限。"))
 
 
-def _unit_by_code(user: User, code: str, action: str = "manage_users") -> Unit | None:
-    return Unit.objects.visible_to(user, action).filter(code=code.strip(), is_active=True).first()
+def _unit_by_code(user: Any, code: str) -> Unit:
+    """A unit the user manages users in; otherwise a refusal on the form's ``unit_code`` (run it inside
+    ``attempt``)."""
+    return scoped_object(
+        user,
+        Unit.objects,
+        "manage_users",
+        code=code.strip(),
+        is_active=True,
+        otherwise=ValidationError({"unit_code": [_("组织不存在，或不在您的管理范围内。")]}),
+    )
 
 
 def user_list(request: HttpRequest) -> HttpResponse:
@@ -76,26 +86,21 @@ def user_create(request: HttpRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        unit = _unit_by_code(request.user, data["unit_code"])  # type: ignore[arg-type]
-        if unit is None:
-            form.add_error("unit_code", _("组织不存在，或不在您的管理范围内。"))
-        else:
-            try:
-                user = services.user_add(
-                    actor=request.user,
-                    username=data["username"],
-                    password=data["password"],
-                    display_name=data["display_name"],
-                    unit=unit,
-                    role=data["role"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, " ".join(exc.messages))
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("已创建用户“%(name)s”。") % {"name": user.username})
-                return redirect("accounts:user_detail", user.pk)
+        done = attempt(
+            request,
+            lambda: services.user_add(
+                actor=request.user,
+                username=data["username"],
+                password=data["password"],
+                display_name=data["display_name"],
+                unit=_unit_by_code(request.user, data["unit_code"]),
+                role=data["role"],
+            ),
+            success=lambda user: _("已创建用户“%(name)s”。") % {"name": user.username},
+            form=form,
+        )
+        if done.value is not None:
+            return redirect("accounts:user_detail", done.value.pk)
     return render(request, "accounts/user_form.html", {"form": form})
 
 
@@ -108,35 +113,39 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if request.POST.get("form") == "reset"
         else PasswordResetForm()
     )
+    done = False  # a service ran and accepted: back to the page (post/redirect/get)
     if request.method == "POST":
-        try:
-            if request.POST.get("form") == "grant" and grant_form.is_valid():
-                unit = _unit_by_code(request.user, grant_form.cleaned_data["unit_code"])  # type: ignore[arg-type]
-                if unit is None:
-                    grant_form.add_error("unit_code", _("组织不存在，或不在您的管理范围内。"))
-                else:
-                    services.grant_add(
-                        actor=request.user, user=target, unit=unit, role=grant_form.cleaned_data["role"]
-                    )
-                    messages.success(request, _("已授权。"))
-                    return redirect("accounts:user_detail", target.pk)
-            elif request.POST.get("form") == "reset" and reset_form.is_valid():
-                services.user_set_password(
+        if request.POST.get("form") == "grant" and grant_form.is_valid():
+            grant = grant_form.cleaned_data
+            done = attempt(
+                request,
+                lambda: services.grant_add(
+                    actor=request.user,
+                    user=target,
+                    unit=_unit_by_code(request.user, grant["unit_code"]),
+                    role=grant["role"],
+                ),
+                success=_("已授权。"),
+                form=grant_form,
+            ).ok
+        elif request.POST.get("form") == "reset" and reset_form.is_valid():
+            done = attempt(
+                request,
+                lambda: services.user_set_password(
                     actor=request.user, user=target, password=reset_form.cleaned_data["password"]
-                )
-                messages.success(request, _("密码已重置，该用户的全部会话已结束。"))
-                return redirect("accounts:user_detail", target.pk)
-            elif request.POST.get("form") == "active":
-                services.user_set_active(
+                ),
+                success=_("密码已重置，该用户的全部会话已结束。"),
+                form=reset_form,
+            ).ok
+        elif request.POST.get("form") == "active":
+            done = attempt(
+                request,
+                lambda: services.user_set_active(
                     actor=request.user, user=target, active=request.POST.get("active") == "1"
-                )
-                return redirect("accounts:user_detail", target.pk)
-        except ValidationError as exc:
-            (grant_form if request.POST.get("form") == "grant" else reset_form).add_error(
-                None, " ".join(exc.messages)
-            )
-        except PermissionDenied as exc:
-            messages.error(request, str(exc))
+                ),
+            ).ok
+    if done:
+        return redirect("accounts:user_detail", target.pk)
     grants = grants_visible_to(request.user).filter(user=target).order_by("unit__path")
     tokens = ApiToken.objects.filter(user=target)
     return render(
@@ -156,11 +165,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def grant_remove(request: HttpRequest, pk: int) -> HttpResponse:
     _require_office(request)
     grant = get_object_or_404(grants_visible_to(request.user), pk=pk)
-    try:
-        services.grant_remove(actor=request.user, grant=grant)
-        messages.success(request, _("已撤销授权。"))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
+    attempt(
+        request, lambda: services.grant_remove(actor=request.user, grant=grant), success=_("已撤销授权。")
+    )
     return redirect("accounts:user_detail", grant.user_id)
 
 
@@ -172,7 +179,7 @@ def user_import(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             result = import_users(actor=request.user, fileobj=upload.file, name=upload.name)
-        except UploadError as exc:
+        except UploadError as exc:  # the file as a whole is refused (type, size): an error on its field
             form.add_error("file", str(exc))
         else:
             if result.ok:
@@ -192,8 +199,14 @@ def token_list(request: HttpRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST" and form.is_valid():
         user = cast(User, request.user)  # the view requires a login
-        _, new_key = services.token_issue(actor=user, user=user, name=form.cleaned_data["name"])
-        form = TokenForm()
+        issued = attempt(
+            request,
+            lambda: services.token_issue(actor=user, user=user, name=form.cleaned_data["name"]),
+            form=form,
+        ).value
+        if issued is not None:
+            new_key = issued[1]
+            form = TokenForm()
     tokens = ApiToken.objects.filter(user=request.user)  # type: ignore[misc]
     return render(request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_key": new_key})
 
@@ -201,8 +214,9 @@ def token_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)  # type: ignore[arg-type]
-    services.token_revoke(actor=request.user, token=token)
-    messages.success(request, _("令牌已吊销。"))
+    attempt(
+        request, lambda: services.token_revoke(actor=request.user, token=token), success=_("令牌已吊销。")
+    )
     back = request.POST.get("next", "")
     return redirect(
         back if back.startswith("/") and not back.startswith("//") else reverse("accounts:tokens")

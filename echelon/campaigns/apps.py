@@ -9,3 +9,15 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from echelon.campaigns import jobs  # noqa: F401  (registers the job handlers)
+        from echelon.core import navigation as nav
+
+        nav.register("campaigns", _("活动安排"), "bi-calendar-range", "campaigns:list", order=20)
+        # The unit page's tab (orgs renders it without knowing campaigns).
+        nav.register(
+            "campaigns",
+            _("活动安排"),
+            "bi-calendar-range",
+            "campaigns:unit_campaigns",
+            section="unit",
+            order=40,
+        )

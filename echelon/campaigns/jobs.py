@@ -7,7 +7,6 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from echelon.campaigns import exports, selectors
 from echelon.campaigns.models import Campaign
 from echelon.core import jobs
 from echelon.core.models import Job
@@ -15,6 +14,9 @@ from echelon.core.models import Job
 
 @jobs.register("campaigns.export_plan")
 def export_plan(job: Job, progress: jobs.Progress) -> dict[str, Any]:
+    # Imported here, not at start-up: the plan selectors load the template specs and the scheduler.
+    from echelon.campaigns import exports, selectors
+
     campaign = Campaign.objects.filter(pk=job.params.get("campaign")).first()
     if campaign is None:
         raise jobs.JobError(_("活动不存在。"))

@@ -86,7 +86,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 TERRITORIAL_KINDS = frozenset({"leadership", "village", "community"})
 NON_TERRITORIAL_KINDS = frozenset(
@@ -289,16 +289,24 @@ class UnitPlan:
         return (self.end - self.start).days + 1
 
 
+Option = tuple[str, Any]
+"""A way to fix a violation, as a code and its value (the engine speaks no language; ``campaigns.explain``
+words it): ``("postpone", days)``, ``("stagger", days)``, ``("lead", days)``, ``("window_end", date)``,
+``("min_duration", days)``, ``("flexible", level)``, ``("move_in", days)``, ``("extend_or_shorten", date)``,
+``("blackout", None)``, ``("regenerate", None)``."""
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
-    """One broken rule at one level: the units, the worst shortfall in days, and what would fix it."""
+    """One broken rule at one level: the units, the worst shortfall in days, the rule's own figure in
+    ``facts`` (e.g. ``{"stagger_days": 10}``) and what would fix it (``options``)."""
 
     rule: str
-    message: str
     unit_ids: tuple[int, ...]
     days: int
-    suggestion: str
     level: int | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -318,10 +326,6 @@ def cn_date(day: date) -> str:
 
 def _level_order(level: int | None) -> tuple[bool, int]:
     return (level is None, level or 0)
-
-
-def _level_label(level: int | None) -> str:
-    return f"第{level}级" if level is not None else "不在树中的"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -769,15 +773,15 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
         at_levels = sorted({lv for r, lv in findings.by_key if r == rule}, key=_level_order)
         for at_level in at_levels:
             finding = findings.by_key[(rule, at_level)]
-            message, suggestion = _explain(rule, at_level, finding, rules, shortest, advisor)
+            facts, options = _advise(rule, at_level, finding, rules, shortest, advisor)
             violations.append(
                 Violation(
                     rule=rule,
-                    message=message,
                     unit_ids=tuple(sorted(finding.unit_ids)),
                     days=finding.days,
-                    suggestion=suggestion,
                     level=at_level,
+                    facts=facts,
+                    options=options,
                 )
             )
     return violations
@@ -821,64 +825,42 @@ class _Advisor:
         return date.fromordinal(self.calendar.first_free_from(day.toordinal()))
 
 
-def _explain(
+def _advise(
     rule: str,
     level: int | None,
     finding: _Finding,
     rules: Rules,
     shortest: Mapping[int | None, int],
     advisor: _Advisor,
-) -> tuple[str, str]:
-    """The Chinese message and suggestion of one violation."""
-    where, count, days = _level_label(level), len(finding.unit_ids), finding.days
-    if rule == "coverage":
-        return (
-            f"{where}有 {count} 个单位的计划与参与范围不符（参与单位缺少计划，或不参与的单位有计划）。",
-            "请按当前规则重新生成计划。",
-        )
-    if rule == "stagger":
-        message = (
-            f"{where}有 {count} 个单位的开始日期早于上一层级单位开始后 {rules.level_stagger_days} 天，"
-            f"最多早 {days} 天。"
-        )
-        options = [f"将这些单位的开始日期推迟（最多 {days} 天）"]
+) -> tuple[dict[str, Any], tuple[Option, ...]]:
+    """The rule's own figure and the ways to fix one violation, as codes (worded by ``campaigns.explain``)."""
+    days = finding.days
+    if rule in ("stagger", "lead"):
+        option = "stagger" if rule == "stagger" else "lead"
+        figure = rules.level_stagger_days if rule == "stagger" else rules.lead_days
+        options: list[Option] = [("postpone", days)]
         if finding.low is not None and finding.low >= 0:
-            options.append(f"将层级间隔缩短至 {finding.low} 天")
-        return message, "可" + "，或".join(options) + "。"
-    if rule == "lead":
-        message = (
-            f"{where}有 {count} 个单位没有比本级领导班子和先行机关晚 {rules.lead_days} 天开始，"
-            f"最多差 {days} 天。"
-        )
-        options = [f"将这些单位的开始日期推迟（最多 {days} 天）"]
-        if finding.low is not None and finding.low >= 0:
-            options.append(f"将先行天数缩短至 {finding.low} 天")
-        return message, "可" + "，或".join(options) + "。"
+            options.append((option, finding.low))
+        return {f"{option}_days": figure}, tuple(options)
     if rule == "min_duration":
-        message = f"{where}有 {count} 个单位的集中时长不足 {rules.min_duration_days} 天，最多差 {days} 天。"
         options = []
         if finding.high is not None:
-            options.append(f"将批次结束日期推迟到 {cn_date(advisor.free_day_from(finding.high))}")
+            options.append(("window_end", advisor.free_day_from(finding.high)))
         stagger = advisor.largest_stagger_fitting(finding.unit_ids)
         if stagger is not None:
-            options.append(f"将层级间隔缩短至 {stagger} 天")
+            options.append(("stagger", stagger))
         if level in shortest:
-            options.append(f"将最短集中时长降至 {max(shortest[level], 1)} 天")
+            options.append(("min_duration", max(shortest[level], 1)))
         if level is not None and level not in rules.flexible_levels:
-            options.append(f"将{where}列为弹性时长层级")
-        return message, "可" + "，或".join(options) + "。"
+            options.append(("flexible", level))
+        return {"min_days": rules.min_duration_days}, tuple(options)
     if rule == "window":
-        message = f"{where}有 {count} 个单位的日期超出批次时间范围，最多超出 {days} 天。"
         if finding.high is not None and finding.high > rules.window_end:
-            needed = cn_date(advisor.free_day_from(finding.high))
-            return message, f"可将批次结束日期推迟到 {needed}，或缩短层级间隔、先行天数。"
-        return message, f"可将这些单位的日期移入批次时间范围（最多移动 {days} 天）。"
+            return {}, (("extend_or_shorten", advisor.free_day_from(finding.high)),)
+        return {}, (("move_in", days),)
     if rule == "blackout":
-        message = f"{where}有 {count} 个单位的环节在停歇期内开始或结束，最多需后移 {days} 天。"
-        return message, "可延长批次时间，调整停歇期，或允许环节在停歇期内起止。"
-    # contiguous
-    message = f"{where}有 {count} 个单位的环节不连续（有间隔、重叠、缺漏或不足 1 天），最多相差 {days} 天。"
-    return message, "请按当前规则重新生成这些单位的计划：环节须首尾相接、每个环节至少 1 天。"
+        return {}, (("blackout", None),)
+    return {}, (("regenerate", None),)  # coverage, contiguous
 
 
 # ---------------------------------------------------------------------------------------------------------

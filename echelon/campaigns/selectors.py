@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from echelon.campaigns import explain
 from echelon.campaigns.models import (
     Baseline,
     BaselinePhase,
@@ -210,7 +211,8 @@ def violations_for(user: Any, campaign: Campaign) -> list[dict[str, Any]]:
             ids = violation.get("unit_ids", [])[:20]
             named = list(visible.filter(pk__in=ids).values_list("unit__code", "unit__name")[:10])
             if whole:
-                result.append({**violation, "batch": batch.key, "batch_name": batch.name, "examples": named})
+                described = explain.describe(violation, level_name=campaign.spec.level_name)
+                result.append({**described, "batch": batch.key, "batch_name": batch.name, "examples": named})
             elif named:
                 result.append(
                     {

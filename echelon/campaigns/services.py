@@ -12,7 +12,6 @@ Large writes (70,000 participations, 350,000 phase rows) are set-based: ``execut
 
 from __future__ import annotations
 
-import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -25,9 +24,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from echelon.campaigns import scheduler, specs
+from echelon.campaigns import explain, scheduler, specs
 from echelon.campaigns.models import (
     Baseline,
     BaselinePhase,
@@ -45,15 +43,6 @@ from echelon.core.querysets import scope_paths
 from echelon.core.tree import SEGMENT_WIDTH, ancestor_ids
 from echelon.orgs.models import Unit
 
-RULE_LABELS = {
-    "coverage": gettext_lazy("覆盖范围"),
-    "stagger": gettext_lazy("层级间隔"),
-    "lead": gettext_lazy("班子和机关先行"),
-    "min_duration": gettext_lazy("最短集中时长"),
-    "window": gettext_lazy("批次时间"),
-    "blackout": gettext_lazy("停歇期"),
-    "contiguous": gettext_lazy("环节衔接"),
-}
 # Rules a what-if or a re-plan may change, per batch.
 CHANGEABLE_RULES = (
     "window_start",
@@ -420,25 +409,8 @@ def _nodes(units: Sequence[_UnitRow]) -> list[scheduler.Node]:
     return nodes
 
 
-_COUNT_RE = re.compile(r"有 \d+ 个单位")
-
-
-def _violation_json(v: scheduler.Violation, ids: list[int], spec: specs.Spec) -> dict[str, Any]:
-    message = v.message
-    if len(ids) != len(v.unit_ids):  # the engine counted structural units that are not in this batch
-        message = _COUNT_RE.sub(f"有 {len(ids)} 个单位", message, count=1)
-    level_name = spec.level_name(v.level) if v.level else ""
-    return {
-        "rule": v.rule,
-        "rule_name": str(RULE_LABELS.get(v.rule, v.rule)),
-        "level": v.level,
-        "level_name": level_name,
-        "message": message,
-        "suggestion": v.suggestion,
-        "days": v.days,
-        "units": len(ids),
-        "unit_ids": ids[:MAX_VIOLATION_IDS],  # participation ids
-    }
+def _described(raw: dict[str, Any], spec: specs.Spec) -> dict[str, Any]:
+    return explain.describe(raw, level_name=spec.level_name)
 
 
 def plan_batch(batch: Batch, *, units: Sequence[_UnitRow] | None = None, **changes: Any) -> BatchPlan:
@@ -469,24 +441,11 @@ def plan_batch(batch: Batch, *, units: Sequence[_UnitRow] | None = None, **chang
     violations = []
     for v in result.violations:
         ids = [participants[u] for u in v.unit_ids if u in participants]
-        if ids:
-            violations.append(_violation_json(v, ids, spec))
+        if ids:  # the engine also counts structural units that are not in this batch: only ours count
+            violations.append(_described(explain.raw(v, ids, limit=MAX_VIOLATION_IDS), spec))
     if missing:
-        violations.insert(
-            0,
-            {
-                "rule": "coverage",
-                "rule_name": str(RULE_LABELS["coverage"]),
-                "level": None,
-                "level_name": "",
-                "message": _("有 %(n)d 个参与单位不在组织树中（已撤销或移出范围），没有计划。")
-                % {"n": len(missing)},
-                "suggestion": _("请核对这些单位，或重新创建活动。"),
-                "days": 0,
-                "units": len(missing),
-                "unit_ids": missing[:MAX_VIOLATION_IDS],
-            },
-        )
+        gone = scheduler.Violation(rule="coverage", unit_ids=(), days=0, facts={"missing": True})
+        violations.insert(0, _described(explain.raw(gone, missing, limit=MAX_VIOLATION_IDS), spec))
     level_of = {pid: level_of_unit.get(uid, 0) for uid, pid in participants.items()}
     return BatchPlan(batch=batch, items=items, violations=violations, level_of=level_of, missing=missing)
 
@@ -660,7 +619,7 @@ def campaign_schedule(
                 batch.window_end = batch_changes.get("window_end", batch.window_end)
             _store(batch_plan, spec)
             batch.feasible = batch_plan.feasible
-            batch.violations = batch_plan.violations
+            batch.violations = [explain.stored(v) for v in batch_plan.violations]
             batch.scheduled_at = now
             batch.save()
         before = audit.snapshot(campaign, ["status"])

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,16 +22,11 @@ from echelon.campaigns.forms import ActualForm, CampaignCreateForm, TemplateForm
 from echelon.campaigns.models import CampaignTemplate, Status
 from echelon.campaigns.tables import ParticipationTable
 from echelon.core import jobs, paging
+from echelon.core.pages import attempt
 from echelon.core.querysets import scope_paths
 from echelon.orgs import selectors as org_selectors
 
 PER_PAGE = selectors.PER_PAGE
-
-
-def _errors(exc: Exception) -> list[str]:
-    if isinstance(exc, ValidationError):
-        return list(exc.messages)
-    return [str(exc)]
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -65,9 +60,10 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     form = CampaignCreateForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def create() -> Any:
             template = services.template_for_use(actor=request.user, name=data["template"])
-            campaign = services.campaign_create(
+            return services.campaign_create(
                 actor=request.user,
                 spec=template.spec,
                 root=data["root"],
@@ -76,16 +72,18 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 template=template,
             )
-        except (ValidationError, PermissionDenied) as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        else:
-            messages.success(
-                request,
+
+        done = attempt(
+            request,
+            create,
+            success=lambda campaign: (
                 _("已创建活动“%(name)s”，共 %(n)d 个参与单位。下一步：生成计划。")
-                % {"name": campaign.name, "n": campaign.participations_count},
-            )
-            return redirect(campaign)
+                % {"name": campaign.name, "n": campaign.participations_count}
+            ),
+            form=form,
+        )
+        if done.value is not None:
+            return redirect(done.value)
     return render(request, "campaigns/campaign_form.html", {"form": form})
 
 
@@ -132,11 +130,11 @@ def campaign_schedule(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("规则有误，未重新排程。"))
             return redirect("campaigns:what_if", pk=campaign.pk)
         changes = {form.cleaned_data["batch"]: form.changes()}
-    try:
-        result = services.campaign_schedule(actor=request.user, campaign=campaign, rule_changes=changes)
-    except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
+    result = attempt(
+        request,
+        lambda: services.campaign_schedule(actor=request.user, campaign=campaign, rule_changes=changes),
+    ).value
+    if result is None:
         return redirect(campaign)
     if result.feasible:
         messages.success(request, _("已生成 %(n)d 个单位的计划，满足全部规则。") % {"n": result.planned})
@@ -154,16 +152,16 @@ def campaign_what_if(request: HttpRequest, pk: int) -> HttpResponse:
     form = WhatIfForm(request.POST or None, campaign=campaign)
     result = None
     if request.method == "POST" and form.is_valid():
-        try:
-            result = services.campaign_what_if(
+        result = attempt(
+            request,
+            lambda: services.campaign_what_if(
                 actor=request.user,
                 campaign=campaign,
                 batch_key=form.cleaned_data["batch"],
                 changes=form.changes(),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
+            ),
+            form=form,
+        ).value
     context: dict[str, Any] = {
         "campaign": campaign,
         "form": form,
@@ -180,15 +178,13 @@ def campaign_what_if(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def campaign_publish(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = _manageable(request, pk)
-    try:
-        baseline = services.campaign_publish(
+    attempt(
+        request,
+        lambda: services.campaign_publish(
             actor=request.user, campaign=campaign, note=request.POST.get("note", "")
-        )
-    except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("已发布计划（基线第 %(n)d 版）。") % {"n": baseline.number})
+        ),
+        success=lambda baseline: _("已发布计划（基线第 %(n)d 版）。") % {"n": baseline.number},
+    )
     return redirect(campaign)
 
 
@@ -316,20 +312,20 @@ def unit_actual(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     form = ActualForm(request.POST, campaign=context["campaign"])
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.phase_actual_record(
+        done = attempt(
+            request,
+            lambda: services.phase_actual_record(
                 actor=request.user,
                 participation=participation,
                 phase_key=data["phase"],
                 start=data["start"],
                 end=data["end"],
                 note=data["note"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        else:
-            messages.success(request, _("已记录实际进度。"))
+            ),
+            success=_("已记录实际进度。"),
+            form=form,
+        )
+        if done.ok:
             return redirect("campaigns:unit_plan", pk=pk, code=code)
     context["form"] = form
     context["breadcrumb"] = _breadcrumb(request, context)
@@ -462,17 +458,19 @@ def template_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
     template = get_object_or_404(CampaignTemplate, key=key) if key else None
     initial = {"text": template.text if template else specs.builtin_files()[0].read_text(encoding="utf-8")}
     form = TemplateForm(request.POST or None, initial=initial)
-    errors: list[str] = []
+    done = None
     if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.template_save(
+        done = attempt(
+            request,
+            lambda: services.template_save(
                 actor=request.user, text=form.cleaned_data["text"], template=template
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            errors = _errors(exc)
-        else:
-            messages.success(request, _("已保存模板“%(name)s”。") % {"name": saved.name})
-            return redirect("campaigns:template_detail", key=saved.key)
+            ),
+            success=lambda saved: _("已保存模板“%(name)s”。") % {"name": saved.name},
+            show=False,  # the template's problems are listed above the text, one a line
+        )
+        if done.value is not None:
+            return redirect("campaigns:template_detail", key=done.value.key)
+    errors = done.errors if done else []
     return render(
         request,
         "campaigns/template_form.html",
@@ -484,11 +482,11 @@ def template_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
 @require_POST
 def template_load(request: HttpRequest) -> HttpResponse:
     _require_templates(request)
-    try:
-        template = services.template_load_builtin(actor=request.user, name=request.POST.get("name", ""))
-    except (ValidationError, PermissionDenied) as exc:
-        for message in _errors(exc):
-            messages.error(request, message)
+    template = attempt(
+        request,
+        lambda: services.template_load_builtin(actor=request.user, name=request.POST.get("name", "")),
+        success=lambda t: _("已载入内置模板“%(name)s”。") % {"name": t.name},
+    ).value
+    if template is None:
         return redirect("campaigns:templates")
-    messages.success(request, _("已载入内置模板“%(name)s”。") % {"name": template.name})
     return redirect("campaigns:template_detail", key=template.key)

@@ -1,11 +1,29 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import django_filters
-from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from echelon.core.models import AuditEvent
+
+UnitPathLookup = Callable[[str], str | None]
+_unit_path: list[UnitPathLookup] = []
+
+
+def register_unit_path(lookup: UnitPathLookup) -> UnitPathLookup:
+    """Let the app that owns the unit tree (orgs, in its `ready()`) say which tree path a unit code names:
+    core's filters narrow by a unit code without importing a domain app (ADR 13)."""
+    _unit_path[:] = [lookup]
+    return lookup
+
+
+def unit_path(code: str) -> str | None:
+    if not _unit_path:
+        raise ImproperlyConfigured("no app registered a unit-code lookup (echelon.orgs registers it)")
+    return _unit_path[0](code)
 
 
 class AuditFilter(django_filters.FilterSet):
@@ -28,6 +46,5 @@ class AuditFilter(django_filters.FilterSet):
         )
 
     def filter_unit(self, queryset: QuerySet[AuditEvent], name: str, value: str) -> QuerySet[AuditEvent]:
-        # Resolved through the app registry: core never imports a domain app.
-        unit = apps.get_model("orgs", "Unit").objects.filter(code=value.strip()).only("path").first()
-        return queryset.within(unit.path) if unit else queryset.none()  # type: ignore[attr-defined]
+        path = unit_path(value.strip())
+        return queryset.within(path) if path else queryset.none()  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ written. Views never write their own ``try/except`` around a service.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -24,6 +25,7 @@ T = TypeVar("T")
 class Outcome(Generic[T]):
     ok: bool
     value: T | None = None
+    errors: list[str] = dataclasses.field(default_factory=list)  # the refusal's messages (``ok`` is False)
 
 
 def attempt(
@@ -32,14 +34,17 @@ def attempt(
     *,
     success: str | Callable[[T], str] = "",
     form: forms.BaseForm | None = None,
+    show: bool = True,
 ) -> Outcome[T]:
     """Run ``call`` (a service) for a POST. On success flash ``success`` (text, or built from the result);
-    on a ``ValidationError`` show its messages on ``form`` or as messages and return ``ok=False``."""
+    on a ``ValidationError`` show its messages on ``form`` or as messages (``show=False``: the page lists
+    ``Outcome.errors`` itself) and return ``ok=False``."""
     try:
         value = call()
     except ValidationError as exc:
-        show_errors(request, exc, form)
-        return Outcome(False)
+        if show:
+            show_errors(request, exc, form)
+        return Outcome(False, errors=list(exc.messages))
     text = success(value) if callable(success) else success
     if text:
         messages.success(request, text)

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
 from echelon.core.tree import subtree_q
 
@@ -36,6 +37,25 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     return user.scope_paths(action)
+
+
+def in_scope(user: Any, queryset: Any, action: str = "view") -> Any:
+    """``queryset.visible_to(user, action)``; ``user=None`` is the system (commands), which sees every row,
+    as in ``core.permissions.allowed``."""
+    return queryset.all() if user is None else queryset.visible_to(user, action)
+
+
+def scoped_object(
+    user: Any, queryset: Any, action: str = "view", *, otherwise: Exception | None = None, **lookup: Any
+) -> Any:
+    """The row of ``queryset`` matching ``lookup`` (an id, a code), fetched through
+    ``visible_to(user, action)`` (``in_scope``): there is no unscoped object to forget an ``allowed()`` check
+    on. Missing, outside the user's scope and outside the action's scope all look the same: ``Http404``, or
+    ``otherwise`` where the code came from a form field (a ``ValidationError`` naming it)."""
+    row = in_scope(user, queryset, action).filter(**lookup).first()
+    if row is None:
+        raise otherwise if otherwise is not None else Http404
+    return row
 
 
 class ScopedQuerySet(models.QuerySet):

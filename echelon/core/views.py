@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
 from django_tables2 import LazyPaginator
 
-from echelon.core import paging
+from echelon.core import navigation, paging
 from echelon.core.filters import AuditFilter
 from echelon.core.models import AuditEvent, Job
 from echelon.core.querysets import scope_paths
@@ -43,7 +43,8 @@ AUDIT_HEADER = [
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("orgs:browse")
+    """The first area of the main menu the user may see (the apps register them: core names none)."""
+    return redirect(navigation.home_url(request.user))
 
 
 def job_list(request: HttpRequest) -> HttpResponse:

@@ -14,11 +14,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from echelon.core import tabular
 from echelon.core.jobs import JobError, Progress, register
 from echelon.core.models import Job
-from echelon.core.permissions import allowed
-from echelon.orgs import exports, imports
+from echelon.core.querysets import scoped_object
 from echelon.orgs.models import Unit
 
 IMPORT = "orgs.import"
@@ -26,10 +24,13 @@ EXPORT = "orgs.export"
 
 
 def _unit(job: Job, action: str) -> Unit:
-    unit = Unit.objects.filter(code=job.params.get("root", "")).first()
-    if unit is None or not allowed(job.created_by, action, unit.path):
-        raise JobError(_("您已没有该组织的权限，任务未执行。"))
-    return unit
+    return scoped_object(
+        job.created_by,
+        Unit.objects,
+        action,
+        code=job.params.get("root", ""),
+        otherwise=JobError(_("您已没有该组织的权限，任务未执行。")),
+    )
 
 
 def _failed(message: str, result: dict[str, Any]) -> JobError:
@@ -50,6 +51,10 @@ def _sha256(path: Path) -> str:
 def run_import(job: Job, progress: Progress) -> dict[str, Any]:
     """params: kind (units|members), mode (validate|apply), root (unit code), file (under MEDIA_ROOT),
     name (as uploaded), sha256 (of the upload: the file applied is the file previewed)."""
+    # Imported here, not at start-up: the importers load the spreadsheet stack (the app registers this).
+    from echelon.core import tabular
+    from echelon.orgs import imports
+
     params = job.params
     unit = _unit(job, "import")
     path = settings.MEDIA_ROOT / params["file"]
@@ -87,6 +92,8 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
 def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     """params: kind, root, scope, query (the list's filter parameters), template (bool). XLSX only: CSV
     exports stream straight to the browser."""
+    from echelon.orgs import exports  # here, not at start-up (the app registers this module when ready)
+
     params = job.params
     unit = _unit(job, "export")
     kind = params["kind"]

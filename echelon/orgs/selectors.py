@@ -18,6 +18,12 @@ def unit_for(user: Any, code: str, action: str = "view") -> Unit:
     return get_object_or_404(Unit.objects.visible_to(user, action), code=code)
 
 
+def path_of_code(code: str) -> str | None:
+    """The tree path a unit code names, whoever asks (core's audit search narrows by it, within the rows the
+    user may already see: registered in `OrgsConfig.ready`)."""
+    return Unit.objects.filter(code=code).values_list("path", flat=True).first()
+
+
 def top_units(user: Any) -> QuerySet[Unit]:
     """The roots of what the user sees: their granted units (outermost), or the tree's root for admins."""
     paths = scope_paths(user, "view")

@@ -35,6 +35,7 @@ from echelon.accounts.roles import Role
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Batch, Campaign, Participation, PhaseActual, Status
 from echelon.core import audit, versions
+from echelon.core.errors import Conflict
 from echelon.core.permissions import allowed, require
 from echelon.core.querysets import scope_paths
 from echelon.core.tabular import human_size
@@ -65,8 +66,8 @@ from echelon.supervision.models import (
 GROUP_FIELDS = ["name", "kind", "home_unit_id", "target_level", "leader_id", "batch_id"]
 
 
-class AlreadyDecided(ValidationError):
-    """Another reviewer decided this submission first."""
+class AlreadyDecided(Conflict):
+    """Another reviewer decided this submission first (the API answers 409)."""
 
 
 def _user(actor: Any) -> Any:

@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from echelon.campaigns.models import Campaign
 from echelon.core import paging
 from echelon.core.pages import attempt, flash_form_errors
 from echelon.core.permissions import allowed
-from echelon.core.querysets import scope_paths
+from echelon.core.querysets import scope_paths, scoped_object
 from echelon.orgs import selectors as org_selectors
 from echelon.orgs.models import Level, Unit
 from echelon.supervision import selectors, services
@@ -178,17 +178,19 @@ def group_patrol(request: HttpRequest, pk: int) -> HttpResponse:
         flash_form_errors(request, form)
         return redirect("supervision:group", pk=group.pk)
     data = form.cleaned_data
-    unit = Unit.objects.filter(code=data["code"]).first()
-    if unit is None or not allowed(request.user, "view", unit.path):
-        messages.error(request, _("找不到该组织，或它不在您的查看范围内。"))
-        return redirect("supervision:group", pk=group.pk)
-    attempt(
-        request,
-        lambda: services.patrol_record(
+
+    def record() -> Any:
+        unit = scoped_object(
+            request.user,
+            Unit.objects,
+            code=data["code"],
+            otherwise=ValidationError(_("找不到该组织，或它不在您的查看范围内。")),
+        )
+        return services.patrol_record(
             actor=request.user, group=group, unit=unit, date=data["date"], findings=data["findings"]
-        ),
-        success=_("巡查记录已保存。"),
-    )
+        )
+
+    attempt(request, record, success=_("巡查记录已保存。"))
     return redirect("supervision:group", pk=group.pk)
 
 
@@ -216,20 +218,22 @@ def group_assign(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_to_dispatch(request.user, pk)
     form = AssignForm(request.POST)
     if form.is_valid():
-        participation = group.campaign.participations.filter(unit__code=form.cleaned_data["code"]).first()
-        if participation is None or not allowed(request.user, "view", participation.path):
-            messages.error(request, _("该单位不在这项活动中，或不在您的管理范围内。"))
-        else:
-            attempt(
-                request,
-                lambda: services.assign(
-                    actor=request.user,
-                    group=group,
-                    participation=participation,
-                    override_reason=form.cleaned_data["override_reason"],
-                ),
-                success=_("已指定督导对象。"),
+
+        def assign() -> Any:
+            participation = scoped_object(
+                request.user,
+                group.campaign.participations,
+                unit__code=form.cleaned_data["code"],
+                otherwise=ValidationError(_("该单位不在这项活动中，或不在您的管理范围内。")),
             )
+            return services.assign(
+                actor=request.user,
+                group=group,
+                participation=participation,
+                override_reason=form.cleaned_data["override_reason"],
+            )
+
+        attempt(request, assign, success=_("已指定督导对象。"))
     return redirect("supervision:group", pk=group.pk)
 
 
@@ -637,16 +641,18 @@ def liaison_points(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def liaison_add(request: HttpRequest) -> HttpResponse:
-    from django.http import Http404
-
     form = LiaisonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请填写联系点领导、联系点和方式。"))
         return redirect("supervision:liaison_points")
     data = form.cleaned_data
-    unit = Unit.objects.visible_to(request.user, "dispatch").filter(code=data["code"]).first()
-    if unit is None:
-        raise Http404(_("找不到该组织，或它不在您的管理范围内。"))
+    unit = scoped_object(
+        request.user,
+        Unit.objects,
+        "dispatch",
+        code=data["code"],
+        otherwise=Http404(_("找不到该组织，或它不在您的管理范围内。")),
+    )
     leader = User.objects.filter(username=data["leader"], is_active=True).first()
     campaign = campaign_selectors.campaign_for(request.user, data["campaign"]) if data["campaign"] else None
     if leader is None:

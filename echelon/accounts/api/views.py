@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -24,21 +23,20 @@ from echelon.accounts.api.serializers import (
 )
 from echelon.accounts.models import ApiToken, User
 from echelon.accounts.selectors import grants_visible_to, managed_users
+from echelon.core.api.base import ScopedViewSetMixin
 from echelon.core.permissions import require_somewhere
+from echelon.core.querysets import scoped_object
 from echelon.orgs.models import Unit
 
 
-def _service_errors(exc: Exception) -> exceptions.APIException:
-    if isinstance(exc, ValidationError):
-        return exceptions.ValidationError({"detail": exc.messages})
-    return exceptions.PermissionDenied(str(exc))
-
-
 def _unit(user: User, code: str) -> Unit:
-    unit = Unit.objects.visible_to(user, "manage_users").filter(code=code).first()
-    if unit is None:
-        raise exceptions.ValidationError({"unit_code": ["组织不存在，或不在您的管理范围内。"]})
-    return unit
+    return scoped_object(
+        user,
+        Unit.objects,
+        "manage_users",
+        code=code,
+        otherwise=exceptions.ValidationError({"unit_code": ["组织不存在，或不在您的管理范围内。"]}),
+    )
 
 
 @extend_schema(responses=MeSerializer)
@@ -59,13 +57,14 @@ def me(request: Request) -> Response:
     )
 
 
-class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class UserViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Users an office manages (holding a grant in its subtree). Create = user + first grant."""
 
     serializer_class = UserSerializer
 
     def get_queryset(self):
-        # Only the grants inside the caller's subtree are shown (a managed user has no others anyway).
+        # Scoped by the one rule for users (ADR 11: an office manages a user whose every grant it contains);
+        # only the grants inside the caller's subtree are shown (a managed user has no others anyway).
         in_scope = Prefetch("grants", queryset=grants_visible_to(self.request.user).order_by("unit__path"))
         return managed_users(self.request.user).prefetch_related(in_scope).order_by("username")
 
@@ -76,26 +75,26 @@ class UserViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         unit = _unit(request.user, v["unit_code"])  # type: ignore[arg-type]
-        try:
-            user = services.user_add(
-                actor=request.user,
-                username=v["username"],
-                password=v["password"],
-                display_name=v.get("display_name", ""),
-                unit=unit,
-                role=v["role"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        user = services.user_add(
+            actor=request.user,
+            username=v["username"],
+            password=v["password"],
+            display_name=v.get("display_name", ""),
+            unit=unit,
+            role=v["role"],
+        )
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
-class GrantViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class GrantViewSet(
+    ScopedViewSetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Grants inside the caller's manage_users scope."""
 
     serializer_class = GrantSerializer
 
     def get_queryset(self):
+        # Scoped on the granted unit's path, with the manage_users action (not the user's own path).
         return grants_visible_to(self.request.user).order_by("unit__path", "user__username")
 
     @extend_schema(request=GrantCreateSerializer, responses={201: GrantSerializer})
@@ -106,27 +105,19 @@ class GrantViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.R
         v = data.validated_data
         target = get_object_or_404(managed_users(request.user), username=v["username"])
         unit = _unit(request.user, v["unit_code"])  # type: ignore[arg-type]
-        try:
-            grant = services.grant_add(actor=request.user, user=target, unit=unit, role=v["role"])
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        grant = services.grant_add(actor=request.user, user=target, unit=unit, role=v["role"])
         return Response(GrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance) -> None:
-        try:
-            services.grant_remove(actor=self.request.user, grant=instance)
-        except PermissionDenied as exc:
-            raise _service_errors(exc) from exc
+        services.grant_remove(actor=self.request.user, grant=instance)
 
 
-class TokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class TokenViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The caller's tokens (and, for an office, those of the users it manages). Create issues one for the
     caller; the key is returned once."""
 
+    queryset = ApiToken.objects.select_related("user")
     serializer_class = TokenSerializer
-
-    def get_queryset(self):
-        return ApiToken.objects.visible_to(self.request.user).select_related("user")  # type: ignore[arg-type]
 
     @extend_schema(request=TokenCreateSerializer, responses={201: TokenIssuedSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:
@@ -144,8 +135,5 @@ class TokenViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
         token = self.get_object()
-        try:
-            token = services.token_revoke(actor=request.user, token=token)
-        except PermissionDenied as exc:
-            raise _service_errors(exc) from exc
+        token = services.token_revoke(actor=request.user, token=token)
         return Response(TokenSerializer(token).data)

@@ -35,6 +35,17 @@ class BatchSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: Batch) -> dict[str, Any]:
+        """Stored violations are codes and figures; they are worded here, in the caller's language."""
+        from echelon.campaigns import explain
+
+        data = super().to_representation(instance)
+        spec = instance.campaign.spec
+        data["violations"] = [
+            explain.describe(v, level_name=spec.level_name) for v in data["violations"] or []
+        ]
+        return data
+
 
 class CampaignSerializer(serializers.ModelSerializer):
     root_code = serializers.CharField(source="root.code", read_only=True)
@@ -149,6 +160,10 @@ class ViolationSerializer(serializers.Serializer):
     suggestion = serializers.CharField()
     days = serializers.IntegerField()
     units = serializers.IntegerField()
+    facts = serializers.DictField(required=False, help_text="the rule's own figure, e.g. stagger_days")
+    options = serializers.ListField(
+        child=serializers.ListField(), required=False, help_text="ways to fix it: [code, value] pairs"
+    )
 
 
 class ScheduleResultSerializer(serializers.Serializer):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -32,22 +31,17 @@ from echelon.campaigns.api.serializers import (
 from echelon.campaigns.exports import iter_csv
 from echelon.campaigns.filters import ParticipationFilter
 from echelon.campaigns.models import Campaign, CampaignTemplate
-from echelon.core.api.base import ScopedViewSetMixin
+from echelon.core.api.base import ScopedViewSetMixin, UnscopedViewSetMixin
 from echelon.core.permissions import require_somewhere
+from echelon.core.querysets import scoped_object
 from echelon.orgs.models import Unit
-
-
-def _service_errors(exc: Exception) -> exceptions.APIException:
-    if isinstance(exc, ValidationError):
-        return exceptions.ValidationError({"detail": exc.messages})
-    return exceptions.PermissionDenied(str(exc))
 
 
 def _violations(items: list[dict[str, Any]], batch: str | None = None) -> list[dict[str, Any]]:
     return [{**v, "batch": v.get("batch", batch)} for v in items]
 
 
-class CampaignTemplateViewSet(viewsets.ReadOnlyModelViewSet):
+class CampaignTemplateViewSet(UnscopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Campaign templates (levels, phases, gates, required actions, timing rules). They hold no unit data."""
 
     queryset = CampaignTemplate.objects.order_by("name")
@@ -85,22 +79,23 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         data = CampaignCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        root = Unit.objects.visible_to(request.user, "plan").filter(code=v["root_code"]).first()
-        if root is None:
-            raise exceptions.ValidationError({"root_code": ["组织不存在，或您无权在此范围创建活动。"]})
-        try:
-            template = services.template_for_use(actor=request.user, name=v["template"])
-            campaign = services.campaign_create(
-                actor=request.user,
-                spec=template.spec,
-                root=root,
-                start=v["start"],
-                end=v["end"],
-                name=v.get("name", ""),
-                template=template,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        root = scoped_object(
+            request.user,
+            Unit.objects,
+            "plan",
+            code=v["root_code"],
+            otherwise=exceptions.ValidationError({"root_code": ["组织不存在，或您无权在此范围创建活动。"]}),
+        )
+        template = services.template_for_use(actor=request.user, name=v["template"])
+        campaign = services.campaign_create(
+            actor=request.user,
+            spec=template.spec,
+            root=root,
+            start=v["start"],
+            end=v["end"],
+            name=v.get("name", ""),
+            template=template,
+        )
         return Response(CampaignSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -113,15 +108,12 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         campaign = self._manageable()
         data = ScheduleRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.campaign_schedule(
-                actor=request.user,
-                campaign=campaign,
-                dry_run=data.validated_data["dry_run"],
-                rule_changes=data.validated_data.get("rules") or {},
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        result = services.campaign_schedule(
+            actor=request.user,
+            campaign=campaign,
+            dry_run=data.validated_data["dry_run"],
+            rule_changes=data.validated_data.get("rules") or {},
+        )
         return Response(
             ScheduleResultSerializer(
                 {
@@ -146,15 +138,12 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         campaign = self._manageable()
         data = WhatIfRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            result = services.campaign_what_if(
-                actor=request.user,
-                campaign=campaign,
-                batch_key=data.validated_data["batch"],
-                changes=data.validated_data["changes"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        result = services.campaign_what_if(
+            actor=request.user,
+            campaign=campaign,
+            batch_key=data.validated_data["batch"],
+            changes=data.validated_data["changes"],
+        )
         return Response(
             WhatIfResultSerializer(
                 {
@@ -177,21 +166,15 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         campaign = self._manageable()
         data = PublishRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            baseline = services.campaign_publish(
-                actor=request.user, campaign=campaign, note=data.validated_data.get("note", "")
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        baseline = services.campaign_publish(
+            actor=request.user, campaign=campaign, note=data.validated_data.get("note", "")
+        )
         return Response(BaselineSerializer(baseline).data)
 
     def _participations(self, campaign: Campaign, action: str = "view") -> Any:
         qs = selectors.participations(self.request.user, campaign, action)
         if code := self.request.query_params.get("under"):
-            unit = Unit.objects.visible_to(self.request.user).filter(code=code).first()
-            if unit is None:
-                raise exceptions.NotFound()
-            qs = qs.within(unit.path)
+            qs = qs.within(scoped_object(self.request.user, Unit.objects, code=code).path)
         params = {k: v for k, v in self.request.query_params.items() if k in ParticipationFilter.base_filters}
         return ParticipationFilter(params, queryset=qs, campaign=campaign).qs
 
@@ -243,17 +226,14 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         data = ActualRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            services.phase_actual_record(
-                actor=request.user,
-                participation=participation,
-                phase_key=v["phase"],
-                start=v["start"],
-                end=v.get("end"),
-                note=v.get("note", ""),
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        services.phase_actual_record(
+            actor=request.user,
+            participation=participation,
+            phase_key=v["phase"],
+            start=v["start"],
+            end=v.get("end"),
+            note=v.get("note", ""),
+        )
         participation.refresh_from_db()
         return Response(ParticipationSerializer(participation, context={"phases": campaign.spec.phases}).data)
 

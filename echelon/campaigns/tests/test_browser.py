@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from echelon.accounts import services as account_services
-from echelon.browser import login, shot
 from echelon.campaigns.tests.helpers import scheduled_campaign
 from echelon.conftest import build_tree
+from echelon.testing.browser import login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

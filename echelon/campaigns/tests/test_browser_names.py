@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from echelon.accounts import services as account_services
-from echelon.browser import login
 from echelon.campaigns.tests.helpers import scheduled_campaign
 from echelon.conftest import build_tree, make_unit
 from echelon.orgs.models import Kind, Level
+from echelon.testing.browser import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

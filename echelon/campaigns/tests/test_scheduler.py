@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from echelon.campaigns.bench_scheduler import (
+from bench.scheduler import (
     PHASES_2014,
     SPRING_FESTIVAL_2014,
     inner_mongolia_tree,
@@ -234,7 +234,7 @@ def test_plan_reports_exactly_the_broken_guarantees(
     assert reported(result) == broken_guarantees(nodes, phases, rules, result)
     assert result.violations == verify(nodes, phases, rules, result)
     for violation in result.violations:
-        assert violation.message and violation.suggestion and violation.unit_ids
+        assert violation.options and violation.unit_ids  # always a way out, in codes
         assert violation.days >= 0
         assert list(violation.unit_ids) == sorted(violation.unit_ids)
 
@@ -351,12 +351,13 @@ def test_a_window_ending_in_april_is_infeasible_and_says_what_would_fit(inner_mo
     assert set(short) == {2, 3, 4}  # level 5 is flexible
     county = short[3]
     assert county.days == 90 - (date(2014, 4, 1) - date(2014, 2, 9)).days - 1  # county direct units
-    assert "2014年5月9日" in county.suggestion  # Feb 9 + 89 days
-    assert "将最短集中时长降至 52 天" in county.suggestion
+    options = dict(county.options)
+    assert options["window_end"] == date(2014, 5, 9)  # Feb 9 + 89 days
+    assert options["min_duration"] == 52
     for violation in result.violations:
-        assert re.search(r"\d", violation.suggestion)
+        assert all(value is not None for _code, value in violation.options)
     # Level 2 starts with the window: no stagger can help, only the window or the minimum.
-    assert "层级间隔" not in short[2].suggestion
+    assert "stagger" not in dict(short[2].options)
 
 
 def test_the_suggestion_names_the_largest_stagger_that_fits() -> None:
@@ -375,7 +376,7 @@ def test_the_suggestion_names_the_largest_stagger_that_fits() -> None:
         (3,),
         10,
     )
-    assert "将层级间隔缩短至 15 天" in violation.suggestion
+    assert ("stagger", 15) in violation.options
     assert plan(nodes, PHASES_2014, replace(rules, level_stagger_days=15)).violations == []
 
 

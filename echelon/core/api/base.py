@@ -1,4 +1,10 @@
-"""Base classes for API viewsets: scoping is applied before any handler runs."""
+"""Base classes for API viewsets: scoping is applied before any handler runs.
+
+Every viewset declares how its rows are scoped: ``ScopedViewSetMixin`` (its ``queryset`` through
+``visible_to(user, scope_action)``, so lists, ``get_object`` and every action see only the caller's rows) or,
+for rows that belong to no unit, ``UnscopedViewSetMixin``. A test walks the API and refuses a viewset that
+declares neither.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,10 @@ from rest_framework import viewsets
 
 
 class ScopedViewSetMixin:
-    """`queryset` must be a ScopedQuerySet; `scope_action` names the action checked (default: view)."""
+    """`queryset` must have `visible_to(user, action)` (a ScopedQuerySet, or a queryset with its own rule);
+    `scope_action` names the action checked (default: view). A subclass narrows with
+    `super().get_queryset().filter(...)`; one whose scope is another rule than subtrees (the users an office
+    manages) overrides `get_queryset` with that rule's selector."""
 
     scope_action = "view"
     request: Any
@@ -16,6 +25,10 @@ class ScopedViewSetMixin:
 
     def get_queryset(self) -> Any:
         return self.queryset.visible_to(self.request.user, self.scope_action)
+
+
+class UnscopedViewSetMixin:
+    """Declares rows that belong to no unit (campaign templates): every signed-in user reads them all."""
 
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from rest_framework import viewsets
-
 from echelon.core.api.base import ScopedReadOnlyViewSet
 from echelon.core.api.serializers import AuditEventSerializer, JobSerializer
 from echelon.core.filters import AuditFilter
@@ -17,10 +15,8 @@ class AuditEventViewSet(ScopedReadOnlyViewSet):
     scope_action = "audit"
 
 
-class JobViewSet(viewsets.ReadOnlyModelViewSet):
+class JobViewSet(ScopedReadOnlyViewSet):
     """The caller's own background jobs, with status and progress."""
 
+    queryset = Job.objects.all()
     serializer_class = JobSerializer
-
-    def get_queryset(self):
-        return Job.objects.visible_to(self.request.user)

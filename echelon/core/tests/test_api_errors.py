@@ -38,6 +38,24 @@ class TestThroughTheRealApi:
         response = APIClient().get("/api/v1/units/", HTTP_AUTHORIZATION="Token nope")
         assert response.status_code == 401 and response.json() == {"detail": "令牌无效或已吊销。"}
 
+    def test_a_service_refusal_is_a_400_in_chinese(self, api):
+        """``accounts.services.user_add`` refuses a taken username with a ``ValidationError``; the view has no
+        try/except: the exception handler answers for it, and nothing is written."""
+        users = User.objects.count()
+        response = api.post(
+            "/api/v1/users/",
+            {
+                "username": "village_secretary",
+                "password": "A-long-pass-2014",
+                "unit_code": "150125100201",
+                "role": "operator",
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert response.json() == {"detail": ["用户名“village_secretary”已存在。"]}
+        assert User.objects.count() == users
+
     def test_method_not_allowed(self, api):
         response = api.delete("/api/v1/units/")
         assert response.status_code == 405 and response.json() == {"detail": "方法 “DELETE” 不被允许。"}

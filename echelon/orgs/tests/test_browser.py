@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from echelon.accounts import services as account_services
-from echelon.browser import login, shot
 from echelon.conftest import build_tree, make_member
+from echelon.testing.browser import login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -165,7 +165,7 @@ def unit_import(request: HttpRequest, code: str) -> HttpResponse:
     kind = form.cleaned_data["kind"]
     try:
         tabular.sniff(upload, upload.name)
-    except tabular.UploadError as exc:
+    except tabular.UploadError as exc:  # the file as a whole is refused (type, size): an error on its field
         form.add_error("file", str(exc))
         return _page(request, unit, can_import, can_export, form, status=400)
     sha256 = imports.file_sha256(upload)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,7 +13,9 @@ from django_tables2 import LazyPaginator
 
 from echelon.core import paging
 from echelon.core.models import AuditEvent
+from echelon.core.pages import attempt
 from echelon.core.permissions import allowed
+from echelon.core.querysets import scoped_object
 from echelon.orgs import selectors, services
 from echelon.orgs.filters import MemberFilter, UnitFilter, search_units
 from echelon.orgs.models import Member, Unit
@@ -154,26 +155,28 @@ def unit_move(request: HttpRequest, code: str) -> HttpResponse:
     unit = selectors.unit_for(request.user, code, "change")
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        target = (
-            Unit.objects.visible_to(request.user, "change")
-            .filter(code=form.cleaned_data["new_parent"])
-            .first()
+
+        def move() -> Unit:
+            target = scoped_object(
+                request.user,
+                Unit.objects,
+                "change",
+                code=form.cleaned_data["new_parent"],
+                otherwise=ValidationError({"new_parent": [_("找不到该组织，或它不在您的管理范围内。")]}),
+            )
+            services.unit_move(actor=request.user, unit=unit, new_parent=target)
+            return target
+
+        done = attempt(
+            request,
+            move,
+            success=lambda target: (
+                _("已将“%(unit)s”移到“%(parent)s”之下。") % {"unit": unit.name, "parent": target.name}
+            ),
+            form=form,
         )
-        if target is None:
-            form.add_error("new_parent", _("找不到该组织，或它不在您的管理范围内。"))
-        else:
-            try:
-                services.unit_move(actor=request.user, unit=unit, new_parent=target)
-            except (ValidationError, PermissionDenied) as exc:
-                form.add_error(
-                    "new_parent", exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
-                )
-            else:
-                messages.success(
-                    request,
-                    _("已将“%(unit)s”移到“%(parent)s”之下。") % {"unit": unit.name, "parent": target.name},
-                )
-                return redirect(unit)
+        if done.ok:
+            return redirect(unit)
     return render(
         request,
         "orgs/unit_move.html",

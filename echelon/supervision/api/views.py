@@ -1,13 +1,13 @@
 """The supervision API: the same services and selectors as the pages, scoped with ``visible_to``.
 
-Every write is a POST that calls one service: a service's ``ValidationError`` is a 400 with its (Chinese)
-messages in ``detail``, its ``PermissionDenied`` a 403; objects outside the caller's scope are 404."""
+Every write is a POST that calls one service; its refusals become answers in ``core.api.exceptions`` (a
+``ValidationError`` 400 with its Chinese messages, ``PermissionDenied`` 403, a decision someone else made
+first 409); objects outside the caller's scope are 404."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +21,9 @@ from rest_framework.response import Response
 from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Campaign
-from echelon.core.permissions import allowed, require_somewhere
+from echelon.core.api.base import ScopedViewSetMixin
+from echelon.core.permissions import require_somewhere
+from echelon.core.querysets import scoped_object
 from echelon.orgs.models import Unit
 from echelon.supervision import selectors, services
 from echelon.supervision.api.serializers import (
@@ -46,8 +48,7 @@ from echelon.supervision.api.serializers import (
     SubmitSerializer,
     UnassignSerializer,
 )
-from echelon.supervision.models import ActionDone, GroupAssignment, Review
-from echelon.supervision.services import AlreadyDecided
+from echelon.supervision.models import ActionDone, GroupAssignment, Review, SupervisionGroup
 
 MAX_LISTED = 500
 UNIT_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the unit's code")
@@ -58,12 +59,6 @@ class ErrorSerializer(serializers.Serializer):
 
 
 ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-
-
-def _service_errors(exc: Exception) -> exceptions.APIException:
-    if isinstance(exc, ValidationError):
-        return exceptions.ValidationError({"detail": exc.messages})
-    return exceptions.PermissionDenied(str(exc))
 
 
 def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -84,21 +79,15 @@ def _active_users(names: list[str]) -> list[User]:
     return [found[n] for n in names]
 
 
-def _visible_unit(user: Any, code: str, field: str = "unit_code") -> Unit:
-    unit = Unit.objects.filter(code=code).first()
-    if unit is None or not allowed(user, "view", unit.path):
-        raise _refused(field, _("找不到该组织，或它不在您的查看范围内。"))
-    return unit
-
-
-class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Supervision groups: those dispatched from the caller's subtree, and the caller's own groups.
     `?campaign=ID` filters by campaign. Writes: create, members, assign / unassign, patrol visits."""
 
+    queryset = SupervisionGroup.objects.select_related("home_unit", "leader", "batch").order_by("id")
     serializer_class = GroupSerializer
 
     def get_queryset(self) -> Any:
-        qs = selectors.groups_for(self.request.user).order_by("id")
+        qs = super().get_queryset()
         campaign = self.request.query_params.get("campaign")
         return qs.filter(campaign_id=campaign) if campaign and campaign.isdigit() else qs
 
@@ -133,30 +122,34 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         (`kind=instructor`) is one person appointed by a township office to its villages."""
         require_somewhere(request.user, "dispatch", _("只有领导小组办公室可以派出督导组。"))
         d = _input(GroupCreateSerializer, request)
-        campaign = campaign_selectors.campaigns_for(request.user).filter(pk=d["campaign"]).first()
-        if campaign is None:
-            raise _refused("campaign", _("找不到这项活动。"))
+        campaign = scoped_object(
+            request.user,
+            Campaign.objects,
+            pk=d["campaign"],
+            otherwise=_refused("campaign", _("找不到这项活动。")),
+        )
         batch = campaign.batches.filter(key=d["batch"]).first()
         if batch is None:
             raise _refused("batch", _("这项活动没有这个批次。"))
-        home = Unit.objects.visible_to(request.user, "dispatch").filter(code=d["home_unit_code"]).first()
-        if home is None:
-            raise _refused("home_unit_code", _("找不到该组织，或它不在您的管理范围内。"))
+        home = scoped_object(
+            request.user,
+            Unit.objects,
+            "dispatch",
+            code=d["home_unit_code"],
+            otherwise=_refused("home_unit_code", _("找不到该组织，或它不在您的管理范围内。")),
+        )
         members = _active_users(d["members"])
         leader = _active_users([d["leader"]])[0] if d["leader"] else None
-        try:
-            group = services.group_create(
-                actor=request.user,
-                campaign=campaign,
-                batch=batch,
-                name=d["name"],
-                home_unit=home,
-                kind=d["kind"],
-                leader=leader,
-                members=members,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        group = services.group_create(
+            actor=request.user,
+            campaign=campaign,
+            batch=batch,
+            name=d["name"],
+            home_unit=home,
+            kind=d["kind"],
+            leader=leader,
+            members=members,
+        )
         return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer, **ERRORS})
@@ -166,10 +159,7 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         group = self.get_object()
         d = _input(GroupMemberSerializer, request)
         user = _active_users([d["username"]])[0]
-        try:
-            group = services.group_add_member(actor=request.user, group=group, user=user, leader=d["leader"])
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        group = services.group_add_member(actor=request.user, group=group, user=user, leader=d["leader"])
         return Response(GroupSerializer(group).data)
 
     @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer, **ERRORS})
@@ -179,10 +169,7 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         group = self.get_object()
         d = _input(GroupMemberSerializer, request)
         user = _active_users([d["username"]])[0]
-        try:
-            group = services.group_remove_member(actor=request.user, group=group, user=user)
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        group = services.group_remove_member(actor=request.user, group=group, user=user)
         return Response(GroupSerializer(group).data)
 
     @extend_schema(request=AssignSerializer, responses={201: AssignmentSerializer, **ERRORS})
@@ -192,18 +179,18 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         is refused (400) unless `override_reason` says why both must."""
         group = self.get_object()
         d = _input(AssignSerializer, request)
-        participation = group.campaign.participations.filter(unit__code=d["unit_code"]).first()
-        if participation is None or not allowed(request.user, "view", participation.path):
-            raise _refused("unit_code", _("该单位不在这项活动中，或不在您的管理范围内。"))
-        try:
-            row = services.assign(
-                actor=request.user,
-                group=group,
-                participation=participation,
-                override_reason=d["override_reason"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        participation = scoped_object(
+            request.user,
+            group.campaign.participations,
+            unit__code=d["unit_code"],
+            otherwise=_refused("unit_code", _("该单位不在这项活动中，或不在您的管理范围内。")),
+        )
+        row = services.assign(
+            actor=request.user,
+            group=group,
+            participation=participation,
+            override_reason=d["override_reason"],
+        )
         return Response(AssignmentSerializer(row).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=UnassignSerializer, responses={204: None, **ERRORS})
@@ -212,13 +199,13 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         """Withdraw the group from a unit."""
         group = self.get_object()
         d = _input(UnassignSerializer, request)
-        row = GroupAssignment.objects.filter(group=group, unit__code=d["unit_code"]).first()
-        if row is None:
-            raise _refused("unit_code", _("该单位不是这个督导组的督导对象。"))
-        try:
-            services.unassign(actor=request.user, assignment=row)
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        row = scoped_object(
+            request.user,
+            GroupAssignment.objects.filter(group=group),
+            unit__code=d["unit_code"],
+            otherwise=_refused("unit_code", _("该单位不是这个督导组的督导对象。")),
+        )
+        services.unassign(actor=request.user, assignment=row)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PatrolInputSerializer, responses={201: PatrolVisitSerializer, **ERRORS})
@@ -228,28 +215,35 @@ class GroupViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         members only; the date may not be in the future."""
         group = self.get_object()
         d = _input(PatrolInputSerializer, request)
-        unit = _visible_unit(request.user, d["unit_code"])
-        try:
-            visit = services.patrol_record(
-                actor=request.user, group=group, unit=unit, date=d["date"], findings=d["findings"]
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        unit = scoped_object(
+            request.user,
+            Unit.objects,
+            code=d["unit_code"],
+            otherwise=_refused("unit_code", _("找不到该组织，或它不在您的查看范围内。")),
+        )
+        visit = services.patrol_record(
+            actor=request.user, group=group, unit=unit, date=d["date"], findings=d["findings"]
+        )
         return Response(PatrolVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
 
-class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
+class ReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Submissions and decisions of the units in the caller's scope (a group member: their targets).
     `?state=open` lists the pending ones."""
 
+    queryset = Review.objects.select_related(
+        "unit", "group", "campaign", "submitted_by", "decided_by"
+    ).order_by("-submitted_at", "-id")
     serializer_class = ReviewSerializer
 
     def get_queryset(self) -> Any:
-        qs = selectors.reviews_for(self.request.user).order_by("-submitted_at", "-id")
+        qs = super().get_queryset()
         state = self.request.query_params.get("state")
         return qs.filter(state=state) if state else qs
 
-    @extend_schema(request=DecideSerializer, responses={200: ReviewSerializer})
+    @extend_schema(
+        request=DecideSerializer, responses={200: ReviewSerializer, 409: ErrorSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: Any = None) -> Response:
         """Pass, return (with a deadline), interview or redo. 409 when someone else decided first."""
@@ -258,33 +252,25 @@ class ReviewViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         d = data.validated_data
         checks = {c["key"]: services.CheckResult(c["passed"], c.get("comment", "")) for c in d["checks"]}
-        try:
-            review = services.gate_decide(
-                actor=request.user,
-                review=review,
-                decision=d["decision"],
-                checks=checks,
-                comment=d["comment"],
-                deadline=d["deadline"],
-                interview_who=d["interview_who"],
-                interview_at=d["interview_at"],
-                interview_required=d["interview_required"],
-            )
-        except AlreadyDecided as exc:
-            return Response({"detail": exc.messages}, status=status.HTTP_409_CONFLICT)
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        review = services.gate_decide(
+            actor=request.user,
+            review=review,
+            decision=d["decision"],
+            checks=checks,
+            comment=d["comment"],
+            deadline=d["deadline"],
+            interview_who=d["interview_who"],
+            interview_at=d["interview_at"],
+            interview_required=d["interview_required"],
+        )
         return Response(ReviewSerializer(review).data)
 
 
-class CampaignCoverageViewSet(viewsets.GenericViewSet):
+class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     """Coverage of a campaign per batch and level over the caller's subtree: gaps and overlaps; the balanced
     proposal; a unit's work in its current phase (confirm, material, meeting, submit)."""
 
-    queryset = Campaign.objects.none()
-
-    def get_queryset(self) -> Any:
-        return campaign_selectors.campaigns_for(self.request.user)
+    queryset = Campaign.objects.select_related("root").prefetch_related("batches")
 
     @extend_schema(responses={200: BatchCoverageSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -337,10 +323,7 @@ class CampaignCoverageViewSet(viewsets.GenericViewSet):
             batch = campaign.batches.filter(key=d["batch"]).first()
             if batch is None:
                 raise _refused("batch", _("这项活动没有这个批次。"))
-        try:
-            result = services.coverage_propose_apply(actor=request.user, campaign=campaign, batch=batch)
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        result = services.coverage_propose_apply(actor=request.user, campaign=campaign, batch=batch)
         out = {
             "created": result.created,
             "per_group": {str(k): v for k, v in result.per_group.items()},
@@ -363,16 +346,13 @@ class CampaignCoverageViewSet(viewsets.GenericViewSet):
         participation = self._participation(code)
         d = _input(ConfirmSerializer, request)
         phase = participation.current_phase
-        try:
-            services.action_confirm(
-                actor=request.user,
-                participation=participation,
-                phase=phase,
-                action_key=d["action"],
-                note=d["note"],
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        services.action_confirm(
+            actor=request.user,
+            participation=participation,
+            phase=phase,
+            action_key=d["action"],
+            note=d["note"],
+        )
         done = ActionDone.objects.filter(
             participation=participation, phase=phase, action_key=d["action"], cleared_at=None
         ).exists()
@@ -395,17 +375,14 @@ class CampaignCoverageViewSet(viewsets.GenericViewSet):
         participation = self._participation(code)
         d = _input(MaterialUploadSerializer, request)
         upload = d["file"]
-        try:
-            material = services.material_upload(
-                actor=request.user,
-                participation=participation,
-                phase=participation.current_phase,
-                action_key=d["action"],
-                fileobj=upload,
-                name=upload.name,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        material = services.material_upload(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            action_key=d["action"],
+            fileobj=upload,
+            name=upload.name,
+        )
         return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -419,16 +396,13 @@ class CampaignCoverageViewSet(viewsets.GenericViewSet):
         participation = self._participation(code)
         d = _input(MeetingInputSerializer, request)
         action_key = d.pop("action")
-        try:
-            meeting = services.meeting_record(
-                actor=request.user,
-                participation=participation,
-                phase=participation.current_phase,
-                data=d,
-                action_key=action_key,
-            )
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        meeting = services.meeting_record(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            data=d,
+            action_key=action_key,
+        )
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -440,8 +414,5 @@ class CampaignCoverageViewSet(viewsets.GenericViewSet):
         400 names the required actions still missing."""
         participation = self._participation(code)
         d = _input(SubmitSerializer, request)
-        try:
-            review = services.gate_submit(actor=request.user, participation=participation, note=d["note"])
-        except (ValidationError, PermissionDenied) as exc:
-            raise _service_errors(exc) from exc
+        review = services.gate_submit(actor=request.user, participation=participation, note=d["note"])
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

@@ -175,3 +175,17 @@ def test_unit_work_and_submit(w, personas, tree):
     # the village's secretary cannot work on the township
     assert post(personas["village_secretary"], f"{base}/confirm/", {"action": "group"}).status_code == 404
     assert Review.objects.filter(unit=tree.township).count() == 1
+
+
+def test_a_second_decision_is_a_conflict(w):
+    """``AlreadyDecided`` is a ``Conflict``: the exception handler answers 409 (the view catches nothing)."""
+    from echelon.accounts.models import User
+
+    instructor = User.objects.get(username="kit_instructor")
+    url = f"{API}/reviews/{w.review.pk}/decide/"
+    assert post(instructor, url, kit.decide(w.ctx)).status_code == 200
+    decisions = AuditEvent.objects.filter(verb__startswith="gate.")
+    events = decisions.count()
+    r = post(instructor, url, {**kit.decide(w.ctx), "decision": "redo"})
+    assert r.status_code == 409 and r.json() == {"detail": ["该提交已被其他人处理（通过）。"]}
+    assert Review.objects.get(pk=w.review.pk).decision == "pass" and decisions.count() == events

@@ -4,13 +4,15 @@ opens (不达目的不过关)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
-from echelon.browser import login, shot
 from echelon.conftest import build_tree
 from echelon.supervision.models import GroupKind, Review
 from echelon.supervision.tests.helpers import group, make_campaign, part, user
 from echelon.supervision.tests.test_gates import meeting, upload
+from echelon.testing.browser import login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -64,7 +66,7 @@ def test_return_fix_and_pass_opens_the_next_phase(browser, live_server, gate_wor
     instructor.check("input[name=check_work][value=pass]")
     instructor.check("input[name=decision][value=return]")
     instructor.fill("textarea[name=comment]", "请补充入户走访记录后重新提交")
-    instructor.fill("input[name=deadline]", "2099-03-01")
+    instructor.fill("input[name=deadline]", (date.today() + timedelta(days=14)).isoformat())
     instructor.click("text=保存决定")
     instructor.wait_for_selector("[data-testid=decision]")
     shot(instructor, "gate-returned")

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bench.coverage import bench
 from echelon.supervision.coverage import (
     Assignment,
     Gap,
@@ -26,7 +27,6 @@ from echelon.supervision.coverage import (
     Unit,
     Unplaceable,
     UnplaceableUnit,
-    bench,
     check,
     default_groups,
     propose,

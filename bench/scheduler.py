@@ -1,6 +1,6 @@
 """Time the scheduler on a synthetic tree shaped like Inner Mongolia in 2014 (pure Python, no Django).
 
-    python -m echelon.campaigns.bench_scheduler [N_UNITS]
+    python -m bench.scheduler [N_UNITS]
 
 At 70,000 units: 1 region, 12 leagues, 102 counties, 1,039 townships, 13,467 villages and communities
 (11,195 + 2,272), and the rest organs, direct units, stations, enterprises, institutions, non-public and

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from echelon.accounts.models import Grant
 from echelon.accounts.roles import Role
-from echelon.orgs.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+from echelon.demo.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 
 def width(text: str) -> int:

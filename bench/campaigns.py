@@ -1,6 +1,6 @@
 """Time creating, scheduling and storing the built-in campaign on the full demo data.
 
-    DATABASE_URL=sqlite:////work/main/var/bench-campaigns.sqlite3 python -m echelon.campaigns.bench
+    DATABASE_URL=sqlite:////work/main/var/bench-campaigns.sqlite3 python -m bench.campaigns
 
 ``bench_schedule_full()`` uses the database the settings point at (or ``using``), which must hold the full
 seeded tree (root 150000). It creates the built-in campaign with the window 2014-01-20..2014-09-30,

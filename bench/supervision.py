@@ -1,6 +1,6 @@
 """Supervision figures for ``make bench`` on a full-scale database (a campaign over the full seeded tree).
 
-    DATABASE_URL=sqlite:////path/to/full.sqlite3 python -m echelon.supervision.bench
+    DATABASE_URL=sqlite:////path/to/full.sqlite3 python -m bench.supervision
 
 - ``bench_coverage(campaign_id=None)``: the coverage check of the whole campaign as the coverage page and
   ``echelon coverage`` run it (load participations, groups and assignments, run the engine, every batch).

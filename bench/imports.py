@@ -14,7 +14,7 @@ the whole registry), each in its own child process, so that the peak memory of e
 Django start-up excluded on both sides); wall times of the children are reported too. Optionally the
 product import is run a second time on its database (every row unchanged: the idempotent re-import).
 
-    python -m echelon.orgs.bench_import DB CSV        # prints the figures as JSON
+    python -m bench.imports DB CSV        # prints the figures as JSON
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def _child(step: str, db: Path, csv_path: Path) -> dict[str, Any]:
         cmd = [
             sys.executable,
             "-m",
-            "echelon.orgs.bench_import",
+            "bench.imports",
             "--step",
             step,
             str(db),
@@ -299,9 +299,7 @@ def main(argv: list[str]) -> None:
         out.write_text(json.dumps(result))
         return
     if len(argv) != 2:
-        raise SystemExit(
-            "usage: python -m echelon.orgs.bench_import DB CSV  (CSV is exported from DB if missing)"
-        )
+        raise SystemExit("usage: python -m bench.imports DB CSV  (CSV is exported from DB if missing)")
     db, csv_path = _sqlite_path(argv[0]), Path(argv[1])
     if not csv_path.exists():
         print(json.dumps({"export": _child("export", db, csv_path)}), flush=True)

@@ -1,8 +1,8 @@
 """`make bench`: full-scale figures, each against its budget and, where the issue asks, against a floor
 measured in the same run on the same database.
 
-    python -m echelon.bench            # everything (about 5–10 minutes on 2 cores)
-    python -m echelon.bench seed pages # chosen steps; later steps reuse var/bench/registry.sqlite3
+    python -m bench            # everything (about 5–10 minutes on 2 cores)
+    python -m bench seed pages # chosen steps; later steps reuse var/bench/registry.sqlite3
 
 Each step runs in a child process with DATABASE_URL pointing at the bench database, prints one JSON line,
 and the parent prints a table at the end. Nothing here is a test: no timing is asserted anywhere.
@@ -21,10 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the project: bench/ is beside echelon/
 WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
 DB = WORK / "registry.sqlite3"
-STEPS = ["seed", "counts", "pages", "import", "schedule", "supervision"]
+STEPS = ["seed", "counts", "cold_start", "pages", "import", "schedule", "supervision"]
+COLD_RUNS = 5
 
 
 def _env(db: Path) -> dict[str, str]:
@@ -134,6 +135,27 @@ def step_counts() -> dict[str, Any]:
     }
 
 
+def step_cold_start() -> dict[str, Any]:
+    """Cold start of the command line on the full registry: `echelon help` (Django set up, nothing else)
+    and `echelon stats --json` (system checks, then the counts), each in a fresh interpreter as a shell or
+    cron starts it (the environment's bytecode setting unchanged); wall seconds, median of COLD_RUNS."""
+    out: dict[str, Any] = {}
+    for key, args in (("cold_help", ["help"]), ("cold_stats_json", ["stats", "--json"])):
+        runs = []
+        for _ in range(COLD_RUNS):
+            began = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "echelon.manage", *args],
+                env=_env(DB),
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            runs.append(time.perf_counter() - began)
+        out[f"{key}_s"] = round(statistics.median(runs), 2)
+        out[f"{key}_runs_s"] = [round(r, 2) for r in runs]
+    return out
+
+
 def step_pages() -> dict[str, Any]:
     """Server time of the main pages (Django test client, in process, full middleware), p95 of 30 requests,
     on a copy of the registry with the demo campaign (published, every unit assigned to a group)."""
@@ -207,19 +229,19 @@ def step_pages() -> dict[str, Any]:
 
 
 def step_import() -> dict[str, Any]:
-    from echelon.orgs import bench_import
+    from bench import imports
 
     csv_path = WORK / "members.csv"
     if not csv_path.exists():
-        bench_import._child("export", DB, csv_path)
-    return bench_import.bench_members_import(DB, csv_path, workdir=WORK / "import")
+        imports._child("export", DB, csv_path)
+    return imports.bench_members_import(DB, csv_path, workdir=WORK / "import")
 
 
 def step_schedule() -> dict[str, Any]:
     copy = WORK / "campaigns.sqlite3"
     _copy_db(DB, copy)
     _setup(copy)
-    from echelon.campaigns.bench import bench_figures
+    from bench.campaigns import bench_figures
 
     figures = bench_figures(verbose=False)
     return {k: (round(v, 2) if isinstance(v, float) else v) for k, v in figures.items()}
@@ -235,7 +257,7 @@ def step_supervision() -> dict[str, Any]:
 
     from django.core.management import call_command
 
-    from echelon.supervision.bench import bench_coverage, bench_review_queue
+    from bench.supervision import bench_coverage, bench_review_queue
 
     began = time.perf_counter()
     call_command("demo_campaign", stdout=io.StringIO())
@@ -259,6 +281,8 @@ BUDGETS = [
     ("seed_s", "full seed (s)", 180, "≤"),
     ("seed_peak_mb", "full seed peak memory (MB)", None, ""),
     ("counts_ratio", "league member counts: product / hand-written SQL", 1.5, "≤"),
+    ("cold_help_s", "cold start: echelon help, median (s)", 1, "≤"),
+    ("cold_stats_json_s", "cold start: echelon stats --json, median (s)", None, ""),
     ("region_unit_page_p95_ms", "region unit page p95 (ms)", 200, "≤"),
     ("village_unit_page_p95_ms", "village unit page p95 (ms)", 200, "≤"),
     ("region_member_list_p95_ms", "region member list p95 (ms)", 200, "≤"),
@@ -287,7 +311,7 @@ BUDGETS = [
 
 def run_step(name: str) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-m", "echelon.bench", "--child", name],
+        [sys.executable, "-m", "bench", "--child", name],
         env=_env(DB),
         cwd=ROOT,
         capture_output=True,

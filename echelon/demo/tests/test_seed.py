@@ -16,7 +16,8 @@ from django.urls import reverse
 from echelon.accounts.models import Grant, User
 from echelon.core.models import AuditEvent
 from echelon.core.tree import segment
-from echelon.orgs import pinyin, seed
+from echelon.demo import seed
+from echelon.orgs import pinyin
 from echelon.orgs.models import TERRITORIAL_KINDS, Division, Kind, Level, Member, Unit
 from echelon.orgs.services import placement_error
 

@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from echelon.core import context, dbroles
-from echelon.orgs import seed
-from echelon.orgs.management.commands.demo_logins import width as display_width
+from echelon.demo import seed
+from echelon.demo.management.commands.demo_logins import width as display_width
 from echelon.orgs.models import Unit
 
 

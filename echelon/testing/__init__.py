@@ -1,0 +1,1 @@
+"""Support for the tests (fixtures and helpers), never imported by runtime code. See docs/adr/0012."""
