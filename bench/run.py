@@ -305,7 +305,7 @@ BUDGETS = [
     ("store_seconds", "store the plan of every participation (s)", 10, "≤"),
     ("coverage_check_s", "coverage check, full campaign (s)", 5, "≤"),
     ("review_queue_p95_ms", "review queue page p95 (ms)", 200, "≤"),
-    ("demo_campaign_s", "demo campaign: create, schedule, publish, assign (s)", None, ""),
+    ("demo_campaign_s", "demo campaign: create, schedule, publish, assign, history to today (s)", None, ""),
 ]
 
 

@@ -257,7 +257,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "echelon.orgs.models.Kind",
         "GroupKindEnum": "echelon.supervision.models.GroupKind",
         "LiaisonKindEnum": "echelon.supervision.models.LiaisonKind",
-        "NotificationKindEnum": "echelon.supervision.models.NotificationKind",
+        "NotificationKindEnum": "echelon.core.models.NotificationKind",
     },
 }
 

@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from echelon.core import views as core_views
-from echelon.core.urls import audit_urlpatterns
+from echelon.core.urls import audit_urlpatterns, notification_urlpatterns
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("supervision/", include("echelon.supervision.urls")),
     path("jobs/", include("echelon.core.urls")),
     path("audit/", include(audit_urlpatterns)),
+    path("notifications/", include(notification_urlpatterns)),
     path("api/v1/", include("echelon.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -10,11 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from echelon.accounts import services
+from echelon.accounts import services, verbs
 from echelon.accounts.models import User
 from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role
 from echelon.accounts.selectors import manages
 from echelon.core import audit
+from echelon.core.actors import Actor, is_person
+from echelon.core.permissions import allowed_everywhere
 from echelon.core.querysets import in_scope
 from echelon.core.tabular import CellError, FormulaCell, read_rows, sniff
 from echelon.core.tree import ancestor_ids, common_ancestor
@@ -42,7 +44,7 @@ class UserImportResult:
         return not self.errors
 
 
-def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResult:
+def import_users(*, actor: Actor, fileobj: IO[bytes], name: str) -> UserImportResult:
     result = UserImportResult()
     kind = sniff(fileobj, name, max_bytes=5 * 1024 * 1024)
     rows = read_rows(fileobj, kind)
@@ -100,7 +102,7 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
         at = common_ancestor(paths)
         audit.record(
             actor=actor,
-            verb="user.import",
+            verb=verbs.USER_IMPORT,
             object_type="accounts.user",
             object_repr=name[:255],
             unit_id=ancestor_ids(at)[-1] if at else None,
@@ -110,7 +112,7 @@ def import_users(*, actor: Any, fileobj: IO[bytes], name: str) -> UserImportResu
     return result
 
 
-def _check_row(actor: Any, row: dict[str, str], seen: set[str]) -> list[tuple[str, str]]:
+def _check_row(actor: Actor, row: dict[str, str], seen: set[str]) -> list[tuple[str, str]]:
     errs: list[tuple[str, str]] = []
     label = {v: k for k, v in COLUMNS.items()}
     for key in REQUIRED:
@@ -139,14 +141,14 @@ def _check_row(actor: Any, row: dict[str, str], seen: set[str]) -> list[tuple[st
                 validate_password(row["password"], User(username=row["username"]))
             except ValidationError as exc:
                 errs.append((label["password"], " ".join(exc.messages)))
-    elif actor is not None and existing.pk == getattr(actor, "pk", None):
+    elif is_person(actor) and existing.pk == actor.pk:
         errs.append((label["username"], _("不能修改自己的授权。")))
     elif not manages(actor, existing) and (
         existing.is_superuser or existing.is_staff or existing.grants.exists()
     ):
         # An existing user gets more only from an office that manages them (ADR 11).
         errs.append((label["username"], _("该用户名已被使用，且该用户不在您的管理范围内。")))
-    restricted = actor is not None and actor.scope_paths("manage_users") is not None
+    restricted = not allowed_everywhere(actor, "manage_users")
     if restricted and row["role"] in ROLE_BY_LABEL and ROLE_BY_LABEL[row["role"]] not in GRANTABLE_BY_OFFICE:
         errs.append((label["role"], _("只有系统管理员可以授予该角色。")))
     return errs

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role, roles_with
+from echelon.core.actors import Actor, is_person
 from echelon.core.querysets import provided_paths, scope_paths
 from echelon.core.tree import collapse, subtree_q
 
 
 class UserQuerySet(models.QuerySet["User"]):
-    def managed_by(self, actor: Any) -> UserQuerySet:
+    def managed_by(self, actor: Actor) -> UserQuerySet:
         """Users ``actor`` manages (ADR 11: "manages" means fully contains): the user holds at least one
         grant, every grant lies inside the actor's ``manage_users`` subtrees, none carries a role an office
         may not hand out, and the user is neither a superuser nor staff. Nobody manages themself.
@@ -20,7 +19,7 @@ class UserQuerySet(models.QuerySet["User"]):
         paths = scope_paths(actor, "manage_users")
         if paths is None:
             return self.all()
-        if not paths:
+        if not paths or not is_person(actor):  # a scope with paths is always a person's
             return self.none()
         inside = subtree_q("unit__path", paths)
         grants = Grant.objects.all()
@@ -87,6 +86,12 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+def user_of(actor: Actor) -> User | None:
+    """The signed-in user behind ``actor``, for the columns that say who did something (``created_by``);
+    None for the system and for an anonymous visitor."""
+    return actor if isinstance(actor, User) else None
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from echelon.accounts.models import Grant, User
+from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import common_ancestor, subtree_q
 
 
-def managed_users(actor: Any) -> QuerySet[User]:
+def managed_users(actor: Actor) -> QuerySet[User]:
     """The users ``actor`` manages (see ``UserQuerySet.managed_by``): the one rule for user pages, the user
     API, the user import, password resets, activation, grants and other people's tokens."""
     return User.objects.managed_by(actor)
 
 
-def manages(actor: Any, user: User) -> bool:
+def manages(actor: Actor, user: User) -> bool:
     """``actor=None`` is the system (commands)."""
     return actor is None or managed_users(actor).filter(pk=user.pk).exists()
 
 
-def grants_visible_to(actor: Any) -> QuerySet[Grant]:
+def grants_visible_to(actor: Actor) -> QuerySet[Grant]:
     """Grants inside the actor's ``manage_users`` subtrees (never a grant elsewhere, even of a user seen)."""
     paths = scope_paths(actor, "manage_users")
     qs = Grant.objects.select_related("user", "unit")

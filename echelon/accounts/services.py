@@ -10,12 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from echelon.accounts.models import ApiToken, Grant, User
+from echelon.accounts import verbs
+from echelon.accounts.models import ApiToken, Grant, User, user_of
 from echelon.accounts.roles import GRANTABLE_BY_OFFICE, Role
 from echelon.accounts.selectors import manages, user_unit_path
 from echelon.accounts.tokens import PREFIX_LEN, hash_key, new_key
 from echelon.core import audit
-from echelon.core.permissions import require
+from echelon.core.actors import Actor, is_person
+from echelon.core.permissions import allowed_everywhere, require
 from echelon.core.tree import ancestor_ids
 
 
@@ -28,7 +30,7 @@ def _record_about(user: User, **kwargs: Any) -> None:
 
 def user_create(
     *,
-    actor: Any,
+    actor: Actor,
     username: str,
     password: str | None,
     display_name: str = "",
@@ -50,7 +52,7 @@ def user_create(
         user.save()
         audit.record(
             actor=actor,
-            verb="user.create",
+            verb=verbs.USER_CREATE,
             obj=user,
             unit_id=ancestor_ids(unit_path)[-1] if unit_path else None,
             unit_path=unit_path,
@@ -60,7 +62,7 @@ def user_create(
 
 
 def user_add(
-    *, actor: Any, username: str, password: str | None, display_name: str, unit: Any, role: str
+    *, actor: Actor, username: str, password: str | None, display_name: str, unit: Any, role: str
 ) -> User:
     """An office's new user with their first grant, both or neither."""
     with transaction.atomic():
@@ -71,15 +73,15 @@ def user_add(
         return user
 
 
-def grant_add(*, actor: Any, user: User, unit: Any, role: str) -> Grant:
+def grant_add(*, actor: Actor, user: User, unit: Any, role: str) -> Grant:
     if role not in Role.values:
         raise ValidationError(
             _("未知角色“%(role)s”。可用角色：%(roles)s") % {"role": role, "roles": ", ".join(Role.values)}
         )
     with transaction.atomic():
         require(actor, "manage_users", unit.path)
-        restricted = actor is not None and actor.scope_paths("manage_users") is not None
-        if restricted and actor.pk == user.pk:
+        restricted = not allowed_everywhere(actor, "manage_users")
+        if restricted and is_person(actor) and actor.pk == user.pk:
             raise PermissionDenied(_("不能修改自己的授权，请联系上级办公室。"))
         if restricted and role not in GRANTABLE_BY_OFFICE:
             raise PermissionDenied(_("只有系统管理员可以授予“%(role)s”角色。") % {"role": Role(role).label})
@@ -90,12 +92,12 @@ def grant_add(*, actor: Any, user: User, unit: Any, role: str) -> Grant:
             user=user,
             unit=unit,
             role=role,
-            defaults={"created_by": actor if getattr(actor, "pk", None) else None},
+            defaults={"created_by": user_of(actor)},
         )
         if created:
             audit.record(
                 actor=actor,
-                verb="grant.add",
+                verb=verbs.GRANT_ADD,
                 obj=grant,
                 unit_id=unit.pk,
                 unit_path=unit.path,
@@ -105,15 +107,16 @@ def grant_add(*, actor: Any, user: User, unit: Any, role: str) -> Grant:
         return grant
 
 
-def grant_remove(*, actor: Any, grant: Grant) -> None:
+def grant_remove(*, actor: Actor, grant: Grant) -> None:
     with transaction.atomic():
         require(actor, "manage_users", grant.unit.path)
-        if actor is not None and actor.scope_paths("manage_users") is not None and actor.pk == grant.user_id:
+        restricted = not allowed_everywhere(actor, "manage_users")
+        if restricted and is_person(actor) and actor.pk == grant.user_id:
             raise PermissionDenied(_("不能修改自己的授权，请联系上级办公室。"))
         _require_manages(actor, grant.user)
         audit.record(
             actor=actor,
-            verb="grant.remove",
+            verb=verbs.GRANT_REMOVE,
             obj=grant,
             unit_id=grant.unit_id,
             unit_path=grant.unit.path,
@@ -123,12 +126,12 @@ def grant_remove(*, actor: Any, grant: Grant) -> None:
         grant.user.forget_scope()
 
 
-def _require_manages(actor: Any, user: User) -> None:
+def _require_manages(actor: Actor, user: User) -> None:
     if not manages(actor, user):
         raise PermissionDenied(_("该用户不在您的管理范围内：其授权须全部在您的范围内，且角色不高于办公室。"))
 
 
-def user_set_password(*, actor: Any, user: User, password: str) -> User:
+def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     """An administrator or office resets a user's password; every session of that user ends."""
     with transaction.atomic():
         _require_manages(actor, user)
@@ -138,12 +141,12 @@ def user_set_password(*, actor: Any, user: User, password: str) -> User:
         # The old password's API tokens die with it (same transaction as the reset).
         revoked = ApiToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
         _record_about(
-            user, actor=actor, verb="user.password_reset", obj=user, after={"tokens_revoked": revoked}
+            user, actor=actor, verb=verbs.USER_PASSWORD_RESET, obj=user, after={"tokens_revoked": revoked}
         )
         return user
 
 
-def user_set_active(*, actor: Any, user: User, active: bool) -> User:
+def user_set_active(*, actor: Actor, user: User, active: bool) -> User:
     with transaction.atomic():
         _require_manages(actor, user)
         if user.is_active != active:
@@ -152,7 +155,7 @@ def user_set_active(*, actor: Any, user: User, active: bool) -> User:
             _record_about(
                 user,
                 actor=actor,
-                verb="user.activate" if active else "user.deactivate",
+                verb=verbs.USER_ACTIVATE if active else verbs.USER_DEACTIVATE,
                 obj=user,
                 before={"is_active": not active},
                 after={"is_active": active},
@@ -165,7 +168,7 @@ def password_changed(*, user: User) -> None:
     with transaction.atomic():
         revoked = ApiToken.objects.active().filter(user=user).update(revoked_at=timezone.now())
         _record_about(
-            user, actor=user, verb="user.password_change", obj=user, after={"tokens_revoked": revoked}
+            user, actor=user, verb=verbs.USER_PASSWORD_CHANGE, obj=user, after={"tokens_revoked": revoked}
         )
 
 
@@ -185,30 +188,34 @@ def login_event(*, verb: str, username: str, user: User | None = None) -> None:
         )
 
 
-def token_issue(*, actor: Any, user: User, name: str = "") -> tuple[ApiToken, str]:
+def token_issue(*, actor: Actor, user: User, name: str = "") -> tuple[ApiToken, str]:
     """Returns the token and its key; the key is never stored and cannot be shown again."""
     with transaction.atomic():
-        if actor is not None and getattr(actor, "pk", None) != user.pk:
+        if actor is not None and not (is_person(actor) and actor.pk == user.pk):
             _require_manages(actor, user)
         key = new_key()
         token = ApiToken.objects.create(
             user=user, name=name[:100], prefix=key[:PREFIX_LEN], key_hash=hash_key(key)
         )
         _record_about(
-            user, actor=actor, verb="token.issue", obj=token, after={"user": user.username, "name": name}
+            user, actor=actor, verb=verbs.TOKEN_ISSUE, obj=token, after={"user": user.username, "name": name}
         )
         return token, key
 
 
-def token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
+def token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
-        if actor is not None and getattr(actor, "pk", None) != token.user_id:
+        if actor is not None and not (is_person(actor) and actor.pk == token.user_id):
             _require_manages(actor, token.user)
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
             _record_about(
-                token.user, actor=actor, verb="token.revoke", obj=token, after={"user": token.user.username}
+                token.user,
+                actor=actor,
+                verb=verbs.TOKEN_REVOKE,
+                obj=token,
+                after={"user": token.user.username},
             )
         return token

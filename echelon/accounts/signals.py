@@ -11,20 +11,20 @@ from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
-from echelon.accounts import services
+from echelon.accounts import services, verbs
 
 
 @receiver(user_logged_in)
 def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    services.login_event(verb="auth.login", username=user.get_username(), user=user)
+    services.login_event(verb=verbs.USER_LOGIN, username=user.get_username(), user=user)
 
 
 @receiver(user_logged_out)
 def on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
-        services.login_event(verb="auth.logout", username=user.get_username(), user=user)
+        services.login_event(verb=verbs.USER_LOGOUT, username=user.get_username(), user=user)
 
 
 @receiver(user_locked_out)
 def on_locked_out(sender: Any, request: Any, username: str | None = None, **kwargs: Any) -> None:
-    services.login_event(verb="auth.lockout", username=username or "")
+    services.login_event(verb=verbs.USER_LOCKOUT, username=username or "")

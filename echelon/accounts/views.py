@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -24,6 +24,7 @@ from echelon.accounts.models import ApiToken, Grant, User
 from echelon.accounts.roles import ROLE_ACTIONS, Role
 from echelon.accounts.selectors import grants_visible_to, managed_users
 from echelon.core import paging
+from echelon.core.actors import Actor
 from echelon.core.pages import attempt
 from echelon.core.querysets import scope_paths, scoped_object
 from echelon.core.tabular import UploadError
@@ -54,7 +55,7 @@ def _require_office(request: HttpRequest) -> None:
         raise PermissionDenied(_("您没有管理用户的权限。"))
 
 
-def _unit_by_code(user: Any, code: str) -> Unit:
+def _unit_by_code(user: Actor, code: str) -> Unit:
     """A unit the user manages users in; otherwise a refusal on the form's ``unit_code`` (run it inside
     ``attempt``)."""
     return scoped_object(

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign, CampaignTemplate
+from echelon.core.actors import Actor
 from echelon.core.forms import BootstrapFormMixin
 from echelon.orgs.models import Unit
 
@@ -44,7 +45,7 @@ class CampaignCreateForm(BootstrapFormMixin, forms.Form):
         help_text=gettext_lazy("留空则使用模板名称。"),
     )
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         cast(forms.ChoiceField, self.fields["template"]).choices = template_choices()
@@ -152,5 +153,5 @@ class ActualForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["phase"]).choices = [
-            (p["key"], p["name"]) for p in campaign.spec.phases
+            (p.key, p.name) for p in campaign.spec.phases
         ]

@@ -11,15 +11,20 @@ and never a join over the phase rows. Actuals live in ``PhaseActual`` rows and s
 
 from __future__ import annotations
 
-from typing import Any, Self
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from echelon.core.actors import Actor
 from echelon.core.querysets import ScopedQuerySet, scope_paths
 from echelon.core.tree import PathField, ancestor_paths, subtree_q
+
+if TYPE_CHECKING:
+    from echelon.campaigns.specs import Spec
 
 
 class CampaignTemplate(models.Model):
@@ -51,7 +56,7 @@ class CampaignTemplate(models.Model):
         return self.name
 
     @property
-    def spec(self) -> Any:
+    def spec(self) -> Spec:
         from echelon.campaigns.specs import Spec
 
         return Spec(self.data)
@@ -70,7 +75,7 @@ class CampaignQuerySet(ScopedQuerySet):
 
     scope_field = "path"
 
-    def visible_to(self, user: Any, action: str = "view") -> Self:
+    def visible_to(self, user: Actor, action: str = "view") -> Self:
         paths = scope_paths(user, action)
         if paths is None:
             return self
@@ -132,8 +137,9 @@ class Campaign(models.Model):
 
         return reverse("campaigns:detail", args=[self.pk])
 
-    @property
-    def spec(self) -> Any:
+    @cached_property
+    def spec(self) -> Spec:
+        """The template copied at creation, read once per instance (it never changes)."""
         from echelon.campaigns.specs import Spec
 
         return Spec(self.template_data)
@@ -174,14 +180,21 @@ class Batch(models.Model):
         return self.name
 
     def timing_with(self, **changes: Any) -> dict[str, Any]:
-        """The stored timing with rule ``changes``; a changed window gets its blackouts resolved again."""
+        """The stored timing with rule ``changes``; a changed window gets its blackouts resolved again (and
+        its note of holidays the calendar cannot date, ``specs.HOLIDAYS_UNKNOWN``)."""
+        from echelon.campaigns.specs import HOLIDAYS_UNKNOWN
+
         timing = {k: v for k, v in self.rules.items()}
         timing.update({k: v for k, v in changes.items() if k not in ("window_start", "window_end")})
         first = changes.get("window_start", self.window_start)
         last = changes.get("window_end", self.window_end)
         if (first, last) != (self.window_start, self.window_end) and first <= last:
             spec = self.campaign.spec
-            timing["blackouts"] = spec.batch_timing(spec.batch(self.key), first, last)["blackouts"]
+            resolved = spec.batch_timing(spec.batch(self.key), first, last)
+            timing["blackouts"] = resolved["blackouts"]
+            timing.pop(HOLIDAYS_UNKNOWN, None)
+            if HOLIDAYS_UNKNOWN in resolved:
+                timing[HOLIDAYS_UNKNOWN] = resolved[HOLIDAYS_UNKNOWN]
         return timing
 
     def scheduler_rules(self, **changes: Any) -> Any:

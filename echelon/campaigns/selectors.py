@@ -5,7 +5,7 @@ subtree, a village secretary their village."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,7 +25,8 @@ from echelon.campaigns.models import (
     PhaseActual,
     PlanPhase,
 )
-from echelon.campaigns.specs import EVIDENCE, Spec
+from echelon.campaigns.specs import ActionSpec, Spec
+from echelon.core.actors import Actor
 from echelon.core.permissions import allowed
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import ancestor_ids, is_within
@@ -35,11 +36,11 @@ PER_PAGE = 50
 MAX_GROUPS = 200
 
 
-def campaigns_for(user: Any) -> QuerySet[Campaign]:
+def campaigns_for(user: Actor) -> QuerySet[Campaign]:
     return Campaign.objects.visible_to(user).select_related("root").prefetch_related("batches")
 
 
-def campaign_for(user: Any, pk: int | str) -> Campaign:
+def campaign_for(user: Actor, pk: int | str) -> Campaign:
     """The campaign if the user's subtree overlaps it; 404 otherwise. ``units_seen`` is set: the figure a
     page may show (the caller's part only)."""
     campaign = get_object_or_404(campaigns_for(user), pk=pk)
@@ -47,12 +48,12 @@ def campaign_for(user: Any, pk: int | str) -> Campaign:
     return campaign
 
 
-def sees_whole(user: Any, campaign: Campaign) -> bool:
+def sees_whole(user: Actor, campaign: Campaign) -> bool:
     """The user's view covers the campaign's root: campaign-wide figures are theirs to see."""
     return allowed(user, "view", campaign.path)
 
 
-def with_units_seen(user: Any, campaigns: Sequence[Campaign]) -> Sequence[Campaign]:
+def with_units_seen(user: Actor, campaigns: Sequence[Campaign]) -> Sequence[Campaign]:
     """Set ``units_seen`` on each campaign and its batches: the stored totals for a user who sees the
     whole campaign, otherwise the participations in the user's part (one GROUP BY for all of them)."""
     partial = [c for c in campaigns if not sees_whole(user, c)]
@@ -76,16 +77,16 @@ def with_units_seen(user: Any, campaigns: Sequence[Campaign]) -> Sequence[Campai
     return campaigns
 
 
-def can_manage(user: Any, campaign: Campaign) -> bool:
+def can_manage(user: Actor, campaign: Campaign) -> bool:
     """Schedule, what-if, publish: an office at or above the campaign's root (``plan``, ADR 11)."""
     return allowed(user, "plan", campaign.path)
 
 
-def participations(user: Any, campaign: Campaign, action: str = "view") -> ParticipationQuerySet:
+def participations(user: Actor, campaign: Campaign, action: str = "view") -> ParticipationQuerySet:
     return Participation.objects.visible_to(user, action).filter(campaign=campaign)
 
 
-def participation_for(user: Any, campaign: Campaign, code: str) -> Participation:
+def participation_for(user: Actor, campaign: Campaign, code: str) -> Participation:
     return get_object_or_404(
         participations(user, campaign).select_related("unit", "batch", "campaign"), unit__code=code
     )
@@ -158,7 +159,7 @@ def progress_totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return totals
 
 
-def replan_rows(user: Any, campaign: Campaign) -> list[dict[str, Any]]:
+def replan_rows(user: Actor, campaign: Campaign) -> list[dict[str, Any]]:
     """The stored comparison of the last re-plan with the baseline, per level, labelled: campaign-wide
     figures, so only for a user who sees the whole campaign."""
     if not sees_whole(user, campaign):
@@ -181,7 +182,7 @@ def comparison_rows(campaign: Campaign, comparison: dict[str, Any] | None) -> li
     ]
 
 
-def largest_moves(user: Any, campaign: Campaign, comparison: dict[str, Any] | None) -> list[dict[str, Any]]:
+def largest_moves(user: Actor, campaign: Campaign, comparison: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The units that moved most (visible ones only), named."""
     if not comparison:
         return []
@@ -199,7 +200,7 @@ def largest_moves(user: Any, campaign: Campaign, comparison: dict[str, Any] | No
     return named
 
 
-def violations_for(user: Any, campaign: Campaign) -> list[dict[str, Any]]:
+def violations_for(user: Actor, campaign: Campaign) -> list[dict[str, Any]]:
     """Stored violations of every batch, with the first units the user may see named. Their messages
     count units campaign-wide: a user who sees only part of the campaign gets the violations that name a
     unit of theirs, with those units and without the campaign-wide message."""
@@ -271,7 +272,7 @@ class GanttRow:
         }
 
 
-def default_focus(user: Any, campaign: Campaign) -> Unit:
+def default_focus(user: Actor, campaign: Campaign) -> Unit:
     """The campaign's root when the user sees it all, else the user's outermost unit inside it."""
     paths = scope_paths(user, "view")
     if paths is None or any(is_within(campaign.path, p) for p in paths):
@@ -282,7 +283,7 @@ def default_focus(user: Any, campaign: Campaign) -> Unit:
     return Unit.objects.get(path=inside[0])
 
 
-def focus_for(user: Any, campaign: Campaign, code: str | None) -> Unit:
+def focus_for(user: Actor, campaign: Campaign, code: str | None) -> Unit:
     if not code:
         return default_focus(user, campaign)
     unit = get_object_or_404(Unit.objects.visible_to(user).within(campaign.path), code=code)
@@ -291,7 +292,7 @@ def focus_for(user: Any, campaign: Campaign, code: str | None) -> Unit:
     return unit
 
 
-def focus_breadcrumb(user: Any, campaign: Campaign, focus: Unit) -> list[Unit]:
+def focus_breadcrumb(user: Actor, campaign: Campaign, focus: Unit) -> list[Unit]:
     ids = ancestor_ids(focus.path)
     units = (
         Unit.objects.visible_to(user).within(campaign.path).filter(pk__in=ids).only("code", "name", "path")
@@ -351,7 +352,7 @@ class Gantt:
     milestone_name: str
 
 
-def gantt(user: Any, campaign: Campaign, focus: Unit, page: int = 1, per_page: int = PER_PAGE) -> Gantt:
+def gantt(user: Actor, campaign: Campaign, focus: Unit, page: int = 1, per_page: int = PER_PAGE) -> Gantt:
     """Rows for the timeline at ``focus`` (a territorial unit the user sees):
     aggregate bars per level of its subtree, aggregate bars per territorial unit directly under it (drill
     down), and unit bars for one page of the units of its own level group."""
@@ -395,7 +396,7 @@ def gantt(user: Any, campaign: Campaign, focus: Unit, page: int = 1, per_page: i
         "participation", "phase"
     ):
         phase_rows.setdefault(ph.participation_id, []).append(ph)
-    names = [p["name"] for p in spec.phases]
+    names = [p.name for p in spec.phases]
     for p in members:
         phases = [
             {
@@ -430,8 +431,8 @@ def gantt(user: Any, campaign: Campaign, focus: Unit, page: int = 1, per_page: i
         page=page,
         pages=pages,
         unit_count=unit_count,
-        phases=[{"key": p["key"], "name": p["name"]} for p in spec.phases],
-        milestone_name=milestone[1]["name"] if milestone else "",
+        phases=[{"key": p.key, "name": p.name} for p in spec.phases],
+        milestone_name=milestone[1].name if milestone else "",
     )
 
 
@@ -452,7 +453,7 @@ class PhasePlanView:
     baseline: tuple[date, date] | None
     actual_start: date | None
     actual_end: date | None
-    actions: list[dict[str, str]]
+    actions: tuple[ActionSpec, ...]
     milestone: dict[str, Any] | None
     state: str  # "done", "current", "upcoming"
 
@@ -482,27 +483,23 @@ def unit_plan(participation: Participation) -> list[PhasePlanView]:
             state = "current"
         else:
             state = "upcoming"
-        actions = [
-            {**a, "evidence_label": str(EVIDENCE.get(a["evidence"], a["evidence"]))}
-            for a in spec.actions(phase["key"], participation.kind)
-        ]
         milestone = None
-        if phase.get("milestone") and n in planned:
-            day = planned[n][0] if phase["milestone"]["at"] == "start" else planned[n][1]
-            milestone = {**phase["milestone"], "date": day}
+        if phase.milestone is not None and n in planned:
+            day = planned[n][0] if phase.milestone.at == "start" else planned[n][1]
+            milestone = {**asdict(phase.milestone), "date": day}
         views.append(
             PhasePlanView(
                 index=n,
-                key=phase["key"],
-                name=phase["name"],
-                share=phase["share"],
-                gate=phase["gate"],
-                checks=spec.check_names(phase),
+                key=phase.key,
+                name=phase.name,
+                share=phase.share,
+                gate=phase.gate,
+                checks=phase.check_names,
                 planned=planned.get(n),
                 baseline=baseline.get(n),
                 actual_start=actual.start if actual else None,
                 actual_end=actual.end if actual else None,
-                actions=actions,
+                actions=spec.actions(phase.key, participation.kind),
                 milestone=milestone,
                 state=state,
             )
@@ -510,7 +507,7 @@ def unit_plan(participation: Participation) -> list[PhasePlanView]:
     return views
 
 
-def unit_campaigns(user: Any, unit: Unit) -> QuerySet[Participation]:
+def unit_campaigns(user: Actor, unit: Unit) -> QuerySet[Participation]:
     """The participations of ``unit`` in the campaigns the user sees (newest campaign first)."""
     return (
         Participation.objects.visible_to(user)
@@ -542,7 +539,7 @@ def plan_rows(campaign: Campaign, qs: QuerySet[Participation] | None = None) -> 
     """One row per participation and phase, in tree order (``qs``: the participations to export, scoped
     by the caller). Levels, kinds, batches and phases by name; dates as ``date`` objects."""
     spec = campaign.spec
-    names = [p["name"] for p in spec.phases]
+    names = [p.name for p in spec.phases]
     batches = dict(campaign.batches.values_list("pk", "name"))
     base = qs if qs is not None else Participation.objects.filter(campaign=campaign)
     actual = PhaseActual.objects.filter(participation=OuterRef("participation"), phase=OuterRef("phase"))

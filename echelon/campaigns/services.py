@@ -25,7 +25,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from echelon.campaigns import explain, scheduler, specs
+from echelon.accounts.models import user_of
+from echelon.campaigns import explain, scheduler, specs, verbs
 from echelon.campaigns.models import (
     Baseline,
     BaselinePhase,
@@ -38,6 +39,7 @@ from echelon.campaigns.models import (
     Status,
 )
 from echelon.core import audit
+from echelon.core.actors import Actor
 from echelon.core.permissions import allowed, require
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import SEGMENT_WIDTH, ancestor_ids
@@ -70,7 +72,7 @@ def _validation(exc: Exception) -> ValidationError:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def can_manage_templates(user: Any) -> bool:
+def can_manage_templates(user: Actor) -> bool:
     """The region office (or an administrator): may change at a root of the tree."""
     if user is None:
         return True
@@ -78,7 +80,7 @@ def can_manage_templates(user: Any) -> bool:
     return paths is None or any(len(p) == SEGMENT_WIDTH for p in paths)
 
 
-def _require_template_manager(actor: Any) -> None:
+def _require_template_manager(actor: Actor) -> None:
     if not can_manage_templates(actor):
         raise PermissionDenied(_("只有自治区领导小组办公室可以管理活动模板。"))
 
@@ -86,7 +88,7 @@ def _require_template_manager(actor: Any) -> None:
 TEMPLATE_FIELDS = ["key", "name", "builtin_file"]
 
 
-def template_save(*, actor: Any, text: str, template: CampaignTemplate | None = None) -> CampaignTemplate:
+def template_save(*, actor: Actor, text: str, template: CampaignTemplate | None = None) -> CampaignTemplate:
     """Create a template from a YAML/JSON text, or replace ``template``'s text. Raises ``ValidationError``
     with every problem (in Chinese) when the text is not a valid template."""
     _require_template_manager(actor)
@@ -106,11 +108,11 @@ def template_save(*, actor: Any, text: str, template: CampaignTemplate | None = 
         if template is None:
             template = CampaignTemplate()
         template.key, template.name, template.text, template.data = spec.key, spec.name, text, spec.data
-        template.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        template.updated_by = user_of(actor)
         template.save()
         audit.record(
             actor=actor,
-            verb="campaign_template.create" if is_new else "campaign_template.update",
+            verb=verbs.TEMPLATE_CREATE if is_new else verbs.TEMPLATE_UPDATE,
             obj=template,
             before=before,
             after={**audit.snapshot(template, TEMPLATE_FIELDS), "phases": len(spec.phases)},
@@ -118,7 +120,7 @@ def template_save(*, actor: Any, text: str, template: CampaignTemplate | None = 
         return template
 
 
-def template_load_builtin(*, actor: Any, name: str) -> CampaignTemplate:
+def template_load_builtin(*, actor: Actor, name: str) -> CampaignTemplate:
     """Load (or reset to) a built-in template from ``templates_data/``, by key, name or file name."""
     _require_template_manager(actor)
     builtin = specs.find_builtin(name)
@@ -131,18 +133,18 @@ def template_load_builtin(*, actor: Any, name: str) -> CampaignTemplate:
             template = CampaignTemplate(key=builtin.spec.key)
         template.name, template.text, template.data = builtin.spec.name, builtin.text, builtin.spec.data
         template.builtin_file = builtin.file
-        template.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+        template.updated_by = user_of(actor)
         template.save()
         audit.record(
             actor=actor,
-            verb="campaign_template.load",
+            verb=verbs.TEMPLATE_LOAD,
             obj=template,
             after={**audit.snapshot(template, TEMPLATE_FIELDS), "new": is_new},
         )
         return template
 
 
-def template_for_use(*, actor: Any, name: str) -> CampaignTemplate:
+def template_for_use(*, actor: Actor, name: str) -> CampaignTemplate:
     """A stored template by key or name; a built-in one is loaded on first use."""
     template = (
         CampaignTemplate.objects.filter(key=name).first()
@@ -229,7 +231,7 @@ def _units_under(root: Unit, *, max_level: int = 5, include: Iterable[int] = ())
 
 def campaign_create(
     *,
-    actor: Any,
+    actor: Actor,
     spec: specs.Spec,
     root: Unit,
     start: date,
@@ -254,23 +256,22 @@ def campaign_create(
             )
         if errors := specs.campaign_window_errors(start, end):
             raise ValidationError([m for messages in errors.values() for m in messages])
-        unknown = sorted(set(windows) - {b["key"] for b in spec.batches})
+        unknown = sorted(set(windows) - {b.key for b in spec.batches})
         if unknown:
             raise ValidationError(_("模板中没有批次：%(keys)s。") % {"keys": "、".join(unknown)})
 
         units = _units_under(root)
         taken: set[int] = set()
-        planned: list[tuple[dict[str, Any], list[_UnitRow], date, date, dict[str, Any]]] = []
+        planned: list[tuple[specs.BatchSpec, list[_UnitRow], date, date, dict[str, Any]]] = []
         for batch in spec.batches:
             members = [u for u in units if u.id not in taken and spec.batch_selects(batch, u.level, u.kind)]
             if not members:
                 continue
             taken.update(u.id for u in members)
-            if batch["key"] in windows:
-                first, last = windows[batch["key"]]
-            elif batch.get("window"):
-                first = date.fromisoformat(batch["window"]["start"])
-                last = date.fromisoformat(batch["window"]["end"])
+            if batch.key in windows:
+                first, last = windows[batch.key]
+            elif batch.window is not None:
+                first, last = batch.window
             else:
                 first, last = start, end
             try:
@@ -291,7 +292,7 @@ def campaign_create(
             path=root.path,
             start=start,
             end=end,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=user_of(actor),
         )
         columns = [
             "campaign",
@@ -314,8 +315,8 @@ def campaign_create(
         for ordinal, (batch, members, first, last, timing) in enumerate(planned, start=1):
             row = Batch.objects.create(
                 campaign=campaign,
-                key=batch["key"],
-                name=batch["name"],
+                key=batch.key,
+                name=batch.name,
                 ordinal=ordinal,
                 window_start=first,
                 window_end=last,
@@ -335,7 +336,7 @@ def campaign_create(
         campaign.save(update_fields=["participations_count"])
         audit.record(
             actor=actor,
-            verb="campaign.create",
+            verb=verbs.CAMPAIGN_CREATE,
             obj=campaign,
             unit_id=root.pk,
             unit_path=root.path,
@@ -343,8 +344,7 @@ def campaign_create(
                 **audit.snapshot(campaign, CAMPAIGN_FIELDS),
                 "root": root.code,
                 "batches": {
-                    b["key"]: [first.isoformat(), last.isoformat(), len(m)]
-                    for b, m, first, last, _t in planned
+                    b.key: [first.isoformat(), last.isoformat(), len(m)] for b, m, first, last, _t in planned
                 },
             },
         )
@@ -480,7 +480,7 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
             mark = None
             if milestone is not None:
                 phase = unit.phases[milestone[0]]
-                mark = phase.start if milestone[1]["at"] == "start" else phase.end
+                mark = phase.start if milestone[1].at == "start" else phase.end
             values = [dates(unit.start), dates(unit.end), dates(mark)]
             for chunk in _chunks(sorted(pids)):
                 cursor.execute(
@@ -576,7 +576,7 @@ def _check_changes(changes: Mapping[str, Mapping[str, Any]], campaign: Campaign)
 
 def campaign_schedule(
     *,
-    actor: Any,
+    actor: Actor,
     campaign: Campaign,
     dry_run: bool = False,
     rule_changes: Mapping[str, Mapping[str, Any]] | None = None,
@@ -632,7 +632,7 @@ def campaign_schedule(
         result.campaign = campaign
         audit.record(
             actor=actor,
-            verb="campaign.schedule",
+            verb=verbs.CAMPAIGN_SCHEDULE,
             obj=campaign,
             unit_id=campaign.root_id,
             unit_path=campaign.path,
@@ -659,7 +659,9 @@ class WhatIf:
     comparison: dict[str, Any] | None
 
 
-def campaign_what_if(*, actor: Any, campaign: Campaign, batch_key: str, changes: Mapping[str, Any]) -> WhatIf:
+def campaign_what_if(
+    *, actor: Actor, campaign: Campaign, batch_key: str, changes: Mapping[str, Any]
+) -> WhatIf:
     """Re-plan one batch in memory with changed rules and compare it with the baseline (after publication)
     or the stored plan. Writes nothing."""
     clean = _check_changes({batch_key: changes}, campaign)[batch_key]
@@ -679,7 +681,7 @@ def campaign_what_if(*, actor: Any, campaign: Campaign, batch_key: str, changes:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def campaign_publish(*, actor: Any, campaign: Campaign, note: str = "") -> Baseline:
+def campaign_publish(*, actor: Actor, campaign: Campaign, note: str = "") -> Baseline:
     """Freeze the current plan as the next baseline. Only a plan that obeys every rule is published."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
@@ -697,7 +699,7 @@ def campaign_publish(*, actor: Any, campaign: Campaign, note: str = "") -> Basel
             campaign=campaign,
             number=number,
             note=note[:200],
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_by=user_of(actor),
             rules={
                 b.key: {
                     **b.rules,
@@ -730,7 +732,7 @@ def campaign_publish(*, actor: Any, campaign: Campaign, note: str = "") -> Basel
         campaign.save(update_fields=["status", "published_at", "baseline_count", "replan_summary"])
         audit.record(
             actor=actor,
-            verb="campaign.publish",
+            verb=verbs.CAMPAIGN_PUBLISH,
             obj=campaign,
             unit_id=campaign.root_id,
             unit_path=campaign.path,
@@ -745,7 +747,7 @@ def campaign_publish(*, actor: Any, campaign: Campaign, note: str = "") -> Basel
 # ---------------------------------------------------------------------------------------------------------
 
 
-def can_record(user: Any, participation: Participation) -> bool:
+def can_record(user: Actor, participation: Participation) -> bool:
     return allowed(user, "change", participation.path)
 
 
@@ -781,7 +783,7 @@ def check_recorded_date(participation: Participation, day: date, *, what: str, t
 
 def phase_actual_record(
     *,
-    actor: Any,
+    actor: Actor,
     participation: Participation,
     phase_key: str,
     start: date,
@@ -797,7 +799,7 @@ def phase_actual_record(
 
     ``by_gate``: written by a supervision gate act (a submit opens the phase, a pass closes it) on behalf of
     ``actor``, whom the gate service has authorized for that act (a reviewer holds no "change" grant): the
-    scope check and the recording window (the dates are the day of the act) are the gate's; the audit
+    scope check and the recording window (of the date the user gave for the act) are the gate's; the audit
     event still names ``actor``.
     """
     today = today or timezone.localdate()
@@ -817,7 +819,7 @@ def phase_actual_record(
             k = spec.phase_index(phase_key)
         except KeyError as exc:
             raise ValidationError(_("没有环节“%(key)s”。") % {"key": phase_key}) from exc
-        phase_name = spec.phases[k]["name"]
+        phase_name = spec.phases[k].name
         if end is not None and end < start:
             raise ValidationError(_("结束日期不能早于开始日期。"))
         if start > today or (end is not None and end > today):
@@ -831,7 +833,7 @@ def phase_actual_record(
             previous = actuals.get(k - 1)
             if previous is None or previous.end is None:
                 raise ValidationError(
-                    _("请先记录上一环节“%(name)s”的结束日期。") % {"name": spec.phases[k - 1]["name"]}
+                    _("请先记录上一环节“%(name)s”的结束日期。") % {"name": spec.phases[k - 1].name}
                 )
             if start < previous.end:
                 raise ValidationError(
@@ -848,7 +850,7 @@ def phase_actual_record(
         if row is None:
             row = PhaseActual(participation=participation, phase=k)
         row.start, row.end, row.note = start, end, note[:200]
-        row.recorded_by = actor if getattr(actor, "is_authenticated", False) else None
+        row.recorded_by = user_of(actor)
         row.full_clean(
             exclude=["participation", "recorded_by"], validate_unique=False, validate_constraints=False
         )
@@ -859,7 +861,7 @@ def phase_actual_record(
             require(actor, "change", participation.path)
         audit.record(
             actor=actor,
-            verb="campaign.phase_actual",
+            verb=verbs.PHASE_ACTUAL_RECORD,
             obj=participation.unit,
             object_type="campaigns.participation",
             object_id=str(participation.pk),

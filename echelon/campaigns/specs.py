@@ -16,9 +16,10 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -640,9 +641,9 @@ def campaign_window_errors(start: date, end: date) -> dict[str, list[str]]:
     campaign longer than ``MAX_CAMPAIGN_DAYS``."""
     first, last = CAMPAIGN_YEARS
     errors: dict[str, list[str]] = {}
-    for field, what, day in (("start", _("开始日期"), start), ("end", _("结束日期"), end)):
+    for name, what, day in (("start", _("开始日期"), start), ("end", _("结束日期"), end)):
         if not first <= day.year <= last:
-            errors.setdefault(field, []).append(
+            errors.setdefault(name, []).append(
                 _("%(what)s须在 %(first)d 年至 %(last)d 年之间，现为 %(day)s。")
                 % {"what": what, "first": first, "last": last, "day": day.isoformat()}
             )
@@ -794,28 +795,26 @@ def holiday_names() -> list[str]:
     return [h.name for h in Holiday]
 
 
-def holiday_ranges(holiday: str, first: date, last: date) -> list[tuple[date, date]]:
-    """The official holiday periods of ``holiday`` that touch ``first..last``, from chinese-calendar.
-
-    Raises ``TemplateError`` when a year of the window is beyond the package's data.
-    """
+def holiday_years_missing(first: date, last: date) -> list[int]:
+    """The years of ``first..last`` that chinese-calendar has no holiday arrangements for (the package is
+    updated once a year, when the State Council publishes the next year's)."""
     import chinese_calendar
-    from chinese_calendar.constants import Holiday, holidays
 
-    wanted = Holiday[holiday].value  # the package stores the English name ("Spring Festival")
+    missing = []
     for year in range(first.year, last.year + 1):
         try:
             chinese_calendar.get_holiday_detail(date(year, 6, 30))
-        except NotImplementedError as exc:
-            raise TemplateError(
-                [
-                    _(
-                        "chinese-calendar 没有 %(year)d 年的节假日安排，"
-                        "请在模板中直接配置停歇期日期（start、end）。"
-                    )
-                    % {"year": year}
-                ]
-            ) from exc
+        except NotImplementedError:
+            missing.append(year)
+    return missing
+
+
+def holiday_ranges(holiday: str, first: date, last: date) -> list[tuple[date, date]]:
+    """The official holiday periods of ``holiday`` that touch ``first..last``, from chinese-calendar.
+    A year beyond the package's data gives none (``holiday_years_missing`` names those years)."""
+    from chinese_calendar.constants import Holiday, holidays
+
+    wanted = Holiday[holiday].value  # the package stores the English name ("Spring Festival")
     days = sorted(
         d for d, h in holidays.items() if str(h) == wanted and first - timedelta(days=15) <= d <= last
     )
@@ -852,6 +851,31 @@ def resolve_blackouts(entries: Iterable[Mapping[str, str]], first: date, last: d
     return resolved
 
 
+# Stored with a batch's resolved timing when a holiday blackout could not be resolved for some years of its
+# window: [{"name", "holiday", "years"}]. The plan goes on without those holidays and says so.
+HOLIDAYS_UNKNOWN = "holidays_unknown"
+
+
+def unknown_holidays(entries: Iterable[Mapping[str, str]], first: date, last: date) -> list[dict[str, Any]]:
+    """The holiday blackouts among ``entries`` that the calendar cannot date in some years of
+    ``first..last``, with those years (empty when it knows every year)."""
+    holidays = [e for e in entries if "holiday" in e]
+    years = holiday_years_missing(first, last) if holidays else []
+    if not years:
+        return []
+    return [
+        {"name": e.get("name") or e["holiday"], "holiday": e["holiday"], "years": years} for e in holidays
+    ]
+
+
+def unknown_holidays_message(entry: Mapping[str, Any]) -> str:
+    """What the plan says about an entry of ``HOLIDAYS_UNKNOWN``, in Chinese."""
+    return _(
+        "节假日日历还没有 %(years)s 年的安排：“%(name)s”在这些年份未计入停歇期，计划照常排出；"
+        "需要时请在模板中直接配置停歇期日期（start、end）。"
+    ) % {"years": "、".join(str(y) for y in entry.get("years", [])), "name": entry.get("name", "")}
+
+
 def _month_day(year: int, month: int, day: int) -> date:
     try:
         return date(year, month, day)
@@ -865,10 +889,148 @@ def _month_day(year: int, month: int, day: int) -> date:
 
 
 @dataclass(frozen=True)
+class CheckSpec:
+    """A gate check (思想关, 材料关…): what a supervision group checks before a unit passes a gate."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CategorySpec:
+    """A category of units (e.g. villages and communities) that share their required actions."""
+
+    key: str
+    name: str
+    kinds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A required action (规定动作) of a phase for one category of units, and the evidence it needs:
+    ``material`` (an upload), ``meeting`` (a meeting record) or ``confirm`` (a click)."""
+
+    key: str
+    name: str
+    evidence: str
+    note: str = ""
+
+    @property
+    def evidence_label(self) -> str:
+        return str(EVIDENCE.get(self.evidence, self.evidence))
+
+
+@dataclass(frozen=True)
+class MilestoneSpec:
+    """A dated mark of a phase (e.g. the mobilization meeting), at its ``start`` or its ``end``."""
+
+    key: str
+    name: str
+    at: str
+
+
+@dataclass(frozen=True)
+class PhaseSpec:
+    """A phase: its share (percent) of a unit's concentrated period, whether it ends with a gate and the
+    gate's checks, its milestone, and its required actions by unit category."""
+
+    key: str
+    name: str
+    share: float
+    gate: bool
+    requires_children: bool
+    checks: tuple[CheckSpec, ...]
+    milestone: MilestoneSpec | None
+    actions: Mapping[str, tuple[ActionSpec, ...]] = field(hash=False)
+
+    @property
+    def check_names(self) -> list[str]:
+        return [check.name for check in self.checks]
+
+    def actions_for(self, category: str) -> tuple[ActionSpec, ...]:
+        return self.actions.get(category, ())
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """A batch: the levels (and, per level, the kinds; none listed: every kind) it takes, or ``rest``
+    (what the earlier batches left), its own window if any, and its overrides of the timing rules."""
+
+    key: str
+    name: str
+    levels: tuple[int, ...]
+    kinds: Mapping[int, tuple[str, ...]] = field(hash=False)
+    rest: bool = False
+    window: tuple[date, date] | None = None
+    timing: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+
+
+def _phase_spec(raw: Mapping[str, Any], checks: Mapping[str, CheckSpec]) -> PhaseSpec:
+    milestone = raw.get("milestone")
+    return PhaseSpec(
+        key=str(raw["key"]),
+        name=str(raw["name"]),
+        share=float(raw["share"]),
+        gate=bool(raw.get("gate", False)),
+        requires_children=bool(raw.get("requires_children", False)),
+        checks=tuple(checks.get(k, CheckSpec(str(k), str(k))) for k in raw.get("checks", [])),
+        milestone=(
+            MilestoneSpec(str(milestone["key"]), str(milestone["name"]), str(milestone.get("at", "end")))
+            if milestone
+            else None
+        ),
+        actions=MappingProxyType(
+            {
+                str(category): tuple(
+                    ActionSpec(str(a["key"]), str(a["name"]), str(a["evidence"]), str(a.get("note", "")))
+                    for a in listed
+                )
+                for category, listed in (raw.get("actions") or {}).items()
+            }
+        ),
+    )
+
+
+def _batch_spec(raw: Mapping[str, Any]) -> BatchSpec:
+    window = raw.get("window")
+    return BatchSpec(
+        key=str(raw["key"]),
+        name=str(raw["name"]),
+        levels=tuple(int(level) for level in raw["levels"]),
+        kinds=MappingProxyType(
+            {int(level): tuple(str(k) for k in kinds) for level, kinds in (raw.get("kinds") or {}).items()}
+        ),
+        rest=bool(raw.get("rest", False)),
+        window=(date.fromisoformat(window["start"]), date.fromisoformat(window["end"])) if window else None,
+        timing=MappingProxyType(dict(raw.get("timing") or {})),
+    )
+
+
+@dataclass(frozen=True)
 class Spec:
-    """A validated template. ``data`` is plain JSON; the helpers below read it."""
+    """A validated template. ``data`` is the plain JSON stored with a template and copied into each campaign;
+    its phases, batches, unit categories and gate checks are read from it once, into frozen dataclasses."""
 
     data: dict[str, Any]
+    phases: tuple[PhaseSpec, ...] = field(init=False, repr=False, compare=False)
+    batches: tuple[BatchSpec, ...] = field(init=False, repr=False, compare=False)
+    categories: tuple[CategorySpec, ...] = field(init=False, repr=False, compare=False)
+    gate_checks: tuple[CheckSpec, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        gate_checks = tuple(
+            CheckSpec(str(g["key"]), str(g["name"])) for g in self.data.get("gate_checks", [])
+        )
+        by_key = {check.key: check for check in gate_checks}
+        categories = tuple(
+            CategorySpec(str(c["key"]), str(c["name"]), tuple(str(k) for k in c["kinds"]))
+            for c in self.data.get("categories", [])
+        )
+        # A frozen dataclass: the derived fields are set once, here.
+        object.__setattr__(self, "gate_checks", gate_checks)
+        object.__setattr__(self, "categories", categories)
+        object.__setattr__(self, "phases", tuple(_phase_spec(p, by_key) for p in self.data["phases"]))
+        object.__setattr__(self, "batches", tuple(_batch_spec(b) for b in self.data["batches"]))
 
     @property
     def key(self) -> str:
@@ -878,70 +1040,62 @@ class Spec:
     def name(self) -> str:
         return str(self.data["name"])
 
-    @property
-    def phases(self) -> list[dict[str, Any]]:
-        return list(self.data["phases"])
-
-    @property
-    def batches(self) -> list[dict[str, Any]]:
-        return list(self.data["batches"])
-
-    def batch(self, key: str) -> dict[str, Any]:
-        for batch in self.data["batches"]:
-            if batch["key"] == key:
-                return dict(batch)
+    def batch(self, key: str) -> BatchSpec:
+        for batch in self.batches:
+            if batch.key == key:
+                return batch
         raise KeyError(key)
 
     def scheduler_phases(self) -> tuple[scheduler.Phase, ...]:
-        return tuple(scheduler.Phase(p["key"], p["name"], p["share"] / 100) for p in self.data["phases"])
+        return tuple(scheduler.Phase(p.key, p.name, p.share / 100) for p in self.phases)
 
     def phase_index(self, key: str) -> int:
-        for n, phase in enumerate(self.data["phases"]):
-            if phase["key"] == key:
+        for n, phase in enumerate(self.phases):
+            if phase.key == key:
                 return n
         raise KeyError(key)
 
-    def category_of(self, kind: str) -> dict[str, Any] | None:
-        for category in self.data["categories"]:
-            if kind in category["kinds"]:
-                return dict(category)
+    def category_of(self, kind: str) -> CategorySpec | None:
+        for category in self.categories:
+            if kind in category.kinds:
+                return category
         return None
 
-    def actions(self, phase_key: str, kind: str) -> list[dict[str, str]]:
+    def actions(self, phase_key: str, kind: str) -> tuple[ActionSpec, ...]:
+        """The required actions of a phase for a unit of ``kind`` (none when no category holds the kind)."""
         category = self.category_of(kind)
         if category is None:
-            return []
-        phase = self.data["phases"][self.phase_index(phase_key)]
-        return list(phase["actions"].get(category["key"], []))
-
-    def check_names(self, phase: Mapping[str, Any]) -> list[str]:
-        names = {g["key"]: g["name"] for g in self.data["gate_checks"]}
-        return [names.get(k, k) for k in phase.get("checks", [])]
+            return ()
+        return self.phases[self.phase_index(phase_key)].actions_for(category.key)
 
     def level_name(self, level: int) -> str:
         return str(self.data["level_names"].get(str(level), ""))
 
-    def milestone(self) -> tuple[int, dict[str, str]] | None:
+    def milestone(self) -> tuple[int, MilestoneSpec] | None:
         """The first milestone (e.g. the mobilization meeting): (phase index, milestone)."""
-        for n, phase in enumerate(self.data["phases"]):
-            if phase.get("milestone"):
-                return n, dict(phase["milestone"])
+        for n, phase in enumerate(self.phases):
+            if phase.milestone is not None:
+                return n, phase.milestone
         return None
 
-    def batch_selects(self, batch: Mapping[str, Any], level: int, kind: str) -> bool:
+    def batch_selects(self, batch: BatchSpec, level: int, kind: str) -> bool:
         """Whether a unit of ``level`` and ``kind`` belongs to ``batch`` (before the ``rest`` rule)."""
-        if level not in batch["levels"]:
+        if level not in batch.levels:
             return False
-        kinds = batch["kinds"].get(str(level))
+        kinds = batch.kinds.get(level)
         return not kinds or kind in kinds
 
-    def batch_timing(self, batch: Mapping[str, Any], first: date, last: date) -> dict[str, Any]:
+    def batch_timing(self, batch: BatchSpec, first: date, last: date) -> dict[str, Any]:
         """The batch's timing rules with its window: the template's, the batch's overrides, blackouts
-        resolved to dates (raises ``TemplateError`` if a holiday's year is unknown)."""
+        resolved to dates. Holidays the calendar cannot date in some year of the window are left out and
+        listed under ``HOLIDAYS_UNKNOWN`` (only then present)."""
         timing = dict(self.data["timing"])
-        timing.update(batch.get("timing") or {})
-        timing["blackouts"] = resolve_blackouts(timing.get("blackouts", []), first, last)
-        timing["participating_levels"] = list(batch["levels"])
+        timing.update(batch.timing)
+        entries = timing.get("blackouts", [])
+        timing["blackouts"] = resolve_blackouts(entries, first, last)
+        if unknown := unknown_holidays(entries, first, last):
+            timing[HOLIDAYS_UNKNOWN] = unknown
+        timing["participating_levels"] = list(batch.levels)
         return timing
 
 

@@ -51,7 +51,7 @@ class ParticipationTable(tables.Table):
         self.spec = campaign.spec
         milestone = self.spec.milestone()
         if milestone:
-            self.columns["milestone_date"].column.verbose_name = milestone[1]["name"]
+            self.columns["milestone_date"].column.verbose_name = milestone[1].name
 
     def render_unit(self, record: Participation) -> str:
         url = reverse("campaigns:unit_plan", args=[self.campaign.pk, record.unit.code])
@@ -69,7 +69,7 @@ class ParticipationTable(tables.Table):
             return str(_("已完成"))
         if record.actual_start is None:
             return str(_("未开始"))
-        return str(phases[record.current_phase]["name"])
+        return phases[record.current_phase].name
 
     def render_start_delay(self, value: int) -> str:
         return f"+{value}" if value > 0 else str(value)

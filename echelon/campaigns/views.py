@@ -341,7 +341,7 @@ def unit_ical(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     for phase in context["phases"]:
         if phase.planned is None:
             continue
-        actions = "；".join(a["name"] for a in phase.actions)
+        actions = "；".join(a.name for a in phase.actions)
         description = _("%(campaign)s · %(unit)s") % {"campaign": campaign.name, "unit": unit.name}
         if actions:
             description += "\n" + _("规定动作：%(actions)s") % {"actions": actions}
@@ -427,14 +427,8 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_detail(request: HttpRequest, key: str) -> HttpResponse:
     template = get_object_or_404(CampaignTemplate, key=key)
     spec = template.spec
-    phases = [
-        {
-            **p,
-            "checks_named": spec.check_names(p),
-            "action_rows": [(c, p["actions"].get(c["key"], [])) for c in spec.data["categories"]],
-        }
-        for p in spec.phases
-    ]
+    # Each phase with its required actions by unit category.
+    phases = [(p, [(c, p.actions_for(c.key)) for c in spec.categories]) for p in spec.phases]
     return render(
         request,
         "campaigns/template_detail.html",

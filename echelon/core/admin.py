@@ -16,8 +16,8 @@ INSTALLED_APPS): nothing here may import models at module level.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
@@ -25,7 +25,20 @@ from django.db import router, transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-ADMIN_ADD, ADMIN_CHANGE, ADMIN_DELETE = "admin.add", "admin.change", "admin.delete"
+from echelon.core import verbs
+
+if TYPE_CHECKING:
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.forms import AuthenticationForm
+    from django.forms import BaseFormSet, Form
+    from django.http import HttpRequest, HttpResponse
+
+    # The stubs' ModelAdmin is generic over the model; Django's is not subscriptable. Any model: the site
+    # wraps whatever is registered.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = admin.ModelAdmin
+
 REDACTED = "***"
 
 
@@ -64,7 +77,7 @@ def object_unit(obj: Any) -> tuple[int | None, str]:
         return None, path
 
 
-class AuditedModelAdmin(admin.ModelAdmin):
+class AuditedModelAdmin(_ModelAdmin):
     """Django's admin log, plus one audit event per added, changed or deleted object."""
 
     def audit_unit(self, obj: Any) -> tuple[int | None, str]:
@@ -74,7 +87,7 @@ class AuditedModelAdmin(admin.ModelAdmin):
         """More facts for the event's `after` (subclasses: e.g. API tokens revoked)."""
         return {}
 
-    def _audit(self, request: Any, obj: Any, verb: str, message: Any = "") -> None:
+    def _audit(self, request: Any, obj: Any, *, verb: str, message: Any = "") -> None:
         from echelon.core import audit
 
         unit_id, unit_path = self.audit_unit(obj)
@@ -91,12 +104,15 @@ class AuditedModelAdmin(admin.ModelAdmin):
                 after=after,
             )
 
-    def construct_change_message(self, request, form, formsets, add=False):
+    def construct_change_message(
+        self, request: HttpRequest, form: Form, formsets: Iterable[BaseFormSet[Any]], add: bool = False
+    ) -> list[dict[str, dict[str, list[str]]]]:
         """Keep the form's changed fields (old and new values, secrets blanked) for the audit event."""
         message = super().construct_change_message(request, form, formsets, add)
         instance = getattr(form, "instance", None) or getattr(form, "user", None)
         if instance is not None:
-            before, after = {}, {}
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
             for field in form.changed_data:
                 if _is_secret(field):
                     after[field] = REDACTED
@@ -104,30 +120,32 @@ class AuditedModelAdmin(admin.ModelAdmin):
                 if not add:
                     before[field] = _plain(form.initial.get(field))
                 after[field] = _plain(form.cleaned_data.get(field))
-            diffs = getattr(request, "_echelon_admin_diff", {})
+            # Read back by _audit (log_addition / log_change), later in the same request.
+            diffs = request.__dict__.setdefault("_echelon_admin_diff", {})
             diffs[id(instance)] = (before, after)
-            request._echelon_admin_diff = diffs
         return message
 
-    def log_addition(self, request, obj, message):
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> LogEntry:
         entry = super().log_addition(request, obj, message)
-        self._audit(request, obj, ADMIN_ADD, message)
+        self._audit(request, obj, verb=verbs.ADMIN_ADD, message=message)
         return entry
 
-    def log_change(self, request, obj, message):
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> LogEntry:
         entry = super().log_change(request, obj, message)
-        self._audit(request, obj, ADMIN_CHANGE, message)
+        self._audit(request, obj, verb=verbs.ADMIN_CHANGE, message=message)
         return entry
 
-    def log_deletions(self, request, queryset):
+    def log_deletions(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[LogEntry] | LogEntry:
         # Called before the deletion, with the objects still in the database: record each of them.
         objects = list(queryset)  # a queryset keeps these rows: Django's log reads the same ones
         entries = super().log_deletions(request, queryset)
         for obj in objects:
-            self._audit(request, obj, ADMIN_DELETE, str(obj))
+            self._audit(request, obj, verb=verbs.ADMIN_DELETE, message=str(obj))
         return entries
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """Bulk actions (delete selected, list_editable) log and change in one transaction."""
         if request.method != "POST":
             return super().changelist_view(request, extra_context)
@@ -135,10 +153,10 @@ class AuditedModelAdmin(admin.ModelAdmin):
             return super().changelist_view(request, extra_context)
 
 
-_login_form: type | None = None
+_login_form: type[AuthenticationForm] | None = None
 
 
-def superuser_login_form() -> type:
+def superuser_login_form() -> type[AuthenticationForm]:
     """The admin's login form, refusing anyone but an active superuser (built on first use: it needs the
     auth models)."""
     global _login_form
@@ -153,7 +171,7 @@ def superuser_login_form() -> type:
                 "invalid_login": _("请输入超级管理员的用户名和密码。"),
             }
 
-            def confirm_login_allowed(self, user):
+            def confirm_login_allowed(self, user: Any) -> None:
                 AuthenticationForm.confirm_login_allowed(self, user)  # active
                 if not (user.is_active and user.is_superuser):
                     raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
@@ -172,11 +190,16 @@ class EchelonAdminSite(admin.AdminSite):
         # Built here, not at import: it needs the auth models (the site is made once the apps are ready).
         self.login_form = superuser_login_form()
 
-    def has_permission(self, request) -> bool:
+    def has_permission(self, request: HttpRequest) -> bool:
         user = request.user
         return bool(user.is_active and user.is_superuser)
 
-    def register(self, model_or_iterable, admin_class=None, **options):
+    def register(
+        self,
+        model_or_iterable: type[Model] | Iterable[type[Model]],
+        admin_class: type[admin.ModelAdmin[Any]] | None = None,
+        **options: Any,
+    ) -> None:
         """Every ModelAdmin registered here is audited, whoever registers it (third-party apps too)."""
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, AuditedModelAdmin):

@@ -1,5 +1,14 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+
+def unread_notifications(user: Any) -> int:
+    """The notifications entry's badge (counted only when a page header shows it)."""
+    from echelon.core.notifications import unread_count
+
+    return unread_count(user)
 
 
 class CoreConfig(AppConfig):
@@ -10,6 +19,15 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from echelon.core import navigation as nav
 
+        nav.register(
+            "notifications",
+            _("通知"),
+            "bi-bell",
+            "notifications:list",
+            section="user",
+            order=10,
+            badge=unread_notifications,
+        )
         nav.register("jobs", _("我的后台任务"), "bi-hourglass-split", "jobs:list", section="user", order=20)
         nav.register(
             "audit",

@@ -8,9 +8,11 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
 from echelon.core import context
+from echelon.core.actors import Actor, is_person
 from echelon.core.models import AuditEvent
 
 
@@ -40,7 +42,7 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[dict[str,
 
 def record(
     *,
-    actor: Any,
+    actor: Actor,
     verb: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -58,10 +60,9 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:255]
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
     event = AuditEvent(
-        actor=actor if is_user else None,
-        actor_name=(actor.get_username() if is_user else "system")[:150],
+        actor=actor if isinstance(actor, get_user_model()) else None,
+        actor_name=(actor.get_username() if is_person(actor) else "system")[:150],
         verb=verb,
         object_type=object_type,
         object_id=object_id,

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dj_database_url
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
 
 AUDIT_TABLE = "core_auditevent"
 APP_TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
@@ -41,7 +44,8 @@ def owner_settings() -> dict[str, Any] | None:
 
 def app_role(alias: str = DEFAULT_DB_ALIAS) -> str:
     """The role the app connects as (the user of `DATABASE_URL`)."""
-    return connections[alias].settings_dict["USER"]
+    role: str = connections[alias].settings_dict["USER"]
+    return role
 
 
 @contextmanager
@@ -68,7 +72,7 @@ def as_owner(alias: str = DEFAULT_DB_ALIAS) -> Iterator[bool]:
         connection.settings_dict.update(saved)
 
 
-def _quote(connection: Any, name: str) -> str:
+def _quote(connection: BaseDatabaseWrapper, name: str) -> str:
     return connection.ops.quote_name(name)
 
 

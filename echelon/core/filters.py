@@ -26,7 +26,7 @@ def unit_path(code: str) -> str | None:
     return _unit_path[0](code)
 
 
-class AuditFilter(django_filters.FilterSet):
+class AuditFilter(django_filters.FilterSet):  # type: ignore[misc]  # django-filter has no type hints
     q = django_filters.CharFilter(label=_("对象或操作人"), method="filter_q")
     verb = django_filters.CharFilter(label=_("操作"), lookup_expr="startswith")
     start = django_filters.DateFilter(label=_("起始日期"), field_name="at", lookup_expr="date__gte")

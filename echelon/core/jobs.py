@@ -13,6 +13,8 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from echelon.core import context
+from echelon.core.actors import Actor
 from echelon.core.models import Job
 
 log = logging.getLogger(__name__)
@@ -63,9 +66,12 @@ class Progress:
         Job.objects.filter(pk=self.job.pk).update(**fields)
 
 
-def submit(*, kind: str, title: str, actor: Any, params: dict[str, Any], unit_path: str = "") -> Job:
+def submit(*, kind: str, title: str, actor: Actor, params: dict[str, Any], unit_path: str = "") -> Job:
     if kind not in _HANDLERS:
         raise KeyError(kind)
+    if not isinstance(actor, get_user_model()):
+        # A job belongs to the person who submitted it (their list, their download).
+        raise PermissionDenied(_("您没有执行该操作的权限。"))
     job = Job.objects.create(kind=kind, title=title, created_by=actor, params=params, unit_path=unit_path)
     transaction.on_commit(lambda: run_job.enqueue(str(job.pk)))
     return job

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from rest_framework.views import APIView
 
 from echelon.core import context
@@ -54,8 +55,15 @@ class LoginRequiredMiddleware(_LoginRequired):
     """Django's login-required-by-default, except for API views, which authenticate themselves
     (session or token) and answer 401 rather than redirecting to the login page."""
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        is_api_view = getattr(view_func, "cls", None) is not None and issubclass(view_func.cls, APIView)
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[Any, Any],
+    ) -> HttpResponseBase | None:
+        view_class = getattr(view_func, "cls", None)  # set by DRF's as_view()
+        is_api_view = isinstance(view_class, type) and issubclass(view_class, APIView)
         if is_api_view and request.path_info.startswith(API_PATHS):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
@@ -100,7 +108,13 @@ class ForbiddenTextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponseBase],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         if request.method not in self.METHODS:
             return None
         from django.core.exceptions import RequestDataTooBig

@@ -29,12 +29,13 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.urls import reverse
 
+from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
 
 Section = Literal["main", "user", "search", "unit"]
 SECTIONS: tuple[Section, ...] = ("main", "user", "search", "unit")
-Visible = Callable[[Any], bool]
-Badge = Callable[[Any], int]
+Visible = Callable[[Actor], bool]
+Badge = Callable[[Actor], int]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Entry:
     def url(self, *args: Any) -> str:
         return reverse(self.url_name, args=args)
 
-    def shown_to(self, user: Any) -> bool:
+    def shown_to(self, user: Actor) -> bool:
         return self.visible is None or bool(self.visible(user))
 
 
@@ -94,18 +95,18 @@ def entries(section: Section | None = None) -> list[Entry]:
 def allowed_somewhere(action: str) -> Visible:
     """Visible to users whose grants allow `action` in some subtree (ADR 2, 11)."""
 
-    def visible(user: Any) -> bool:
+    def visible(user: Actor) -> bool:
         return scope_paths(user, action) != []
 
     visible.__name__ = f"allowed_somewhere_{action}"
     return visible
 
 
-def shown(section: Section, user: Any) -> list[Entry]:
+def shown(section: Section, user: Actor) -> list[Entry]:
     return [e for e in entries(section) if e.shown_to(user)]
 
 
-def home_url(user: Any) -> str:
+def home_url(user: Actor) -> str:
     """Where a signed-in user lands: the first area of the main menu they may see."""
     for section in ("main", "user"):
         for entry in shown(section, user):
@@ -158,6 +159,6 @@ class Menu:
         return sum(item["badge"] for item in self.user)
 
 
-def unit_tabs(user: Any, code: str) -> list[dict[str, Any]]:
+def unit_tabs(user: Actor, code: str) -> list[dict[str, Any]]:
     """The tabs other apps add to a unit's page, with their URLs for the unit `code`."""
     return [{"key": e.key, "label": e.label, "icon": e.icon, "url": e.url(code)} for e in shown("unit", user)]

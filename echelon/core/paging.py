@@ -47,9 +47,10 @@ def check(number: int, pages: int) -> int:
     return number
 
 
-def get_page(paginator: Paginator, request: HttpRequest, name: str = "page") -> Page:
+def get_page(paginator: Paginator[Any], request: HttpRequest, name: str = "page") -> Page[Any]:
     """``paginator.page`` of the number asked for; 404 for a bad number or one past the last page.
-    Works with django-tables2's ``LazyPaginator`` (which counts nothing: a page past the end is empty)."""
+    Works with django-tables2's ``LazyPaginator`` (which counts nothing: a page past the end is empty).
+    Rows of any type: views decorate a page's rows with what they show (``row.open_reviews = …``)."""
     number = page_number(request, name)
     try:
         return paginator.page(number)
@@ -62,7 +63,7 @@ def paginate_table(
     table: Any,
     *,
     per_page: int,
-    paginator_class: type[Paginator] = Paginator,
+    paginator_class: type[Paginator[Any]] = Paginator,
     **kwargs: Any,
 ) -> Any:
     """Configure a django-tables2 table from the request as ``RequestConfig`` does (ordering), and show the

@@ -8,15 +8,16 @@ queryset turns that into path ranges on its `scope_field`. Core knows nothing of
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from echelon.core.actors import Actor, Person, is_person
 from echelon.core.tree import subtree_q
 
-ScopeProvider = Callable[[Any, str], Iterable[str]]
+ScopeProvider = Callable[[Person, str], Iterable[str]]
 READ_ACTIONS = frozenset({"view", "export"})
 _providers: list[ScopeProvider] = []
 
@@ -28,26 +29,45 @@ def register_scope_provider(provider: ScopeProvider) -> ScopeProvider:
     return provider
 
 
-def provided_paths(user: Any, action: str) -> list[str]:
+def provided_paths(user: Person, action: str) -> list[str]:
     return [p for provider in _providers for p in provider(user, action)]
 
 
-def scope_paths(user: Any, action: str) -> list[str] | None:
-    """None means unrestricted; [] means nothing."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+def scope_paths(user: Actor, action: str) -> list[str] | None:
+    """None means unrestricted; [] means nothing (also for the system, ``None``: see ``permissions.allowed``
+    and ``in_scope`` for what the system may do)."""
+    if not is_person(user) or not user.is_active:
         return []
     return user.scope_paths(action)
 
 
-def in_scope(user: Any, queryset: Any, action: str = "view") -> Any:
+_M = TypeVar("_M", bound=models.Model)
+_M_co = TypeVar("_M_co", bound=models.Model, covariant=True)
+
+
+class Scopable(Protocol[_M_co]):
+    """A queryset (or its manager) that scopes its rows to a user: a ``ScopedQuerySet``, or one with its own
+    rule (``visible_to``)."""
+
+    def all(self) -> models.QuerySet[_M_co]: ...
+
+    def visible_to(self, user: Actor, action: str = "view") -> models.QuerySet[_M_co]: ...
+
+
+def in_scope(user: Actor, queryset: Scopable[_M], action: str = "view") -> models.QuerySet[_M]:
     """``queryset.visible_to(user, action)``; ``user=None`` is the system (commands), which sees every row,
     as in ``core.permissions.allowed``."""
     return queryset.all() if user is None else queryset.visible_to(user, action)
 
 
 def scoped_object(
-    user: Any, queryset: Any, action: str = "view", *, otherwise: Exception | None = None, **lookup: Any
-) -> Any:
+    user: Actor,
+    queryset: Scopable[_M],
+    action: str = "view",
+    *,
+    otherwise: Exception | None = None,
+    **lookup: Any,
+) -> _M:
     """The row of ``queryset`` matching ``lookup`` (an id, a code), fetched through
     ``visible_to(user, action)`` (``in_scope``): there is no unscoped object to forget an ``allowed()`` check
     on. Missing, outside the user's scope and outside the action's scope all look the same: ``Http404``, or
@@ -58,23 +78,23 @@ def scoped_object(
     return row
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_M]):
     """Rows in the user's granted subtrees, plus the rows that are the user's own (see `own`)."""
 
     scope_field = "path"
 
-    def own(self, user: Any) -> Q | None:
+    def own(self, user: Person) -> Q | None:
         """Rows a user sees because they are theirs whatever their grants (a group they belong to, their
         liaison points). None: no such rows."""
         return None
 
-    def visible_to(self, user: Any, action: str = "view") -> Self:
+    def visible_to(self, user: Actor, action: str = "view") -> Self:
         paths = scope_paths(user, action)
         if paths is None:
             return self
         # Own rows are for reading: being a group's member or a point's leader never lets one change it.
         reading = action in READ_ACTIONS
-        own = self.own(user) if reading and getattr(user, "is_authenticated", False) else None
+        own = self.own(user) if reading and is_person(user) else None
         if not paths and own is None:
             return self.none()
         cond = subtree_q(self.scope_field, paths) if paths else None

@@ -9,7 +9,7 @@ indexed column: ``path >= P AND path < P || '~'``. The column is compared byte-w
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
@@ -84,7 +84,14 @@ def collapse(paths: Iterable[str]) -> list[str]:
     return kept
 
 
-class PathField(models.CharField):
+if TYPE_CHECKING:
+    # django-stubs' fields are generic (the type set, the type read); Django's are not subscriptable.
+    _CharField = models.CharField[str, str]
+else:
+    _CharField = models.CharField
+
+
+class PathField(_CharField):
     """A CharField compared byte-wise, so a subtree is one index range on SQLite and PostgreSQL alike."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

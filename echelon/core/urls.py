@@ -17,3 +17,11 @@ audit_urlpatterns = (
     ],
     "audit",
 )
+
+notification_urlpatterns = (
+    [
+        path("", views.notification_list, name="list"),
+        path("read/", views.notification_read, name="read"),
+    ],
+    "notifications",
+)

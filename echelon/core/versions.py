@@ -29,7 +29,7 @@ def current(name: str) -> int:
 
 def cached(name: str, key: str, compute: Callable[[], T], timeout: int = 3600) -> T:
     full_key = f"v:{name}:{current(name)}:{key}"
-    value = cache.get(full_key)
+    value: T | None = cache.get(full_key)
     if value is None:
         value = compute()
         cache.set(full_key, value, timeout)

@@ -4,6 +4,7 @@ import tempfile
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import (
     FileResponse,
     Http404,
@@ -18,9 +19,10 @@ from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import LazyPaginator
 
-from echelon.core import navigation, paging
+from echelon.core import navigation, notifications, paging
 from echelon.core.filters import AuditFilter
 from echelon.core.models import AuditEvent, Job
 from echelon.core.querysets import scope_paths
@@ -107,6 +109,28 @@ def audit_export(request: HttpRequest) -> FileResponse:
     tmp.seek(0)
     name = f"audit-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return FileResponse(tmp, as_attachment=True, filename=name)
+
+
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = paging.get_page(Paginator(notifications.notifications_for(request.user), 100), request)
+    found = notifications.links(page.object_list)
+    for note in page.object_list:
+        note.url = found.get(note.pk, "")
+    return render(
+        request, "core/notifications.html", {"page": page, "unread": notifications.unread_count(request.user)}
+    )
+
+
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notice (``id``) or all of them read; one notice opens its target, when it has one."""
+    raw = request.POST.get("id", "")
+    ids = [int(raw)] if raw.isdigit() else None
+    notifications.mark_read(actor=request.user, ids=ids)
+    note = notifications.notifications_for(request.user).filter(pk=ids[0]).first() if ids else None
+    target = notifications.link(note) if note is not None else ""
+    return redirect(target or "notifications:list")
 
 
 # --- Error pages (settings.CSRF_FAILURE_VIEW and the handlers in echelon/urls.py) -------------------------

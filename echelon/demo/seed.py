@@ -4,7 +4,7 @@
 the count tests check the plan without building anything); ``Generator(plan)`` turns a plan into unit
 specs (``build()``) and a stream of member rows (``members()``), pure as well; ``run(...)`` writes them
 through :mod:`echelon.orgs.bulk` in one transaction, rebuilds the rollups (``services.rollups_rebuild``),
-creates the demo accounts through the accounts services and writes one ``demo.seed`` audit event with the
+creates the demo accounts through the accounts services and writes one ``registry.seed`` audit event with the
 counts (not one event per row). ``run(force=True)`` first deletes members, grants and units; users and the
 audit trail stay, and new ids continue after the old ones.
 
@@ -46,6 +46,7 @@ from typing import Any, TypeVar
 
 from django.db import connection
 
+from echelon.demo import verbs
 from echelon.orgs.bulk import UnitSpec
 from echelon.orgs.models import AreaType, Division, Kind, Level
 
@@ -1502,7 +1503,12 @@ def run(*, scale: str = "full", seed: int = DEFAULT_SEED, force: bool = False, l
             "kept": kept,
         }
         audit.record(
-            actor=None, verb="demo.seed", obj=region, unit_id=region.pk, unit_path=region.path, after=summary
+            actor=None,
+            verb=verbs.REGISTRY_SEED,
+            obj=region,
+            unit_id=region.pk,
+            unit_path=region.path,
+            after=summary,
         )
         if standalone:
             bulk.analyze()

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from echelon.core.admin import AuditedModelAdmin
 from echelon.orgs import pinyin
+from echelon.orgs.columns import UNIT
 from echelon.orgs.models import Unit
 
 
@@ -15,7 +16,7 @@ class UnitAdmin(AuditedModelAdmin):
     list_filter = ["level", "kind", "is_active"]
     search_fields = ["code", "name", "pinyin", "initials"]
     ordering = ["path"]
-    fields = ["code", "name", "parent", "level", "kind", "division", "area_type", "industry", "lead_by"]
+    fields = [c.name for c in UNIT.file_columns]  # the columns of its import and export
     readonly_fields = ["code", "parent", "level", "kind", "division"]
     show_full_result_count = False  # ~70,000 units
 

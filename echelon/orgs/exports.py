@@ -1,7 +1,7 @@
 """Excel/CSV export of units and members, and the import templates (an export with a 说明 sheet).
 
-Same columns as the import (``imports.UNIT_COLUMNS`` / ``MEMBER_COLUMNS``), coded values as their Chinese
-labels, so that an exported file can be edited and uploaded again. Rows are read with ``.iterator()`` and
+The file columns of ``orgs.columns`` (the import's), coded values as their Chinese labels, so that an
+exported file can be edited and uploaded again. Rows are read with ``.iterator()`` and
 written by ``core.tabular``'s streaming writers (CSV chunks, write-only XLSX), so memory stays bounded;
 every cell starting with = + - @ is neutralised there. The querysets go through ``visible_to(user,
 "export")`` and the list pages' own filters (``orgs.filters``), so an export of a filtered list holds what
@@ -16,14 +16,17 @@ from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import translation
+from django.utils.translation import gettext as _
 
 from echelon.core import audit, tabular
+from echelon.core.actors import Actor
+from echelon.orgs import verbs
+from echelon.orgs.columns import ENTITIES, MEMBER, UNIT, Column, Entity, Type
 from echelon.orgs.filters import MemberFilter, UnitFilter
-from echelon.orgs.imports import COLUMNS, XLSX_MAX_DATA_ROWS, header, help_rows
-from echelon.orgs.models import AreaType, Division, Gender, Kind, LeadBy, Level, Member, MemberStatus, Unit
+from echelon.orgs.imports.reading import XLSX_MAX_DATA_ROWS
+from echelon.orgs.models import Member, Unit
 
-KINDS = ("units", "members")
+KINDS = tuple(ENTITIES)
 FORMATS = ("csv", "xlsx")
 CHUNK = 2000
 
@@ -33,7 +36,7 @@ class ExportTooLarge(Exception):
 
 
 def unit_queryset(
-    user: Any, root: Unit, *, params: Mapping[str, Any] | None = None, scope: str = "subtree"
+    user: Actor, root: Unit, *, params: Mapping[str, Any] | None = None, scope: str = "subtree"
 ) -> QuerySet[Unit]:
     """Active units under `root` the user may export. `scope="children"` with the unit page's filter
     parameters gives exactly the unit page's table; `user=None` is the system (commands)."""
@@ -47,7 +50,7 @@ def unit_queryset(
 
 
 def member_queryset(
-    user: Any, root: Unit, *, params: Mapping[str, Any] | None = None, scope: str = "home"
+    user: Actor, root: Unit, *, params: Mapping[str, Any] | None = None, scope: str = "home"
 ) -> QuerySet[Member]:
     """Members under `root` the user may export: by home unit, or (`scope="participating"`) where they
     take part, as on the member list page, with its filters."""
@@ -60,66 +63,60 @@ def member_queryset(
     return qs.order_by("path", "id")
 
 
-def _labels(choices_cls: Any) -> dict[Any, str]:
-    with translation.override("zh-hans"):
-        return {v: str(label) for v, label in choices_cls.choices if v != ""}
+def _as_written(entity: Entity, column: Column) -> Mapping[Any, Any] | None:
+    """Stored value → the value a file holds, for the columns written otherwise than stored: coded values
+    as their Chinese labels, no unit as a blank. (Dates stay dates: see ``_iso_dates``.)"""
+    if column.type in (Type.CHOICE, Type.YES_NO):
+        return column.coded()
+    if column.type is Type.UNIT and entity.model_field(column.name).null:
+        return {None: ""}
+    return None
+
+
+def rows(entity: Entity, qs: QuerySet[Any]) -> Iterator[list[Any]]:
+    """The file rows of `qs`: the file columns in order, as the files hold them."""
+    columns = entity.file_columns
+    convert = [(i, table.get) for i, c in enumerate(columns) if (table := _as_written(entity, c)) is not None]
+    for values in qs.values_list(*(c.lookup for c in columns)).iterator(chunk_size=CHUNK):
+        row = list(values)
+        for i, written in convert:
+            row[i] = written(row[i], row[i])  # as written, or as stored
+        yield row
 
 
 def unit_rows(qs: QuerySet[Unit]) -> Iterator[list[Any]]:
-    level, kind, division = _labels(Level), _labels(Kind), _labels(Division)
-    area, lead = _labels(AreaType), _labels(LeadBy)
-    values = qs.values_list(
-        "code", "name", "parent__code", "level", "kind", "division", "area_type", "industry", "lead_by"
-    )
-    for code, name, parent, lv, kd, div, ar, industry, lb in values.iterator(chunk_size=CHUNK):
-        yield [
-            code,
-            name,
-            parent or "",
-            level.get(lv, lv),
-            kind.get(kd, kd),
-            division.get(div, ""),
-            area.get(ar, ""),
-            industry,
-            lead.get(lb, lb),
-        ]
+    return rows(UNIT, qs)
 
 
 def member_rows(qs: QuerySet[Member]) -> Iterator[list[Any]]:
-    gender, status = _labels(Gender), _labels(MemberStatus)
-    values = qs.values_list(
-        "code",
-        "name",
-        "gender",
-        "ethnicity",
-        "birth_date",
-        "joined_date",
-        "status",
-        "phone",
-        "unit__code",
-        "is_mobile",
-        "inflow_unit__code",
-    )
-    for code, name, g, eth, birth, joined, st, phone, unit, mobile, inflow in values.iterator(
-        chunk_size=CHUNK
-    ):
-        yield [
-            code,
-            name,
-            gender.get(g, g),
-            eth,
-            birth,
-            joined,
-            status.get(st, st),
-            phone,
-            unit,
-            "是" if mobile else "否",
-            inflow or "",
-        ]
+    return rows(MEMBER, qs)
 
 
 def rows_for(kind: str, qs: QuerySet[Any]) -> Iterator[list[Any]]:
-    return unit_rows(qs) if kind == "units" else member_rows(qs)
+    return rows(ENTITIES[kind], qs)
+
+
+def header(kind: str) -> list[str]:
+    return ENTITIES[kind].header()
+
+
+def help_rows(kind: str) -> list[list[str]]:
+    """The template's 说明 sheet: one line per column, then the rules."""
+    lines = [[_("列名"), _("是否必填"), _("说明"), _("可选值")]]
+    for c in ENTITIES[kind].file_columns:
+        values = "、".join(label for _code, label in c.choices()) if c.choices else ""
+        lines.append([c.label, _("必填") if c.required else _("选填"), c.help, values])
+    lines.append([])
+    lines.append(
+        [
+            _("导入规则"),
+            "",
+            _("全部行都正确才会写入，有任何错误都不写入；按代码识别，重复导入同一文件不会产生重复数据。"),
+            "",
+        ]
+    )
+    lines.append(["", "", _("系统不计算公式：含公式的单元格会被拒绝，请粘贴为数值。"), ""])
+    return lines
 
 
 def _iso_dates(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
@@ -135,7 +132,7 @@ def iter_csv(kind: str, rows: Iterator[list[Any]]) -> Iterator[bytes]:
 def write_xlsx(kind: str, rows: Iterator[list[Any]], out: Path | IO[bytes]) -> int:
     """A workbook that is also the import template: bold frozen header, drop-down lists for the coded
     columns, a 说明 sheet. Refuses to go beyond one sheet's rows rather than cut the data silently."""
-    columns = COLUMNS[kind]
+    columns = ENTITIES[kind].file_columns
     validations = [(i, [label for _code, label in c.choices()]) for i, c in enumerate(columns) if c.choices]
 
     too_many = False
@@ -148,12 +145,11 @@ def write_xlsx(kind: str, rows: Iterator[list[Any]], out: Path | IO[bytes]) -> i
                 return
             yield row
 
-    title = "组织" if kind == "units" else "党员"
     n = tabular.write_xlsx(
         out,
         header(kind),
         capped(),
-        title=title,
+        title=ENTITIES[kind].noun,
         extra_sheets=[("说明", help_rows(kind))],
         validations=validations,
     )
@@ -180,19 +176,18 @@ def estimate(kind: str, root: Unit, scope: str) -> int:
 
 
 def filename(kind: str, root: Unit, fmt: str, *, template: bool = False) -> str:
-    what = {"units": "组织", "members": "党员"}[kind]
     suffix = "导入模板" if template else "导出"
-    return f"{what}{suffix}-{root.code}.{fmt}"
+    return f"{ENTITIES[kind].noun}{suffix}-{root.code}.{fmt}"
 
 
 def record_export(
-    *, actor: Any, kind: str, unit: Unit, fmt: str, scope: str, params: Mapping[str, Any]
+    *, actor: Actor, kind: str, unit: Unit, fmt: str, scope: str, params: Mapping[str, Any]
 ) -> None:
     """Exports carry personal data (names, birth dates, phones): who took what is kept in the audit trail."""
     with transaction.atomic():
         audit.record(
             actor=actor,
-            verb=f"orgs.export_{kind}",
+            verb=verbs.UNIT_EXPORT if kind == "units" else verbs.MEMBER_EXPORT,
             object_type="orgs.export",
             object_id=unit.code,
             object_repr=unit.name,

@@ -8,12 +8,13 @@ from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from echelon.core import versions
+from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import ancestor_ids
 from echelon.orgs.models import Kind, Level, Unit
 
 
-def unit_for(user: Any, code: str, action: str = "view") -> Unit:
+def unit_for(user: Actor, code: str, action: str = "view") -> Unit:
     """The unit with this code if the user may `action` it; 404 otherwise (no hint that it exists)."""
     return get_object_or_404(Unit.objects.visible_to(user, action), code=code)
 
@@ -24,7 +25,7 @@ def path_of_code(code: str) -> str | None:
     return Unit.objects.filter(code=code).values_list("path", flat=True).first()
 
 
-def top_units(user: Any) -> QuerySet[Unit]:
+def top_units(user: Actor) -> QuerySet[Unit]:
     """The roots of what the user sees: their granted units (outermost), or the tree's root for admins."""
     paths = scope_paths(user, "view")
     if paths is None:
@@ -32,7 +33,7 @@ def top_units(user: Any) -> QuerySet[Unit]:
     return Unit.objects.filter(path__in=paths).order_by("path")
 
 
-def breadcrumb(user: Any, unit: Unit) -> list[Unit]:
+def breadcrumb(user: Actor, unit: Unit) -> list[Unit]:
     """Ancestors the user may see, top down, ending with the unit itself."""
     ids = ancestor_ids(unit.path)
     visible = Unit.objects.visible_to(user).filter(pk__in=ids).only("code", "name", "path", "level")

@@ -17,9 +17,11 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from echelon.core import audit, versions
-from echelon.core.permissions import require
+from echelon.core.actors import Actor
+from echelon.core.permissions import allowed_everywhere, require
 from echelon.core.tree import ancestor_ids, child_path, depth_of, segment
-from echelon.orgs import pinyin
+from echelon.orgs import pinyin, verbs
+from echelon.orgs.columns import MEMBER, UNIT
 from echelon.orgs.models import (
     DIVISIONS_BY_LEVEL,
     TERRITORIAL_KINDS,
@@ -30,20 +32,9 @@ from echelon.orgs.models import (
     Unit,
 )
 
-UNIT_FIELDS = ["code", "name", "parent_id", "level", "kind", "division", "area_type", "industry", "lead_by"]
-MEMBER_FIELDS = [
-    "code",
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "joined_date",
-    "status",
-    "phone",
-    "unit_id",
-    "is_mobile",
-    "inflow_unit_id",
-]
+# What the audit snapshots of a unit or a member record: the attributes of their file columns (orgs.columns).
+UNIT_FIELDS = UNIT.attnames
+MEMBER_FIELDS = MEMBER.attnames
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -122,12 +113,12 @@ def _validate_unit(unit: Unit) -> None:
     )
 
 
-def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
+def unit_create(*, actor: Actor, parent: Unit | None, data: UnitData) -> Unit:
     with transaction.atomic():
         if parent is not None:
             parent = Unit.objects.select_for_update().get(pk=parent.pk)
             require(actor, "change", parent.path)
-        elif actor is not None and actor.scope_paths("change") is not None:
+        elif not allowed_everywhere(actor, "change"):
             raise ValidationError(_("只有系统管理员可以创建根组织。"))
         if error := placement_error(level=data.level, kind=data.kind, division=data.division, parent=parent):
             raise ValidationError(error)
@@ -149,7 +140,7 @@ def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
         versions.bump(TREE_VERSION)
         audit.record(
             actor=actor,
-            verb="unit.create",
+            verb=verbs.UNIT_CREATE,
             obj=unit,
             unit_id=unit.pk,
             unit_path=unit.path,
@@ -158,7 +149,7 @@ def unit_create(*, actor: Any, parent: Unit | None, data: UnitData) -> Unit:
         return unit
 
 
-def unit_update(*, actor: Any, unit: Unit, changes: dict[str, Any]) -> Unit:
+def unit_update(*, actor: Actor, unit: Unit, changes: dict[str, Any]) -> Unit:
     """Change a unit's own attributes (not its place in the tree: see unit_move)."""
     editable = {"name", "area_type", "industry", "lead_by", "division", "kind"}
     if unknown := set(changes) - editable:
@@ -186,7 +177,7 @@ def unit_update(*, actor: Any, unit: Unit, changes: dict[str, Any]) -> Unit:
         if new:
             audit.record(
                 actor=actor,
-                verb="unit.update",
+                verb=verbs.UNIT_UPDATE,
                 obj=unit,
                 unit_id=unit.pk,
                 unit_path=unit.path,
@@ -201,7 +192,7 @@ TREE_VERSION = "orgs.tree"  # bumped whenever units appear, move, merge or chang
 ROLLUP_SUB_FIELDS = ("sub_units", "sub_members", "sub_participants", "sub_mobile", "sub_blind")
 
 
-def unit_move(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
+def unit_move(*, actor: Actor, unit: Unit, new_parent: Unit) -> Unit:
     """Re-parent a unit with its whole subtree: paths, depths, level ancestors, members and rollups follow."""
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=unit.pk)
@@ -259,7 +250,7 @@ def unit_move(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         require(actor, "change", unit.path)  # re-check after the write
         audit.record(
             actor=actor,
-            verb="unit.move",
+            verb=verbs.UNIT_MOVE,
             obj=unit,
             unit_id=unit.pk,
             unit_path=unit.path,
@@ -269,7 +260,7 @@ def unit_move(*, actor: Any, unit: Unit, new_parent: Unit) -> Unit:
         return unit
 
 
-def unit_merge(*, actor: Any, source: Unit, target: Unit) -> Unit:
+def unit_merge(*, actor: Actor, source: Unit, target: Unit) -> Unit:
     """Merge `source` into `target`: its children and members move over; the source is kept, inactive,
     so that earlier batches keep their tree."""
     with transaction.atomic():
@@ -292,7 +283,7 @@ def unit_merge(*, actor: Any, source: Unit, target: Unit) -> Unit:
         versions.bump(TREE_VERSION)
         audit.record(
             actor=actor,
-            verb="unit.merge",
+            verb=verbs.UNIT_MERGE,
             obj=source,
             unit_id=source.pk,
             unit_path=source.path,
@@ -355,7 +346,7 @@ def _validate_member(member: Member) -> None:
         raise ValidationError(_("入党日期不能晚于今天。"))
 
 
-def member_create(*, actor: Any, data: dict[str, Any]) -> Member:
+def member_create(*, actor: Actor, data: dict[str, Any]) -> Member:
     with transaction.atomic():
         member = Member(**data)
         _place_member(member)
@@ -367,7 +358,7 @@ def member_create(*, actor: Any, data: dict[str, Any]) -> Member:
         _apply_counts(_member_counts(member), +1)
         audit.record(
             actor=actor,
-            verb="member.create",
+            verb=verbs.MEMBER_CREATE,
             obj=member,
             unit_id=member.unit_id,
             unit_path=member.path,
@@ -376,7 +367,7 @@ def member_create(*, actor: Any, data: dict[str, Any]) -> Member:
         return member
 
 
-def member_update(*, actor: Any, member: Member, changes: dict[str, Any]) -> Member:
+def member_update(*, actor: Actor, member: Member, changes: dict[str, Any]) -> Member:
     if unknown := set(changes) - set(MEMBER_FIELDS) - {"code"}:
         raise ValidationError(_("不能修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     with transaction.atomic():
@@ -396,7 +387,7 @@ def member_update(*, actor: Any, member: Member, changes: dict[str, Any]) -> Mem
         if new:
             audit.record(
                 actor=actor,
-                verb="member.update",
+                verb=verbs.MEMBER_UPDATE,
                 obj=member,
                 unit_id=member.unit_id,
                 unit_path=member.path,

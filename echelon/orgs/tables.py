@@ -1,11 +1,15 @@
+"""The list tables of units and members: their columns are those of ``orgs.columns`` flagged ``table``."""
+
 from __future__ import annotations
+
+from typing import Any
 
 import django_tables2 as tables
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from echelon.orgs.models import Member, Unit
+from echelon.orgs.columns import MEMBER, UNIT, Column, Entity, Type
 
 
 class KnownCountPaginator(Paginator):
@@ -29,32 +33,35 @@ class DateCol(tables.Column):
         return value.isoformat() if value else "—"
 
 
-class UnitTable(tables.Table):
-    code = tables.Column(verbose_name=_("组织代码"))
-    name = tables.Column(linkify=True, verbose_name=_("名称"))
-    level = tables.Column(verbose_name=_("层级"))
-    kind = tables.Column(verbose_name=_("类别"))
-    area_type = tables.Column(verbose_name=_("区域类型"))
-    sub_units = tables.Column(verbose_name=_("组织数"), attrs={"td": {"class": "text-end"}})
-    sub_members = tables.Column(verbose_name=_("党员"), attrs={"td": {"class": "text-end"}})
-    sub_participants = tables.Column(verbose_name=_("参加活动"), attrs={"td": {"class": "text-end"}})
-    sub_mobile = tables.Column(verbose_name=_("流动"), attrs={"td": {"class": "text-end"}})
-    sub_blind = tables.Column(verbose_name=_("盲点"), attrs={"td": {"class": "text-end"}})
+def table_column(column: Column) -> tables.Column:
+    """The django-tables2 column of a column spec: by its type, headed by its title."""
+    options: dict[str, Any] = {"verbose_name": column.title, **column.table_options}
+    if column.type is Type.DATE:
+        return DateCol(**options)
+    if column.type is Type.YES_NO:
+        return tables.BooleanColumn(**options)
+    if column.type is Type.UNIT:
+        options.setdefault("linkify", True)
+    if column.type is Type.NUMBER:
+        options.setdefault("attrs", {"td": {"class": "text-end"}})
+    return tables.Column(**options)
 
-    class Meta:
-        model = Unit
-        fields = [
-            "code",
-            "name",
-            "level",
-            "kind",
-            "area_type",
-            "sub_units",
-            "sub_members",
-            "sub_participants",
-            "sub_mobile",
-            "sub_blind",
-        ]
+
+def columns_table(entity: Entity) -> Any:
+    """A table class holding the entity's table columns, in the definition's order: the base of its table."""
+    meta = type("Meta", (), {"model": entity.model, "fields": [c.name for c in entity.table_columns]})
+    body: dict[str, Any] = {c.name: table_column(c) for c in entity.table_columns}
+    return type(
+        f"{entity.model.__name__}Columns", (tables.Table,), {**body, "Meta": meta, "__module__": __name__}
+    )
+
+
+UnitColumns: Any = columns_table(UNIT)
+MemberColumns: Any = columns_table(MEMBER)
+
+
+class UnitTable(UnitColumns):
+    class Meta(UnitColumns.Meta):
         attrs = {"class": "table table-sm table-hover mb-0"}
         order_by = ("-sub_units", "code")  # the big subtrees (leagues, counties) first
         empty_text = _("没有符合条件的组织。")
@@ -63,31 +70,7 @@ class UnitTable(tables.Table):
         return f"{value:,}" if value else "—"
 
 
-class MemberTable(tables.Table):
-    code = tables.Column(verbose_name=_("党员编号"))
-    name = tables.Column(verbose_name=_("姓名"))
-    gender = tables.Column(verbose_name=_("性别"))
-    ethnicity = tables.Column(verbose_name=_("民族"))
-    birth_date = DateCol(verbose_name=_("出生日期"))
-    joined_date = DateCol(verbose_name=_("入党日期"))
-    status = tables.Column(verbose_name=_("党员类别"))
-    unit = tables.Column(linkify=True, verbose_name=_("所在组织"), order_by=("path", "id"))
-    is_mobile = tables.BooleanColumn(verbose_name=_("流动"))
-    inflow_unit = tables.Column(linkify=True, verbose_name=_("流入组织"), orderable=False)
-
-    class Meta:
-        model = Member
-        fields = [
-            "code",
-            "name",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "joined_date",
-            "status",
-            "unit",
-            "is_mobile",
-            "inflow_unit",
-        ]
+class MemberTable(MemberColumns):
+    class Meta(MemberColumns.Meta):
         attrs = {"class": "table table-sm table-hover mb-0"}
         empty_text = _("没有符合条件的党员。")

@@ -1,14 +1,16 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
-def unread_notifications(user: Any) -> int:
-    """The notifications entry's badge (counted only when a page header shows it)."""
-    from echelon.supervision.selectors import unread_count
+def review_url(review: Any) -> str:
+    return reverse("supervision:review", args=[review.pk])
 
-    return unread_count(user)
+
+def unit_phase_url(participation: Any) -> str:
+    return reverse("supervision:unit", args=[participation.campaign_id, participation.unit.code])
 
 
 class SupervisionConfig(AppConfig):
@@ -17,18 +19,15 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("督导")
 
     def ready(self) -> None:
+        from echelon.campaigns.models import Participation
         from echelon.core import navigation as nav
+        from echelon.core.notifications import register_target
         from echelon.core.querysets import register_scope_provider
+        from echelon.supervision.models import Review
         from echelon.supervision.scope import group_target_paths
 
         register_scope_provider(group_target_paths)
         nav.register("supervision", _("督导"), "bi-clipboard-check", "supervision:index", order=30)
-        nav.register(
-            "notifications",
-            _("通知"),
-            "bi-bell",
-            "supervision:notifications",
-            section="user",
-            order=10,
-            badge=unread_notifications,
-        )
+        # Notices about a review open its page; about a unit's participation, the unit's phase page.
+        register_target(Review, review_url)
+        register_target(Participation, unit_phase_url, related=("unit",))

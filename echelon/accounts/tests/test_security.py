@@ -42,13 +42,13 @@ class TestLogin:
         r = client.post("/accounts/login/", {"username": "secretary", "password": PASSWORD})
         assert r.status_code == 429
         assert "_auth_user_id" not in client.session
-        assert AuditEvent.objects.filter(verb="auth.lockout", object_repr="secretary").exists()
+        assert AuditEvent.objects.filter(verb="user.lockout", object_repr="secretary").exists()
 
     def test_successful_login_is_audited(self, secretary):
         client = Client()
         r = client.post("/accounts/login/", {"username": "secretary", "password": PASSWORD})
         assert r.status_code == 302
-        assert AuditEvent.objects.filter(verb="auth.login", actor=secretary).exists()
+        assert AuditEvent.objects.filter(verb="user.login", actor=secretary).exists()
 
     @pytest.mark.parametrize(
         "target", ["https://evil.example.com/", "//evil.example.com/x", "http:evil.example.com"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -8,7 +9,7 @@ from rest_framework import serializers
 
 from echelon.campaigns.models import Baseline, Batch, Campaign, CampaignTemplate, Participation
 from echelon.campaigns.services import CHANGEABLE_RULES, RECORD_DAYS_BEFORE_START
-from echelon.campaigns.specs import MAX_RULE_ITEMS, RULE_RANGES, campaign_window_errors
+from echelon.campaigns.specs import MAX_RULE_ITEMS, RULE_RANGES, PhaseSpec, campaign_window_errors
 
 
 class CampaignTemplateSerializer(serializers.ModelSerializer):
@@ -237,8 +238,8 @@ class ParticipationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _phases(self) -> list[dict[str, Any]]:
-        phases: list[dict[str, Any]] = self.context["phases"]
+    def _phases(self) -> Sequence[PhaseSpec]:
+        phases: Sequence[PhaseSpec] = self.context["phases"]
         return phases
 
     @extend_schema_field(OpenApiTypes.STR)
@@ -246,7 +247,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
         phases = self._phases()
         if obj.actual_start is None or obj.current_phase >= len(phases):
             return None
-        return str(phases[obj.current_phase]["key"])
+        return phases[obj.current_phase].key
 
     @extend_schema_field(PhaseDatesSerializer(many=True))
     def get_phases(self, obj: Participation) -> list[dict[str, Any]]:
@@ -254,8 +255,8 @@ class ParticipationSerializer(serializers.ModelSerializer):
         return PhaseDatesSerializer(  # type: ignore[return-value]
             [
                 {
-                    "key": phases[p.phase]["key"],
-                    "name": phases[p.phase]["name"],
+                    "key": phases[p.phase].key,
+                    "name": phases[p.phase].name,
                     "start": p.start,
                     "end": p.end,
                 }

@@ -7,6 +7,7 @@ from typing import Any
 
 from echelon.campaigns import services, specs
 from echelon.campaigns.models import Campaign
+from echelon.core.actors import Actor
 
 BUILTIN = "mass-line-2014-nmg"
 GENERIC = "staged-training-rollout"
@@ -22,7 +23,7 @@ def builtin_spec(key: str = BUILTIN) -> specs.Spec:
 def make_campaign(
     root: Any,
     *,
-    actor: Any = None,
+    actor: Actor = None,
     key: str = BUILTIN,
     start: date = WINDOW[0],
     end: date = WINDOW[1],

@@ -56,7 +56,7 @@ def _paged_urls(campaign: Campaign, tree) -> list[str]:
         reverse("orgs:search") + "?q=武川&",
         reverse("supervision:campaign", args=[pk]),
         reverse("supervision:liaison_points"),
-        reverse("supervision:notifications"),
+        reverse("notifications:list"),
     ]
 
 

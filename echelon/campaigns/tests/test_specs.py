@@ -44,22 +44,22 @@ def test_the_builtins_load_and_list_their_phases():
     assert set(found) >= {BUILTIN, GENERIC}
     mass_line = found[BUILTIN].spec
     assert mass_line.name == "第二批党的群众路线教育实践活动（内蒙古）"
-    assert [p["name"] for p in mass_line.phases] == [
+    assert [p.name for p in mass_line.phases] == [
         "准备、动员部署",
         "学习教育、听取意见",
         "查摆问题、开展批评",
         "整改落实、建章立制",
         "总结评估",
     ]
-    assert sum(p["share"] for p in mass_line.phases) == 100
-    assert [p["gate"] for p in mass_line.phases] == [False, True, True, True, False]
-    assert mass_line.check_names(mass_line.phases[1]) == ["思想关", "材料关", "工作关"]
-    assert mass_line.milestone() == (0, {"key": "mobilization", "name": "动员大会", "at": "end"})
+    assert sum(p.share for p in mass_line.phases) == 100
+    assert [p.gate for p in mass_line.phases] == [False, True, True, True, False]
+    assert mass_line.phases[1].check_names == ["思想关", "材料关", "工作关"]
+    assert mass_line.milestone() == (0, specs.MilestoneSpec(key="mobilization", name="动员大会", at="end"))
     # The simplified procedure for villages and communities, and the leadership bodies' meeting.
-    village = [a["name"] for a in mass_line.actions("examine", "village")]
+    village = [a.name for a in mass_line.actions("examine", "village")]
     assert any("民主评议党员" in n for n in village) and any("支部委员会" in n for n in village)
-    assert any("专题民主生活会" in a["name"] for a in mass_line.actions("examine", "leadership"))
-    assert {a["evidence"] for p in mass_line.phases for acts in p["actions"].values() for a in acts} == {
+    assert any("专题民主生活会" in a.name for a in mass_line.actions("examine", "leadership"))
+    assert {a.evidence for p in mass_line.phases for acts in p.actions.values() for a in acts} == {
         "material",
         "meeting",
         "confirm",
@@ -68,8 +68,8 @@ def test_the_builtins_load_and_list_their_phases():
     assert (timing["level_stagger_days"], timing["lead_days"], timing["min_duration_days"]) == (10, 10, 90)
     assert timing["flexible_kinds"] == ["village", "community"]
     first, second = mass_line.batches
-    assert first["levels"] == [1, 2] and first["kinds"] == {"2": ["leadership", "organ"]}
-    assert second["levels"] == [2, 3, 4, 5] and second["rest"]
+    assert first.levels == (1, 2) and first.kinds == {2: ("leadership", "organ")}
+    assert second.levels == (2, 3, 4, 5) and second.rest and second.window is None
     assert found[GENERIC].spec.data["language"] == "en"
 
 
@@ -82,10 +82,25 @@ def test_spring_festival_comes_from_chinese_calendar():
     assert rules.participating_levels == frozenset({2, 3, 4, 5})
 
 
-def test_a_year_beyond_the_calendar_package_asks_for_configured_dates():
+def test_a_year_beyond_the_calendar_package_is_noted_and_planned_without_its_holidays():
     spec = builtin_spec()
-    with pytest.raises(specs.TemplateError, match="请在模板中直接配置停歇期日期"):
-        spec.batch_timing(spec.batches[1], date(2031, 1, 20), date(2031, 9, 30))
+    timing = spec.batch_timing(spec.batches[1], date(2031, 1, 20), date(2031, 9, 30))
+    assert timing["blackouts"] == []
+    assert timing[specs.HOLIDAYS_UNKNOWN] == [
+        {"name": "春节假期", "holiday": "spring_festival", "years": [2031]}
+    ]
+    assert "2031" in specs.unknown_holidays_message(timing[specs.HOLIDAYS_UNKNOWN][0])
+    specs.rules_from(timing, date(2031, 1, 20), date(2031, 9, 30))  # the engine gets rules all the same
+    # A window the calendar knows carries no note; one reaching past its data keeps the known holidays.
+    assert specs.HOLIDAYS_UNKNOWN not in spec.batch_timing(
+        spec.batches[1], date(2014, 1, 20), date(2014, 9, 30)
+    )
+    mixed = spec.batch_timing(spec.batches[1], date(2014, 1, 20), date(2031, 9, 30))
+    assert {"name": "春节假期", "start": "2014-01-31", "end": "2014-02-06"} in mixed["blackouts"]
+    assert (
+        2031 in mixed[specs.HOLIDAYS_UNKNOWN][0]["years"]
+        and 2014 not in mixed[specs.HOLIDAYS_UNKNOWN][0]["years"]
+    )
 
 
 def test_yearly_configured_blackouts_repeat_and_wrap_the_year():
@@ -98,7 +113,7 @@ def test_json_is_accepted_too():
     import json
 
     spec = specs.load(json.dumps(minimal()), "json")
-    assert spec.key == "t" and spec.phases[1]["checks"] == ["thinking"]
+    assert spec.key == "t" and [c.key for c in spec.phases[1].checks] == ["thinking"]
 
 
 @pytest.mark.parametrize(

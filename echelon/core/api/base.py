@@ -8,9 +8,15 @@ declares neither.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import viewsets
+
+if TYPE_CHECKING:
+    # The stubs' viewsets are generic over the model; DRF's are not subscriptable. Subclasses name it.
+    _ReadOnlyModelViewSet = viewsets.ReadOnlyModelViewSet[Any]
+else:
+    _ReadOnlyModelViewSet = viewsets.ReadOnlyModelViewSet
 
 
 class ScopedViewSetMixin:
@@ -31,5 +37,5 @@ class UnscopedViewSetMixin:
     """Declares rows that belong to no unit (campaign templates): every signed-in user reads them all."""
 
 
-class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, _ReadOnlyModelViewSet):
     pass

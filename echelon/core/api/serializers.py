@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rest_framework import serializers
 
 from echelon.core.models import AuditEvent, Job
 
+if TYPE_CHECKING:
+    # The stubs' serializers are generic over the model; DRF's are not subscriptable.
+    _AuditEventSerializer = serializers.ModelSerializer[AuditEvent]
+    _JobSerializer = serializers.ModelSerializer[Job]
+else:
+    _AuditEventSerializer = _JobSerializer = serializers.ModelSerializer
 
-class AuditEventSerializer(serializers.ModelSerializer):
+
+class AuditEventSerializer(_AuditEventSerializer):
     class Meta:
         model = AuditEvent
         fields = [
@@ -26,7 +35,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(_JobSerializer):
     percent = serializers.IntegerField(read_only=True)
 
     class Meta:

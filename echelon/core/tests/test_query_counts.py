@@ -218,15 +218,18 @@ def test_groups(route, tree, personas, supervised):
     assert_flat(client_for(personas["county_office"]), url, add)
 
 
-def test_notifications(tree, personas):
-    from echelon.supervision.models import Notification
+def test_notifications(tree, personas, supervised):
+    """Each notice links to its target (a unit's phase page): one query per target type, not per notice."""
+    from echelon.core.notifications import notify
+    from echelon.supervision.tests.helpers import part
 
+    campaign, villages, _instructor, _submit = supervised
     secretary = personas["village_secretary"]
-    Notification.objects.create(user=secretary, kind="returned", text="通知零")
+    notify([secretary], kind="returned", text="通知零", target=part(campaign, villages[0]))
 
     def add() -> list[str]:
-        for i in range(MORE):
-            Notification.objects.create(user=secretary, kind="returned", text=f"通知{i + 1}", link="/")
+        for i, village in enumerate(villages[1:]):
+            notify([secretary], kind="returned", text=f"通知{i + 1}", target=part(campaign, village))
         return [f"通知{i + 1}" for i in range(MORE)]
 
-    assert_flat(client_for(secretary), reverse("supervision:notifications"), add)
+    assert_flat(client_for(secretary), reverse("notifications:list"), add)

@@ -12,7 +12,8 @@ from echelon.supervision.models import SupervisionGroup
 
 
 @pytest.mark.django_db
-def test_demo_campaign_is_published_fully_covered_and_idempotent(personas, tree):
+def test_demo_campaign_is_published_fully_covered_and_idempotent(personas, tree, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the history's shared demo materials
     call_command("demo_campaign", "--if-empty", stdout=io.StringIO())
     campaign = Campaign.objects.get()
     assert campaign.status == "published"

@@ -195,12 +195,12 @@ class TestSmallSeed:
     def test_one_audit_event_for_the_data(self):
         seed_small()
         verbs = Counter(AuditEvent.objects.values_list("verb", flat=True))
-        assert verbs["demo.seed"] == 1
+        assert verbs["registry.seed"] == 1
         assert verbs["unit.create"] == 0 and verbs["member.create"] == 0
         assert verbs["user.create"] == len(seed.DEMO_ACCOUNTS) and verbs["grant.add"] == len(
             seed.DEMO_ACCOUNTS
         )
-        event = AuditEvent.objects.get(verb="demo.seed")
+        event = AuditEvent.objects.get(verb="registry.seed")
         assert event.after is not None
         assert event.after["counts"]["units"] == Unit.objects.count()
         assert event.after["counts"]["members"] == Member.objects.count()
@@ -254,7 +254,7 @@ class TestSmallSeed:
         assert User.objects.filter(username="county_office").count() == 1
         assert "保留原密码" in out.getvalue()  # the accounts existed: their passwords are not reset
         assert Grant.objects.count() == len(seed.DEMO_ACCOUNTS)
-        assert AuditEvent.objects.filter(verb="demo.seed").count() == 2
+        assert AuditEvent.objects.filter(verb="registry.seed").count() == 2
 
     def test_existing_user_keeps_password(self):
         User.objects.create_user("admin", password="Someone-Elses-2014")

@@ -1,57 +1,45 @@
+"""Read-only serializers of units and members: their fields are the columns of ``orgs.columns`` flagged
+``api``, in the definition's order. A unit reference is served as ``<name>_code``; a coded value flagged
+``display`` also as ``<name>_display`` (its label in the user's language)."""
+
 from __future__ import annotations
+
+from typing import Any, cast
 
 from rest_framework import serializers
 
-from echelon.orgs.models import Member, Unit
+from echelon.orgs.columns import MEMBER, UNIT, Entity, Type
 
 
-class UnitSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
-    level_display = serializers.CharField(source="get_level_display", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-
-    class Meta:
-        model = Unit
-        fields = [
-            "code",
-            "name",
-            "parent_code",
-            "level",
-            "level_display",
-            "kind",
-            "kind_display",
-            "division",
-            "area_type",
-            "industry",
-            "lead_by",
-            "is_active",
-            "depth",
-            "sub_units",
-            "sub_members",
-            "sub_participants",
-            "sub_mobile",
-            "sub_blind",
-        ]
-        read_only_fields = fields
+def declared_fields(entity: Entity) -> dict[str, serializers.Field | None]:
+    """The API's fields in order; None for those the model gives as they are."""
+    fields: dict[str, serializers.Field | None] = {}
+    for c in entity.api_columns:
+        if c.type is Type.UNIT:
+            source = f"{c.name}.code"
+            if entity.model_field(c.name).null:
+                fields[f"{c.name}_code"] = serializers.CharField(source=source, read_only=True, default=None)
+            else:
+                fields[f"{c.name}_code"] = serializers.CharField(source=source, read_only=True)
+        else:
+            fields[c.name] = None
+        if c.display:
+            fields[f"{c.name}_display"] = serializers.CharField(
+                source=f"get_{c.name}_display", read_only=True
+            )
+    return fields
 
 
-class MemberSerializer(serializers.ModelSerializer):
-    unit_code = serializers.CharField(source="unit.code", read_only=True)
-    inflow_unit_code = serializers.CharField(source="inflow_unit.code", read_only=True, default=None)
+def serializer_for(entity: Entity) -> type[serializers.ModelSerializer]:
+    """A read-only ModelSerializer of the entity's API columns."""
+    fields = declared_fields(entity)
+    names = list(fields)
+    meta = type("Meta", (), {"model": entity.model, "fields": names, "read_only_fields": names})
+    body: dict[str, Any] = {name: f for name, f in fields.items() if f is not None}
+    name = f"{entity.model.__name__}Serializer"
+    cls = type(name, (serializers.ModelSerializer,), {**body, "Meta": meta, "__module__": __name__})
+    return cast("type[serializers.ModelSerializer]", cls)
 
-    class Meta:
-        model = Member
-        fields = [
-            "code",
-            "name",
-            "gender",
-            "ethnicity",
-            "birth_date",
-            "joined_date",
-            "status",
-            "phone",
-            "unit_code",
-            "is_mobile",
-            "inflow_unit_code",
-        ]
-        read_only_fields = fields
+
+UnitSerializer = serializer_for(UNIT)
+MemberSerializer = serializer_for(MEMBER)

@@ -118,7 +118,7 @@ class TestImportFlow:
         assert done["Location"] == reverse("orgs:io_import_job", args=["150125", apply.pk])
         assert apply.status == Job.Status.SUCCEEDED and apply.result["created"] == 2
         assert set(Member.objects.values_list("code", flat=True)) == {"M1", "M2"}
-        assert AuditEvent.objects.filter(verb="orgs.import_members").count() == 1
+        assert AuditEvent.objects.filter(verb="member.import").count() == 1
         page = client.get(done["Location"]).content.decode()
         assert 'data-testid="import-done"' in page and "新增 2" in page
         # confirming twice does not apply twice
@@ -241,7 +241,7 @@ class TestExportViews:
         assert response.streaming and response["Content-Type"].startswith("text/csv")
         text = b"".join(response.streaming_content).decode("utf-8-sig")
         assert "M1" in text and "S1" not in text
-        assert AuditEvent.objects.filter(verb="orgs.export_members", actor__username="county_office").exists()
+        assert AuditEvent.objects.filter(verb="member.export", actor__username="county_office").exists()
 
     def test_filtered_list_export_is_what_the_list_shows(self, as_user, tree):
         from echelon.conftest import make_member as mm

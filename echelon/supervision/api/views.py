@@ -108,7 +108,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: Any = None) -> HttpResponse:
         """The group's supervision report (督导工作报告) for the period, as a Word document."""
-        from echelon.supervision.views import report_period, report_response
+        from echelon.supervision.views.reports import report_period, report_response
 
         group = self.get_object()
         period = report_period(request.query_params)

@@ -298,18 +298,6 @@ def decide_page(ctx: Any) -> dict[str, Any]:
     }
 
 
-def notification(ctx: Any) -> dict[str, Any]:
-    """An unread notification of the village secretary's; the form marks it read."""
-    from echelon.supervision.models import Notification
-
-    note = Notification.objects.filter(user=ctx.personas["village_secretary"], key="kit").first()
-    if note is None:
-        note = Notification.objects.create(
-            user=ctx.personas["village_secretary"], kind="returned", text="东土城村：请整改", key="kit"
-        )
-    return {"id": str(note.pk)}
-
-
 # --- effects: what a write changes (read from the database) -----------------------------------------------
 
 
@@ -365,12 +353,6 @@ def attendance(ctx: Any) -> int:
     from echelon.supervision.models import MeetingAttendance
 
     return MeetingAttendance.objects.filter(leader=ctx.personas["liaison_leader"]).count()
-
-
-def unread(ctx: Any) -> int:
-    from echelon.supervision.models import Notification
-
-    return Notification.objects.filter(user=ctx.personas["village_secretary"], read_at=None).count()
 
 
 def county_groups(ctx: Any) -> int:

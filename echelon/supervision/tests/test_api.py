@@ -184,7 +184,7 @@ def test_a_second_decision_is_a_conflict(w):
     instructor = User.objects.get(username="kit_instructor")
     url = f"{API}/reviews/{w.review.pk}/decide/"
     assert post(instructor, url, kit.decide(w.ctx)).status_code == 200
-    decisions = AuditEvent.objects.filter(verb__startswith="gate.")
+    decisions = AuditEvent.objects.filter(verb__startswith="review.")
     events = decisions.count()
     r = post(instructor, url, {**kit.decide(w.ctx), "decision": "redo"})
     assert r.status_code == 409 and r.json() == {"detail": ["该提交已被其他人处理（通过）。"]}

@@ -154,9 +154,9 @@ def test_phase_actuals_of_a_submit_and_a_pass_are_audited_as_the_user(tree, pers
     secretary = personas["village_secretary"]
     # The kit's world: the secretary submitted phase one (no gate: it closed at once, phase two opened)
     # and then phase two (an open review).
-    events = AuditEvent.objects.filter(
-        verb="campaign.phase_actual", object_id=str(world.village.pk)
-    ).order_by("id")
+    events = AuditEvent.objects.filter(verb="phase_actual.record", object_id=str(world.village.pk)).order_by(
+        "id"
+    )
     assert [e.actor_name for e in events] == ["village_secretary"] * 3
     assert all(e.actor_id == secretary.pk for e in events)
     assert PhaseActual.objects.filter(participation=world.village).count() == 2
@@ -172,7 +172,7 @@ def test_phase_actuals_of_a_submit_and_a_pass_are_audited_as_the_user(tree, pers
     passed = list(events.all()[before:])
     assert len(passed) == 2  # phase two closed, phase three opened
     assert {e.actor_name for e in passed} == {instructor.get_username()}
-    assert not AuditEvent.objects.filter(verb="campaign.phase_actual", actor_name="system").exists()
+    assert not AuditEvent.objects.filter(verb="phase_actual.record", actor_name="system").exists()
 
 
 def test_free_texts_of_decisions_patrols_and_submissions_have_limits(tree, personas, settings, tmp_path):

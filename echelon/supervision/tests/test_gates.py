@@ -147,9 +147,9 @@ def test_return_resubmit_pass_opens_the_next_phase(tree, gate):
     assert actuals[1] == (TODAY, TODAY) and actuals[2] == (TODAY, None)
     assert [r.decision for r in selectors.history(p)] == ["pass", "return", "pass"]
     verbs = list(
-        AuditEvent.objects.filter(verb__startswith="gate.").order_by("id").values_list("verb", flat=True)
+        AuditEvent.objects.filter(verb__startswith="review.").order_by("id").values_list("verb", flat=True)
     )
-    assert verbs == ["gate.submit", "gate.submit", "gate.return", "gate.submit", "gate.pass"]
+    assert verbs == ["review.submit", "review.submit", "review.return", "review.submit", "review.pass"]
 
 
 def test_interview_and_redo(tree, gate):
@@ -372,7 +372,7 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
     assert "您的决定未保存" in outcome["b"].messages[0]  # the conditional UPDATE's message, not the read's
     review.refresh_from_db()
     assert review.decision == Decision.PASS and review.decided_by == a
-    assert AuditEvent.objects.filter(verb__startswith="gate.").exclude(verb="gate.submit").count() == 1
+    assert AuditEvent.objects.filter(verb__startswith="review.").exclude(verb="review.submit").count() == 1
     p.refresh_from_db()
     assert p.current_phase == 2
 
@@ -405,7 +405,7 @@ def test_summary_waits_for_the_units_below(tree, personas, settings, tmp_path):
     campaign = make_campaign(tree.region)
     township, village = part(campaign, tree.township), part(campaign, tree.village)
     summary = len(campaign.spec.phases) - 1
-    assert campaign.spec.phases[summary]["requires_children"] is True
+    assert campaign.spec.phases[summary].requires_children is True
     county_reviewer, instructor = user("county_reviewer"), user("instructor")
     services.assign(
         actor=None,

@@ -32,7 +32,7 @@ def test_group_create_checks_level_and_scope(tree, personas, campaign):
         home_unit=tree.county,
     )
     assert g.target_level == 4 and g.home_path == tree.county.path
-    assert AuditEvent.objects.filter(verb="supervision.group_create", object_id=str(g.pk)).exists()
+    assert AuditEvent.objects.filter(verb="group.create", object_id=str(g.pk)).exists()
     with pytest.raises(ValidationError, match="下一级"):
         services.group_create(
             actor=None, campaign=campaign, batch=g.batch, name="x", home_unit=tree.county, target_level=5
@@ -71,7 +71,7 @@ def test_assign_refuses_overlap_unless_a_reason_is_given(tree, campaign):
         services.assign(actor=None, group=sibling, participation=part(campaign, tree.county))
     services.unassign(actor=None, assignment=row)
     assert SupervisionGroup.objects.get(pk=b.pk).unit_count == 0
-    assert AuditEvent.objects.filter(verb="supervision.unassign").count() == 1
+    assert AuditEvent.objects.filter(verb="assignment.delete").count() == 1
 
 
 def test_gaps_counted_up_the_tree_and_overlaps_from_a_forced_row(tree, campaign):
@@ -147,7 +147,7 @@ def test_command_exit_codes_and_assign(tree, campaign):
         tree.community_township.code,
         "150222100",
     }
-    assert AuditEvent.objects.filter(verb="supervision.propose_apply").exists()
+    assert AuditEvent.objects.filter(verb="coverage.apply").exists()
     # a second --assign changes nothing and still exits 0
     call_command("coverage", str(campaign.pk), "--assign", stdout=StringIO())
     per_unit = GroupAssignment.objects.values("participation").order_by().annotate(n=Count("id"))

@@ -85,7 +85,7 @@ def points(tree, personas, settings, tmp_path):
 @pytest.mark.django_db
 def test_add_is_scoped_audited_and_needs_a_leader(tree, personas, points):
     campaign, county, _town = points
-    assert AuditEvent.objects.filter(verb="liaison.add", object_id=str(county.pk)).exists()
+    assert AuditEvent.objects.filter(verb="liaison_point.add", object_id=str(county.pk)).exists()
     with pytest.raises(PermissionDenied):  # the sibling league's office cannot touch 武川县
         services.liaison_add(
             actor=personas["outsider"],
@@ -106,7 +106,7 @@ def test_add_is_scoped_audited_and_needs_a_leader(tree, personas, points):
         )
     services.liaison_remove(actor=personas["county_office"], point=county)
     assert not LiaisonPoint.objects.filter(pk=county.pk).exists()
-    assert AuditEvent.objects.filter(verb="liaison.remove", object_id=str(county.pk)).exists()
+    assert AuditEvent.objects.filter(verb="liaison_point.remove", object_id=str(county.pk)).exists()
 
 
 @pytest.mark.django_db
@@ -138,12 +138,12 @@ def test_attendance_is_the_leaders_own_at_their_points(tree, personas, points):
         actor=leader, participation=p, meeting_type="democratic_life", attended=True, note="全程参加"
     )
     assert row.meeting is not None and row.attended and row.date == TODAY - timedelta(days=3)
-    assert AuditEvent.objects.filter(verb="liaison.attendance", actor=leader).count() == 1
+    assert AuditEvent.objects.filter(verb="attendance.record", actor=leader).count() == 1
     # recorded again: the same row, audited again with the before state
     services.attendance_record(actor=leader, participation=p, meeting_type="democratic_life", attended=False)
     assert MeetingAttendance.objects.count() == 1
     assert (
-        AuditEvent.objects.filter(verb="liaison.attendance").order_by("id").last().before["attended"] is True
+        AuditEvent.objects.filter(verb="attendance.record").order_by("id").last().before["attended"] is True
     )
     with pytest.raises(PermissionDenied):  # no attend right there
         services.attendance_record(
@@ -208,7 +208,7 @@ def test_default_proposal_is_deterministic(tree, personas, settings, tmp_path):
         ("leader_b", "link", "150125"),
     ]
     assert services.liaison_defaults(actor=None, campaign=campaign) == []  # idempotent
-    assert AuditEvent.objects.filter(verb="liaison.add").count() == 4
+    assert AuditEvent.objects.filter(verb="liaison_point.add").count() == 4
     # a league office only fills what is in its subtree
     LiaisonPoint.objects.all().delete()
     created = services.liaison_defaults(actor=personas["league_office"], campaign=campaign)

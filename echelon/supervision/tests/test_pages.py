@@ -111,8 +111,8 @@ def test_secretary_to_instructor_and_back_through_the_pages(tree, personas, setu
     second.refresh_from_db()
     assert second.state == "open" and second.decided_by is None
     assert (
-        not AuditEvent.objects.filter(verb__startswith="gate.", actor=personas["village_secretary"])
-        .exclude(verb="gate.submit")
+        not AuditEvent.objects.filter(verb__startswith="review.", actor=personas["village_secretary"])
+        .exclude(verb="review.submit")
         .exists()
     )
     r = ins.post(

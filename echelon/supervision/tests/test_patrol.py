@@ -40,7 +40,7 @@ def test_patrol_record_in_scope_is_audited(tree, personas, county_group):
     )
     assert below.findings == "征求意见台账缺页" and below.path == tree.village.path
     assert below.campaign_id == county_group.campaign_id and below.created_by == supervisor
-    events = AuditEvent.objects.filter(verb="supervision.patrol_record").order_by("id")
+    events = AuditEvent.objects.filter(verb="patrol.record").order_by("id")
     assert [e.object_id for e in events] == [str(target.pk), str(below.pk)]
     assert events[1].unit_path == tree.village.path and events[1].actor_id == supervisor.pk
 
@@ -56,7 +56,7 @@ def test_patrol_outside_scope_is_refused(tree, personas, county_group, where):
             findings="x",
         )
     assert not PatrolVisit.objects.exists()
-    assert not AuditEvent.objects.filter(verb="supervision.patrol_record").exists()
+    assert not AuditEvent.objects.filter(verb="patrol.record").exists()
 
 
 def test_patrol_future_date_and_empty_findings_refused(tree, personas, county_group):

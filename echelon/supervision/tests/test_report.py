@@ -63,7 +63,7 @@ def county_group(tree, personas, settings, tmp_path):
 
 def _actions(p, phase):
     spec = p.campaign.spec
-    return [(a["key"], a["evidence"]) for a in spec.actions(spec.phases[phase]["key"], p.kind)]
+    return [(a.key, a.evidence) for a in spec.actions(spec.phases[phase].key, p.kind)]
 
 
 def _do(actor, p, phase, key, evidence):

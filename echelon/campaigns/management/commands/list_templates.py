@@ -16,7 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("内置模板（templates_data/）：")
         for item in specs.builtins():
-            phases = "、".join(p["name"] for p in item.spec.phases)
+            phases = "、".join(p.name for p in item.spec.phases)
             self.stdout.write(f"  {item.spec.key}\t{item.spec.name}\t{item.file}\t环节：{phases}")
         stored = list(CampaignTemplate.objects.order_by("key").values_list("key", "name", "builtin_file"))
         if stored:

@@ -1,38 +1,99 @@
-"""`echelon demo_campaign [--if-empty]`: the 2014 batch-two campaign on the demo registry, ready to use.
+"""`echelon demo_campaign [--if-empty] [--today D] [--seed N] [--no-history]`: the 2014 batch-two campaign
+on the demo registry, live: in progress today.
 
-Creates the built-in campaign for the region (window 2014-01-20..2014-09-30), schedules and publishes it,
-creates the default supervision groups and instructors and assigns every participating unit (balanced),
-then puts the demo supervisor in the group that covers 武川县's townships and makes the demo township's
-instructor (a supervisor grant at the township, never its operator: ADR 11) the instructor of its villages.
-Everything goes through the services, so it is audited like any office's work.
+The built-in 2014 template keeps its shape (batches, levels, phases, rules, the 8-month window of batch two,
+20 January–30 September 2014) but its dates are moved so that today lies about three and a half months into
+batch two (``anchor``: the window starts on the Monday nearest 105 days before today; the same today gives
+the same campaign). The command creates it for the region, schedules and publishes it, creates the default
+supervision groups and instructors and assigns every participating unit (balanced), puts the demo
+supervisor in the group that covers 武川县's townships and makes the demo township's instructor (a
+supervisor grant at the township, never its operator: ADR 11) the instructor of its villages, gives the
+liaison leader their points, then writes the history up to today (``echelon/demo/history.py``).
+Everything but the history goes through the services, so it is audited like any office's work; the
+history is written in bulk with one summary audit event. Where the holiday calendar has no data for a year
+the windows reach, the plan is made without those holidays and the command says so.
 """
 
 from __future__ import annotations
 
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from echelon.accounts.models import Grant, User
 from echelon.campaigns import services as campaign_services
+from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign
 from echelon.core import context
+from echelon.demo import history
 from echelon.orgs.models import Unit
 from echelon.supervision import services
-from echelon.supervision.models import GroupAssignment
+from echelon.supervision.models import GroupAssignment, LiaisonKind
 
 TEMPLATE = "mass-line-2014-nmg"
+# Batch two of 2014: launched on Monday 20 January, basically finished by the end of September (DOMAIN.md).
 WINDOW = (date(2014, 1, 20), date(2014, 9, 30))
+LIVE_BATCH = "second"
+DAYS_INTO_LIVE_BATCH = 105  # about three and a half months
+# The liaison leader's points (their grant is at 武川县): the county itself, the demo township, two more.
+LIAISON_POINTS = (("150125", LiaisonKind.LINK), ("150125100", LiaisonKind.GUIDE))
+LIAISON_EXTRA_TOWNSHIPS = 2
+
+
+def anchor(today: date) -> int:
+    """Days to add to the template's 2014 dates: the live batch then starts on the Monday nearest
+    ``DAYS_INTO_LIVE_BATCH`` days before ``today`` (2014-01-20 was a Monday too)."""
+    target = today - timedelta(days=DAYS_INTO_LIVE_BATCH)
+    back = target.weekday()
+    start = target - timedelta(days=back) if back <= 3 else target + timedelta(days=7 - back)
+    return (start - WINDOW[0]).days
+
+
+def windows(spec: specs.Spec, shift: int) -> dict[str, tuple[date, date]]:
+    """Every batch's window moved by ``shift`` days: its own (batch one's), else the campaign's."""
+    moved = timedelta(days=shift)
+    return {b.key: ((b.window or WINDOW)[0] + moved, (b.window or WINDOW)[1] + moved) for b in spec.batches}
+
+
+def summary(done: history.HistoryResult, today: date) -> str:
+    c = done.counts
+    parts = [
+        f"环节实际进度 {c['phase_actuals']:,} 条",
+        f"规定动作 {c['actions_done']:,} 项",
+        f"会议记录 {c['meetings']:,} 次",
+        f"材料 {c['materials']:,} 份",
+        f"审核 {c['reviews']:,} 次（待审核 {c['open_reviews']:,}，"
+        f"打回等待重新提交 {c['returned_not_resubmitted']:,}）",
+        f"巡查 {c['patrol_visits']:,} 次",
+        f"通知 {c['notifications']:,} 条",
+        f"联系领导出席记录 {c['attendance']:,} 条",
+    ]
+    return f"进展（到 {today}）：{'，'.join(parts)}；用时 {done.seconds:.1f} 秒。"
 
 
 class Command(BaseCommand):
-    help = "为演示数据创建 2014 年第二批教育实践活动：排程、发布、派出督导组并全覆盖分配。"
+    help = (
+        "为演示数据创建 2014 年第二批教育实践活动（日期平移到今天正处在第二批开始后约三个半月）："
+        "排程、发布、派出督导组并全覆盖分配，再生成到今天为止的活动进展。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="已有活动时什么也不做")
+        parser.add_argument(
+            "--today",
+            type=date.fromisoformat,
+            default=None,
+            help="把哪一天当作“今天”（YYYY-MM-DD，默认今天）：活动日期据此平移，进展生成到这一天",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=history.DEFAULT_SEED, help="进展的随机种子（默认 2014）"
+        )
+        parser.add_argument("--no-history", action="store_true", help="只建活动，不生成进展")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Campaign.objects.exists():
@@ -41,12 +102,24 @@ class Command(BaseCommand):
         root = Unit.objects.filter(parent__isnull=True).first()
         if root is None:
             raise CommandError("还没有组织数据，请先运行 echelon seed_demo。")
+        today: date = options["today"] or timezone.localdate()
         began = time.perf_counter()
         with context.bind(context.new_context("cli")):
             template = campaign_services.template_for_use(actor=None, name=TEMPLATE)
-            campaign = campaign_services.campaign_create(
-                actor=None, spec=template.spec, root=root, start=WINDOW[0], end=WINDOW[1], template=template
+            spec = template.spec
+            shift = anchor(today)
+            moved = windows(spec, shift)
+            start, end = moved.get(
+                LIVE_BATCH, (WINDOW[0] + timedelta(days=shift), WINDOW[1] + timedelta(days=shift))
             )
+            campaign = campaign_services.campaign_create(
+                actor=None, spec=spec, root=root, start=start, end=end, template=template, windows=moved
+            )
+            for batch in campaign.batches.order_by("ordinal"):
+                for entry in batch.rules.get(specs.HOLIDAYS_UNKNOWN, []):
+                    self.stdout.write(
+                        self.style.WARNING(f"{batch.name}：{specs.unknown_holidays_message(entry)}")
+                    )
             result = campaign_services.campaign_schedule(actor=None, campaign=campaign)
             if not result.feasible:
                 raise CommandError("演示活动的计划不满足规则，未发布。")
@@ -54,12 +127,21 @@ class Command(BaseCommand):
             groups = services.coverage_default_groups(actor=None, campaign=campaign)
             proposal = services.coverage_propose_apply(actor=None, campaign=campaign)
             self._place_personas(campaign)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"演示活动 {campaign.pk}：{campaign.participations_count:,} 个参与单位，已排程并发布；"
+            points = self._liaison_points(campaign)
+            set_up = time.perf_counter() - began
+            self.stdout.write(
+                f"演示活动 {campaign.pk}：{campaign.participations_count:,} 个参与单位，"
+                f"第二批 {start}～{end}（今天 {today} 是第 {(today - start).days} 天），已排程并发布；"
                 f"新建督导组/指导员 {len(groups):,} 个，分配 {proposal.created:,} 个单位；"
-                f"用时 {time.perf_counter() - began:.1f} 秒。"
+                f"联系点 {points} 个；用时 {set_up:.1f} 秒。"
             )
+            if not options["no_history"]:
+                done = history.simulate(campaign, today=today, seed=options["seed"], log=self.stdout.write)
+                self.stdout.write(summary(done, today))
+                for note in done.notes:
+                    self.stdout.write(note)
+        self.stdout.write(
+            self.style.SUCCESS(f"演示活动已就绪，共用时 {time.perf_counter() - began:.1f} 秒。")
         )
 
     def _place_personas(self, campaign: Campaign) -> None:
@@ -82,3 +164,33 @@ class Command(BaseCommand):
                 )
                 if assignment is not None:
                     services.group_add_member(actor=None, group=assignment.group, user=user, leader=True)
+
+    def _liaison_points(self, campaign: Campaign) -> int:
+        """The liaison leader's points in this campaign: 武川县 (link), the demo township (guide) and the
+        next townships of the county (link), through the services."""
+        leader = User.objects.filter(username=history.PERSONA_LEADER).first()
+        if leader is None:
+            return 0
+        wanted = list(LIAISON_POINTS)
+        county = Unit.objects.filter(code=LIAISON_POINTS[0][0]).first()
+        if county is not None:
+            taken = {code for code, _kind in wanted}
+            more = (
+                Unit.objects.filter(parent=county, level=county.level + 1, kind="leadership", is_active=True)
+                .exclude(code__in=taken)
+                .order_by("code")
+                .values_list("code", flat=True)[:LIAISON_EXTRA_TOWNSHIPS]
+            )
+            wanted += [(code, LiaisonKind.LINK) for code in more]
+        made = 0
+        for code, kind in wanted:
+            unit = Unit.objects.filter(code=code).first()
+            if unit is None or not campaign.participations.filter(unit=unit).exists():
+                continue
+            try:
+                services.liaison_add(actor=None, leader=leader, unit=unit, kind=kind, campaign=campaign)
+            except (ValidationError, PermissionDenied) as exc:  # e.g. the leader's grant does not cover it
+                self.stderr.write(f"联系点 {unit.name} 未设置：{exc}")
+                continue
+            made += 1
+        return made

@@ -2,8 +2,8 @@
 
 Run once a day (cron or a scheduler): makes the day's notices — a return or redo deadline three days away,
 a review overdue — each once per item and person, then sends each user one e-mail listing their unread
-notifications, when an e-mail backend is configured and the user has an address. Running it twice on the
-same day sends nothing more.
+notifications, when an e-mail backend is configured and the user has an address (core's digest). Running
+it twice on the same day sends nothing more.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from echelon.core import notifications
 from echelon.supervision import services
 
 
@@ -34,10 +35,10 @@ class Command(BaseCommand):
         self.stdout.write(f"notices: {due.deadlines} deadline, {due.overdue} overdue")
         if options["no_email"]:
             return
-        if not services.email_configured():
+        if not notifications.email_configured():
             self.stdout.write("e-mail not configured: no digest sent")
             return
-        sent = services.notify_digest_send(actor=None, today=today)
+        sent = notifications.digest_send(actor=None, today=today)
         self.stdout.write(
             f"digest: {sent.emails} e-mails to {sent.users} users"
             f" ({sent.skipped_no_email} without an address)"

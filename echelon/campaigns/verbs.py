@@ -1,0 +1,18 @@
+"""The audit verbs of campaigns (ADR 3): ``<entity>.<verb>``, the strings stored in ``AuditEvent.verb``."""
+
+from __future__ import annotations
+
+from typing import Final
+
+TEMPLATE_CREATE: Final = "template.create"
+TEMPLATE_UPDATE: Final = "template.update"
+TEMPLATE_LOAD: Final = "template.load"
+"""The built-in templates (re)loaded from their YAML files."""
+
+CAMPAIGN_CREATE: Final = "campaign.create"
+CAMPAIGN_SCHEDULE: Final = "campaign.schedule"
+"""The schedule generated (or regenerated) from the template's rules."""
+CAMPAIGN_PUBLISH: Final = "campaign.publish"
+
+PHASE_ACTUAL_RECORD: Final = "phase_actual.record"
+"""A unit's actual start or end of a phase recorded."""

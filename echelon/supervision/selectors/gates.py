@@ -1,0 +1,100 @@
+"""Reviews: the ones a user sees, and the group workbench (submissions waiting, returned work not yet
+resubmitted, reviews overdue, targets not yet visited)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from echelon.campaigns.models import Campaign
+from echelon.supervision.models import (
+    Decision,
+    GroupAssignment,
+    PatrolVisit,
+    Review,
+    ReviewState,
+    SupervisionGroup,
+)
+
+
+def review_due_days() -> int:
+    return int(getattr(settings, "ECHELON_REVIEW_DUE_DAYS", 5))
+
+
+@dataclass
+class Workbench:
+    groups: list[SupervisionGroup]
+    queue: list[Review]
+    returned: list[Review]
+    overdue: list[Review]
+    not_visited: int
+
+
+def workbench(user: Any, *, today: date | None = None, limit: int = 50) -> Workbench:
+    """For the user's groups: open submissions oldest first, returned work awaiting resubmission (a later
+    submission of the same phase does not exist yet), open reviews older than the due days."""
+    today = today or timezone.localdate()
+    groups = list(SupervisionGroup.objects.of_member(user).select_related("home_unit"))
+    ids = [g.pk for g in groups]
+    base = Review.objects.filter(group_id__in=ids).select_related("unit", "group")
+    queue = list(base.filter(state=ReviewState.OPEN).order_by("submitted_at", "id")[:limit])
+    newer = Review.objects.filter(
+        participation=OuterRef("participation"),
+        phase=OuterRef("phase"),
+        submitted_at__gt=OuterRef("submitted_at"),
+    )
+    returned = list(
+        base.filter(state=ReviewState.DECIDED)
+        .exclude(decision=Decision.PASS)
+        .filter(~Exists(newer))
+        .order_by("deadline", "decided_at")[:limit]
+    )
+    due = timezone.now() - timedelta(days=review_due_days())
+    overdue = [r for r in queue if r.submitted_at < due]
+    # Targets no patrol visit of their group has reached yet (the target itself or a unit below it).
+    visited = PatrolVisit.objects.filter(group_id=OuterRef("group_id"), path__startswith=OuterRef("path"))
+    not_visited = GroupAssignment.objects.filter(group_id__in=ids).filter(~Exists(visited)).count()
+    # Phase names from each campaign's template, parsed once (not once per row).
+    phase_names = {
+        pk: [p["name"] for p in data.get("phases", [])]
+        for pk, data in Campaign.objects.filter(pk__in={g.campaign_id for g in groups}).values_list(
+            "pk", "template_data"
+        )
+    }
+    for r in [*queue, *returned]:
+        names = phase_names.get(r.campaign_id, [])
+        r.phase_label = names[r.phase] if r.phase < len(names) else ""
+        r.age_days = (timezone.now() - r.submitted_at).days
+        r.late = bool(r.deadline and r.deadline < today)
+    return Workbench(groups, queue, returned, overdue, not_visited)
+
+
+def reviews_for(user: Any) -> QuerySet[Review]:
+    return Review.objects.visible_to(user).select_related(
+        "unit", "group", "campaign", "submitted_by", "decided_by"
+    )
+
+
+def review_for(user: Any, pk: int) -> Review:
+    return get_object_or_404(reviews_for(user).select_related("participation"), pk=pk)
+
+
+def open_counts(group_ids: Sequence[int]) -> dict[int, int]:
+
+    rows = (
+        Review.objects.filter(group_id__in=group_ids, state=ReviewState.OPEN)
+        .values("group_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["group_id"]: r["n"] for r in rows}
+
+
+def pending_q() -> Q:
+    return Q(state=ReviewState.OPEN)

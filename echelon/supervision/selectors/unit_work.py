@@ -1,0 +1,92 @@
+"""A unit's phase: its required actions with their evidence (done or missing), the last and the open
+review, and the history of its submissions."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+from echelon.campaigns.models import Campaign, Participation
+from echelon.supervision.models import ActionDone, Material, Meeting, Review, ReviewState
+
+
+@dataclass
+class ActionState:
+    key: str
+    name: str
+    evidence: str
+    done: bool
+    done_at: Any = None
+    materials: list[Material] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+
+
+@dataclass
+class PhaseState:
+    index: int
+    key: str
+    name: str
+    gate: bool
+    checks: list[dict[str, str]]
+    actions: list[ActionState]
+    open_review: Review | None
+    last_review: Review | None
+    finished: bool = False
+
+    @property
+    def missing(self) -> list[ActionState]:
+        return [a for a in self.actions if not a.done]
+
+
+def phase_state(participation: Participation, phase: int | None = None) -> PhaseState:
+    spec = participation.campaign.spec
+    phases = spec.phases
+    k = participation.current_phase if phase is None else phase
+    if k >= len(phases):
+        return PhaseState(k, "", "", False, [], [], None, None, finished=True)
+    p = phases[k]
+    done = {
+        a.action_key: a
+        for a in ActionDone.objects.filter(participation=participation, phase=k, cleared_at=None)
+    }
+    materials: dict[str, list[Material]] = defaultdict(list)
+    for m in Material.objects.filter(participation=participation, phase=k).order_by("action_key", "-version"):
+        materials[m.action_key].append(m)
+    meetings: dict[str, list[Meeting]] = defaultdict(list)
+    for m in Meeting.objects.filter(participation=participation, phase=k):
+        meetings[m.action_key].append(m)
+    actions = []
+    for a in spec.actions(p.key, participation.kind):
+        row = done.get(a.key)
+        actions.append(
+            ActionState(
+                a.key,
+                a.name,
+                a.evidence,
+                row is not None,
+                row.done_at if row else None,
+                materials[a.key],
+                meetings[a.key],
+            )
+        )
+    checks = [{"key": c.key, "name": c.name} for c in p.checks]
+    reviews = Review.objects.filter(participation=participation, phase=k).order_by("-submitted_at", "-id")
+    last = reviews.first()
+    open_review = last if last is not None and last.state == ReviewState.OPEN else None
+    return PhaseState(k, p.key, p.name, p.gate, checks, actions, open_review, last)
+
+
+def history(participation: Participation) -> QuerySet[Review]:
+    return (
+        Review.objects.filter(participation=participation)
+        .select_related("submitted_by", "decided_by", "group")
+        .order_by("-submitted_at", "-id")
+    )
+
+
+def phase_name(campaign: Campaign, index: int) -> str:
+    phases = campaign.spec.phases
+    return phases[index].name if 0 <= index < len(phases) else ""

@@ -1,0 +1,330 @@
+"""A unit's own work in its current phase: required actions confirmed (``action_confirm``), materials
+uploaded as versions (``material_upload``, the type read from the content) and meetings recorded
+(``meeting_record``). A required action's evidence does not change while the phase waits for its review."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from echelon.campaigns import services as campaign_services
+from echelon.campaigns.models import Participation, Status
+from echelon.campaigns.specs import ActionSpec
+from echelon.core import audit
+from echelon.core.actors import Actor
+from echelon.core.permissions import require
+from echelon.core.tabular import human_size
+from echelon.core.text import within_length
+from echelon.supervision import verbs
+from echelon.supervision.models import (
+    ActionDone,
+    Evidence,
+    Material,
+    Meeting,
+    MeetingType,
+    Review,
+    ReviewState,
+)
+from echelon.supervision.services.groups import as_user
+
+
+def unit_participation(actor: Actor, participation: Participation) -> Participation:
+    """The participation, locked for the change, once ``actor`` may change the unit (``change``) and the
+    campaign is scheduled."""
+    participation = (
+        Participation.objects.select_for_update().select_related("campaign", "unit").get(pk=participation.pk)
+    )
+    require(actor, "change", participation.path)
+    if participation.campaign.status == Status.DRAFT:
+        raise ValidationError(_("活动还没有排程。"))
+    return participation
+
+
+def _action(participation: Participation, phase: int, action_key: str) -> ActionSpec:
+    spec = participation.campaign.spec
+    phases = spec.phases
+    if phase != participation.current_phase or phase >= len(phases):
+        raise ValidationError(_("只能办理当前环节的规定动作。"))
+    for a in spec.actions(phases[phase].key, participation.kind):
+        if a.key == action_key:
+            return a
+    raise ValidationError(_("本环节没有规定动作“%(key)s”。") % {"key": action_key})
+
+
+def no_open_review(participation: Participation, phase: int) -> None:
+    if Review.objects.filter(participation=participation, phase=phase, state=ReviewState.OPEN).exists():
+        raise ValidationError(_("本环节已提交审核，审核结束前不能修改。"))
+
+
+def _mark_done(
+    actor: Actor, participation: Participation, phase: int, action: ActionSpec, note: str = ""
+) -> bool:
+    if ActionDone.objects.filter(
+        participation=participation, phase=phase, action_key=action.key, cleared_at=None
+    ).exists():
+        return False
+    ActionDone.objects.create(
+        participation=participation,
+        phase=phase,
+        action_key=action.key,
+        evidence=action.evidence,
+        note=note[:200],
+        done_by=as_user(actor),
+    )
+    return True
+
+
+def action_confirm(
+    *, actor: Actor, participation: Participation, phase: int, action_key: str, note: str = ""
+) -> None:
+    """Confirm a required action that needs no evidence (确认完成)."""
+    note = within_length(note, 200, _("说明"))
+    with transaction.atomic():
+        participation = unit_participation(actor, participation)
+        action = _action(participation, phase, action_key)
+        if action.evidence != Evidence.CONFIRM:
+            raise ValidationError(
+                _("“%(name)s”需要%(what)s，不能只确认。")
+                % {"name": action.name, "what": Evidence(action.evidence).label}
+            )
+        no_open_review(participation, phase)
+        if _mark_done(actor, participation, phase, action, note):
+            audit.record(
+                actor=actor,
+                verb=verbs.ACTION_CONFIRM,
+                obj=participation.unit,
+                object_type="campaigns.participation",
+                object_id=str(participation.pk),
+                object_repr=f"{participation.unit.name} · {action.name}",
+                unit_id=participation.unit_id,
+                unit_path=participation.path,
+                after={"phase": phase, "action": action_key, "note": note[:200]},
+            )
+
+
+# Accepted material types: what the content says, and the suffixes that may carry it.
+MATERIAL_TYPES = {
+    "pdf": (".pdf",),
+    "docx": (".docx",),
+    "xlsx": (".xlsx",),
+    "doc": (".doc",),
+    "xls": (".xls",),
+    "png": (".png",),
+    "jpg": (".jpg", ".jpeg"),
+}
+
+
+def max_material_bytes() -> int:
+    return int(getattr(settings, "ECHELON_MAX_MATERIAL_BYTES", 20 * 1024 * 1024))
+
+
+def sniff_material(fileobj: IO[bytes], name: str) -> str:
+    """The material's type from its content (not its name), or a ValidationError in plain Chinese."""
+    limit = max_material_bytes()
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    if size == 0:
+        raise ValidationError(_("文件是空的。"))
+    if size > limit:
+        raise ValidationError(
+            _("文件过大（%(size)s），材料上限为 %(limit)s。")
+            % {"size": human_size(size), "limit": human_size(limit)}
+        )
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    kind = ""
+    if head.startswith(b"%PDF-"):
+        kind = "pdf"
+    elif head.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind = "png"
+    elif head.startswith(b"\xff\xd8\xff"):
+        kind = "jpg"
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        kind = "xls" if Path(name).suffix.lower() == ".xls" else "doc"
+    elif head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(fileobj) as zf:
+                names = set(zf.namelist())
+        except zipfile.BadZipFile:
+            names = set()
+        fileobj.seek(0)
+        kind = "docx" if "word/document.xml" in names else "xlsx" if "xl/workbook.xml" in names else ""
+    if not kind:
+        raise ValidationError(
+            _("不支持的文件类型：材料只能是 PDF、Word、Excel 或图片（PNG、JPG），文件内容与之不符。")
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix not in MATERIAL_TYPES[kind]:
+        raise ValidationError(
+            _("文件内容是 %(kind)s，但扩展名是“%(suffix)s”，请改正后再上传。")
+            % {"kind": kind.upper(), "suffix": suffix or "-"}
+        )
+    return kind
+
+
+def material_upload(
+    *, actor: Actor, participation: Participation, phase: int, action_key: str, fileobj: IO[bytes], name: str
+) -> Material:
+    """A new version of the material of one required action (earlier versions are kept)."""
+    kind = sniff_material(fileobj, name)
+    clean_name = Path(name).name[-150:] or f"material.{kind}"
+    with transaction.atomic():
+        participation = unit_participation(actor, participation)
+        action = _action(participation, phase, action_key)
+        if action.evidence != Evidence.MATERIAL:
+            raise ValidationError(_("“%(name)s”不需要上传材料。") % {"name": action.name})
+        no_open_review(participation, phase)
+        latest = (
+            Material.objects.filter(
+                participation=participation, phase=phase, action_key=action_key
+            ).aggregate(v=Max("version"))["v"]
+            or 0
+        )
+        fileobj.seek(0, io.SEEK_END)
+        size = fileobj.tell()
+        fileobj.seek(0)
+        material = Material(
+            participation=participation,
+            path=participation.path,
+            phase=phase,
+            action_key=action_key,
+            version=latest + 1,
+            original_name=clean_name,
+            file_type=kind,
+            size=size,
+            uploaded_by=as_user(actor),
+        )
+        material.file.save(clean_name, File(fileobj, name=clean_name), save=False)
+        try:
+            material.save()
+        except Exception:
+            material.file.delete(save=False)
+            raise
+        _mark_done(actor, participation, phase, action)
+        audit.record(
+            actor=actor,
+            verb=verbs.MATERIAL_UPLOAD,
+            obj=material,
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={
+                "phase": phase,
+                "action": action_key,
+                "version": material.version,
+                "name": clean_name,
+                "type": kind,
+                "size": size,
+            },
+        )
+        return material
+
+
+MEETING_FIELDS = [
+    "type",
+    "date",
+    "half_day",
+    "place",
+    "attendees",
+    "minutes",
+    "rated_good",
+    "rated_fair",
+    "rated_poor",
+]
+# The ranges of what a meeting record holds (meeting_record is their single home; the form and the API
+# serializer mirror the lengths so the schema shows them). A meeting has no head count: each rating and
+# the number of members rated (好 + 一般 + 差) is at most MEETING_MAX_PEOPLE.
+MEETING_TEXT_LIMITS = {"place": 200, "attendees": 5_000, "minutes": 20_000}
+MEETING_MAX_PEOPLE = 100_000
+MEETING_COUNTS = ("rated_good", "rated_fair", "rated_poor")
+
+
+def _meeting_errors(meeting: Meeting, participation: Participation, today: date) -> None:
+    """Refuse an absurd meeting record (ValidationError in Chinese): a date outside the campaign's recording
+    window (``campaign_services.check_recorded_date``), a count that is not a whole number within range,
+    a text over its length."""
+    names = {key: str(getattr(Meeting._meta.get_field(key), "verbose_name", key)) for key in MEETING_FIELDS}
+    for key, limit in MEETING_TEXT_LIMITS.items():
+        value = getattr(meeting, key)
+        if not isinstance(value, str):
+            raise ValidationError(_("%(field)s须是文字。") % {"field": names[key]})
+        if len(value) > limit:
+            raise ValidationError(
+                _("%(field)s最多 %(limit)d 个字（现有 %(n)d 个）。")
+                % {"field": names[key], "limit": limit, "n": len(value)}
+            )
+    total = 0
+    for key in MEETING_COUNTS:
+        value = getattr(meeting, key)
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MEETING_MAX_PEOPLE:
+            raise ValidationError(
+                _("%(field)s须是 0～%(most)d 之间的整数。")
+                % {"field": names[key], "most": MEETING_MAX_PEOPLE}
+            )
+        total += value
+    if total > MEETING_MAX_PEOPLE:
+        raise ValidationError(
+            _("评议人数合计（%(n)d）超过 %(most)d 人。") % {"n": total, "most": MEETING_MAX_PEOPLE}
+        )
+    if isinstance(meeting.date, date):
+        campaign_services.check_recorded_date(participation, meeting.date, what=_("会议日期"), today=today)
+
+
+def meeting_record(
+    *, actor: Actor, participation: Participation, phase: int, data: Mapping[str, Any], action_key: str = ""
+) -> Meeting:
+    """Record a meeting (mobilization, special democratic life meeting, organizational life meeting with
+    democratic appraisal 好/一般/差, ...); marks a required action that needs a meeting record done."""
+    with transaction.atomic():
+        participation = unit_participation(actor, participation)
+        action = _action(participation, phase, action_key) if action_key else None
+        if action is not None and action.evidence != Evidence.MEETING:
+            raise ValidationError(_("“%(name)s”不需要会议记录。") % {"name": action.name})
+        if action is not None:
+            no_open_review(participation, phase)
+        meeting = Meeting(
+            participation=participation,
+            path=participation.path,
+            phase=phase,
+            action_key=action_key,
+            recorded_by=as_user(actor),
+        )
+        for key in MEETING_FIELDS:
+            if key in data:
+                setattr(meeting, key, data[key])
+        if meeting.type not in MeetingType.values:
+            raise ValidationError(_("请选择会议类型。"))
+        ratings = [meeting.rated_good, meeting.rated_fair, meeting.rated_poor]
+        if meeting.type == MeetingType.APPRAISAL and any(r is None for r in ratings):
+            raise ValidationError(_("民主评议党员：请填写评为“好”“一般”“差”的人数。"))
+        today = timezone.localdate()
+        if isinstance(meeting.date, date) and meeting.date > today:
+            raise ValidationError(_("会议日期不能晚于今天：会议开过后再记录。"))
+        _meeting_errors(meeting, participation, today)
+        meeting.full_clean(exclude=["participation", "recorded_by", "path"])
+        meeting.save()
+        if action is not None:
+            _mark_done(actor, participation, phase, action)
+        audit.record(
+            actor=actor,
+            verb=verbs.MEETING_RECORD,
+            obj=meeting,
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={"phase": phase, "action": action_key, **audit.snapshot(meeting, MEETING_FIELDS)},
+        )
+        return meeting

@@ -1,0 +1,133 @@
+"""A unit's phase: required actions, materials, meetings and the submission."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from echelon.campaigns import selectors as campaign_selectors
+from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.permissions import allowed
+from echelon.supervision import selectors, services
+from echelon.supervision.forms import MaterialForm, MeetingForm
+from echelon.supervision.models import Material, MeetingType
+from echelon.supervision.views.common import campaign_of
+
+
+def _participation(request: HttpRequest, pk: int, code: str) -> Any:
+    campaign = campaign_of(request, pk)
+    return campaign_selectors.participation_for(request.user, campaign, code)
+
+
+@require_GET
+def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    state = selectors.phase_state(participation)
+    return render(
+        request,
+        "supervision/unit_phase.html",
+        {
+            "p": participation,
+            "campaign": participation.campaign,
+            "unit": participation.unit,
+            "state": state,
+            "can_record": allowed(request.user, "change", participation.path),
+            "history": selectors.history(participation)[:50],
+            "meeting_form": MeetingForm(),
+            "groups": selectors.responsible_groups(participation),
+            "phases": participation.campaign.spec.phases,
+            "meeting_types": MeetingType.choices,
+        },
+    )
+
+
+def _back(participation: Any) -> HttpResponse:
+    return redirect("supervision:unit", pk=participation.campaign_id, code=participation.unit.code)
+
+
+@require_POST
+def unit_confirm(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    attempt(
+        request,
+        lambda: services.action_confirm(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            action_key=request.POST.get("action", ""),
+        ),
+    )
+    return _back(participation)
+
+
+@require_POST
+def unit_material(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+        return _back(participation)
+    upload = form.cleaned_data["file"]
+    attempt(
+        request,
+        lambda: services.material_upload(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            action_key=form.cleaned_data["action"],
+            fileobj=upload,
+            name=upload.name,
+        ),
+        success=lambda m: _("已上传“%(name)s”（第 %(v)d 版）。") % {"name": m.original_name, "v": m.version},
+    )
+    return _back(participation)
+
+
+@require_POST
+def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    form = MeetingForm(request.POST)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return _back(participation)
+    data = form.cleaned_data
+    attempt(
+        request,
+        lambda: services.meeting_record(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase,
+            data=data,
+            action_key=data.get("action") or "",
+        ),
+        success=_("会议记录已保存。"),
+    )
+    return _back(participation)
+
+
+@require_POST
+def unit_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    attempt(
+        request,
+        lambda: services.gate_submit(
+            actor=request.user, participation=participation, note=request.POST.get("note", "")
+        ),
+        success=lambda review: (
+            _("已提交，等待“%(group)s”审核。") % {"group": review.group}
+            if review.state == "open"
+            else _("本环节已完成，下一环节已开启。")
+        ),
+    )
+    return _back(participation)
+
+
+@require_GET
+def material_download(request: HttpRequest, pk: int) -> FileResponse:
+    material = get_object_or_404(Material.objects.visible_to(request.user), pk=pk)
+    return FileResponse(material.file.open("rb"), as_attachment=True, filename=material.original_name)
