@@ -9,11 +9,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from echelon.campaigns.models import Campaign
+from echelon.core.tree import UPPER_BOUND
 from echelon.supervision.models import (
     Decision,
     GroupAssignment,
@@ -59,7 +61,12 @@ def workbench(user: Any, *, today: date | None = None, limit: int = 50) -> Workb
     due = timezone.now() - timedelta(days=review_due_days())
     overdue = [r for r in queue if r.submitted_at < due]
     # Targets no patrol visit of their group has reached yet (the target itself or a unit below it).
-    visited = PatrolVisit.objects.filter(group_id=OuterRef("group_id"), path__startswith=OuterRef("path"))
+    # A subtree is a path range (core.tree): LIKE 'path%' on a column from the outer row uses no index.
+    visited = PatrolVisit.objects.filter(
+        group_id=OuterRef("group_id"),
+        path__gte=OuterRef("path"),
+        path__lt=Concat(OuterRef("path"), Value(UPPER_BOUND)),
+    )
     not_visited = GroupAssignment.objects.filter(group_id__in=ids).filter(~Exists(visited)).count()
     # Phase names from each campaign's template, parsed once (not once per row).
     phase_names = {
