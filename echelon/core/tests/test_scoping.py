@@ -66,7 +66,9 @@ class TestScopedObject:
 
 
 def _views_files() -> list[Path]:
+    """Views, API views and management commands: everything that turns a request into a service call."""
     files = [*ECHELON.glob("*/views.py"), *ECHELON.glob("*/views/*.py"), *ECHELON.glob("*/api/views.py")]
+    files += ECHELON.glob("*/management/commands/*.py")
     assert len(files) >= 8, files
     return files
 
@@ -80,7 +82,8 @@ def _caught(handler: ast.ExceptHandler) -> set[str]:
 
 
 def test_no_view_catches_a_service_refusal():
-    """Pages run services through ``core.pages.attempt``; the API lets ``core.api.exceptions`` answer."""
+    """Pages run services through ``core.pages.attempt``; the API lets ``core.api.exceptions`` answer;
+    commands go through ``core.commands.run_service``."""
     found = []
     for path in _views_files():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

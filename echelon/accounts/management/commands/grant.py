@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from echelon.accounts import services
 from echelon.accounts.models import User
 from echelon.accounts.roles import Role
+from echelon.core.commands import run_service
 from echelon.orgs.models import Unit
 
 
@@ -31,16 +31,19 @@ class Command(BaseCommand):
         unit = Unit.objects.filter(code=unit_code).first()
         if unit is None:
             raise CommandError(f"组织代码“{unit_code}”不存在。")
-        try:
-            with transaction.atomic():
-                user = User.objects.filter(username=username).first()
-                if user is None:
-                    user = services.user_create(actor=None, username=username, password=password)
-                    self.stdout.write(f"created user {username}")
-                elif password:
-                    services.user_set_password(actor=None, user=user, password=password)
-                services.grant_add(actor=None, user=user, unit=unit, role=role)
-        except (ValidationError, PermissionDenied) as exc:
-            msgs = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            raise CommandError("；".join(msgs)) from exc
+        created = run_service(lambda: self._grant(username, unit, role, password))
+        if created:
+            self.stdout.write(f"created user {username}")
         self.stdout.write(f"granted {role} at {unit.code} {unit.name} to {username}")
+
+    def _grant(self, username: str, unit: Unit, role: str, password: str | None) -> bool:
+        """The user (created when missing, new password when given) and the grant, all or nothing."""
+        with transaction.atomic():
+            user = User.objects.filter(username=username).first()
+            created = user is None
+            if user is None:
+                user = services.user_create(actor=None, username=username, password=password)
+            elif password:
+                services.user_set_password(actor=None, user=user, password=password)
+            services.grant_add(actor=None, user=user, unit=unit, role=role)
+        return created

@@ -9,10 +9,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from echelon.campaigns import services, specs
+from echelon.campaigns.models import Campaign
+from echelon.core.commands import run_service
 from echelon.orgs.models import Unit
 
 
@@ -55,30 +56,10 @@ class Command(BaseCommand):
             if len(parts) != 3:
                 raise CommandError(f"--window “{item}” 应为 BATCH:YYYY-MM-DD:YYYY-MM-DD。")
             windows[parts[0]] = (iso_date(parts[1]), iso_date(parts[2]))
-        name = options["template"]
         try:
-            path = Path(name)
-            if path.suffix.lower() in specs.BUILTIN_SUFFIXES and path.is_file():
-                template = None
-                spec = specs.load_file(path)
-            else:
-                template = services.template_for_use(actor=None, name=name)
-                spec = template.spec
-            campaign = services.campaign_create(
-                actor=None,
-                spec=spec,
-                root=root,
-                start=options["start"],
-                end=options["end"],
-                name=options["name"],
-                template=template,
-                windows=windows,
-            )
+            campaign = run_service(lambda: self._create(root, windows, options))
         except specs.TemplateError as exc:
             raise CommandError("模板有误：" + "；".join(exc.errors)) from exc
-        except (ValidationError, PermissionDenied) as exc:
-            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            raise CommandError("；".join(messages)) from exc
         for batch in campaign.batches.order_by("ordinal"):
             self.stdout.write(
                 f"{batch.name}：{batch.window_start}～{batch.window_end}，{batch.participations_count} 个单位"
@@ -87,3 +68,23 @@ class Command(BaseCommand):
             f"已创建活动“{campaign.name}”（{root.name}），共 {campaign.participations_count} 个参与单位"
         )
         self.stdout.write(str(campaign.pk))
+
+    def _create(self, root: Unit, windows: dict[str, tuple[date, date]], options: dict[str, Any]) -> Campaign:
+        """The template (a built-in name or key, or a file) and the campaign made from it."""
+        path = Path(options["template"])
+        template = None
+        if path.suffix.lower() in specs.BUILTIN_SUFFIXES and path.is_file():
+            spec = specs.load_file(path)
+        else:
+            template = services.template_for_use(actor=None, name=options["template"])
+            spec = template.spec
+        return services.campaign_create(
+            actor=None,
+            spec=spec,
+            root=root,
+            start=options["start"],
+            end=options["end"],
+            name=options["name"],
+            template=template,
+            windows=windows,
+        )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from echelon.campaigns import services
 from echelon.campaigns.models import Campaign
+from echelon.core.commands import run_service
 
 
 def campaign_arg(value: str) -> Campaign:
@@ -27,11 +27,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         campaign = campaign_arg(options["campaign"])
-        try:
-            result = services.campaign_schedule(actor=None, campaign=campaign, dry_run=options["dry_run"])
-        except (ValidationError, PermissionDenied) as exc:
-            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
-            raise CommandError("；".join(messages)) from exc
+        result = run_service(
+            lambda: services.campaign_schedule(actor=None, campaign=campaign, dry_run=options["dry_run"])
+        )
         for plan in result.batches:
             batch = plan.batch
             state = "满足全部规则" if plan.feasible else f"{len(plan.violations)} 条规则未满足"

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +30,7 @@ from echelon.campaigns import services as campaign_services
 from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign
 from echelon.core import context
+from echelon.core.commands import run_service
 from echelon.demo import history
 from echelon.orgs.models import Unit
 from echelon.supervision import services
@@ -188,8 +189,17 @@ class Command(BaseCommand):
             if unit is None or not campaign.participations.filter(unit=unit).exists():
                 continue
             try:
-                services.liaison_add(actor=None, leader=leader, unit=unit, kind=kind, campaign=campaign)
-            except (ValidationError, PermissionDenied) as exc:  # e.g. the leader's grant does not cover it
+                run_service(
+                    partial(
+                        services.liaison_add,
+                        actor=None,
+                        leader=leader,
+                        unit=unit,
+                        kind=kind,
+                        campaign=campaign,
+                    )
+                )
+            except CommandError as exc:  # e.g. the leader's grant does not cover it: the demo goes on
                 self.stderr.write(f"联系点 {unit.name} 未设置：{exc}")
                 continue
             made += 1
