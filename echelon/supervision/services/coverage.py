@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
+from echelon.accounts.models import user_of
 from echelon.accounts.roles import Role
 from echelon.campaigns.models import Batch, Campaign, Participation
 from echelon.core import audit, versions
@@ -24,7 +25,6 @@ from echelon.supervision import coverage as engine
 from echelon.supervision import selectors, verbs
 from echelon.supervision.models import GroupAssignment, GroupKind, SupervisionGroup
 from echelon.supervision.services.groups import (
-    as_user,
     covered,
     grant_paths,
     group_create,
@@ -81,7 +81,7 @@ def assign(
             path=participation.path,
             level=participation.level,
             override_reason=reason if others else "",
-            created_by=as_user(actor),
+            created_by=user_of(actor),
         )
         SupervisionGroup.objects.filter(pk=group.pk).update(unit_count=F("unit_count") + 1)
         versions.bump(selectors.coverage_version(group.campaign_id))
@@ -230,7 +230,7 @@ def coverage_propose_apply(*, actor: Actor, campaign: Campaign, batch: Batch | N
                         unit_id=a.unit_id,
                         path=paths[a.unit_id],
                         level=levels[a.unit_id],
-                        created_by=as_user(actor),
+                        created_by=user_of(actor),
                     )
                 )
             GroupAssignment.objects.bulk_create(rows, batch_size=2000)

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from echelon.accounts.models import user_of
 from echelon.accounts.roles import Role
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Participation, PhaseActual
@@ -24,7 +25,7 @@ from echelon.core.permissions import require
 from echelon.core.text import within_length
 from echelon.supervision import selectors, verbs
 from echelon.supervision.models import ActionDone, Decision, Review, ReviewState
-from echelon.supervision.services.groups import as_user, covered, grant_paths
+from echelon.supervision.services.groups import covered, grant_paths
 from echelon.supervision.services.notices import notify_returned, notify_submission
 from echelon.supervision.services.unit_work import unit_participation
 
@@ -35,7 +36,7 @@ class AlreadyDecided(Conflict):
 
 def _decider_error(actor: Actor, review: Review, participation: Participation) -> str | None:
     """Who submitted a phase never decides it, nor does anyone holding an operator grant on the unit."""
-    user = as_user(actor)
+    user = user_of(actor)
     if user is None:
         return None
     if review.submitted_by_id == user.pk:
@@ -164,7 +165,7 @@ def gate_submit(
             phase=state.index,
             group=groups[0] if groups else None,
             submitted_at=now,
-            submitted_by=as_user(actor),
+            submitted_by=user_of(actor),
             note=within_length(note, 2_000, _("提交说明")),
         )
         if not state.gate:
@@ -286,7 +287,7 @@ def gate_decide(
             state=ReviewState.DECIDED,
             decision=decision,
             decided_at=now,
-            decided_by=as_user(actor),
+            decided_by=user_of(actor),
             comment=comment,
             checks=results,
             deadline=deadline if decision in (Decision.RETURN, Decision.REDO) else None,

@@ -10,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from echelon.accounts.models import Grant, User
+from echelon.accounts.models import Grant, User, user_of
 from echelon.accounts.roles import Role
 from echelon.campaigns.models import Batch, Campaign
 from echelon.core import audit, versions
-from echelon.core.actors import Actor, is_person
+from echelon.core.actors import Actor
 from echelon.core.permissions import require
 from echelon.core.querysets import scope_paths
 from echelon.orgs.models import Level, Unit
@@ -22,13 +22,6 @@ from echelon.supervision import selectors, verbs
 from echelon.supervision.models import GroupAssignment, GroupKind, SupervisionGroup
 
 GROUP_FIELDS = ["name", "kind", "home_unit_id", "target_level", "leader_id", "batch_id"]
-
-
-def as_user(actor: Actor) -> User | None:
-    """The acting person as a user row (for ``created_by`` and the like); None for the system."""
-    if is_person(actor) and isinstance(actor, User):
-        return actor
-    return None
 
 
 def is_user(value: User | None) -> bool:
@@ -147,7 +140,7 @@ def group_create(
             home_path=home_unit.path,
             target_level=target_level,
             leader=lead,
-            created_by=as_user(actor),
+            created_by=user_of(actor),
         )
         if people:
             group.members.add(*people)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from echelon.accounts.models import Grant, User
+from echelon.accounts.models import Grant, User, user_of
 from echelon.accounts.roles import Role
 from echelon.campaigns.models import Campaign, Participation
 from echelon.core import audit
@@ -22,7 +22,7 @@ from echelon.core.text import within_length
 from echelon.orgs.models import Unit
 from echelon.supervision import selectors, verbs
 from echelon.supervision.models import LiaisonKind, LiaisonPoint, MeetingAttendance, MeetingType
-from echelon.supervision.services.groups import as_user, require_dispatch_in
+from echelon.supervision.services.groups import require_dispatch_in
 
 LIAISON_FIELDS = ["leader_id", "unit_id", "campaign_id", "kind"]
 
@@ -56,7 +56,7 @@ def liaison_add(
                 _("“%(unit)s”已经是“%(user)s”的联系点。") % {"unit": unit.name, "user": leader}
             )
         point = LiaisonPoint.objects.create(
-            leader=leader, unit=unit, path=unit.path, campaign=campaign, kind=kind, created_by=as_user(actor)
+            leader=leader, unit=unit, path=unit.path, campaign=campaign, kind=kind, created_by=user_of(actor)
         )
         audit.record(
             actor=actor,
@@ -155,7 +155,7 @@ def attendance_record(
     """A leader records whether they attended a key meeting at one of their liaison points (action
     ``attend``). ``leader`` defaults to the actor; only the system or a superuser records for another."""
     today = today or timezone.localdate()
-    leader = leader if leader is not None else as_user(actor)
+    leader = leader if leader is not None else user_of(actor)
     if leader is None or leader.pk is None:
         raise ValidationError(_("请指定联系点领导。"))
     if meeting_type not in selectors.KEY_MEETING_TYPES:
@@ -163,7 +163,7 @@ def attendance_record(
     with transaction.atomic():
         participation = Participation.objects.select_related("unit", "campaign").get(pk=participation.pk)
         require(actor, "attend", participation.path)
-        user = as_user(actor)
+        user = user_of(actor)
         if user is not None and user.pk != leader.pk and not user.is_superuser:
             raise PermissionDenied(_("只能记录本人的出席情况。"))
         point = LiaisonPoint.objects.filter(leader=leader, unit_id=participation.unit_id).filter(
@@ -193,7 +193,7 @@ def attendance_record(
             )
         row.meeting, row.date, row.attended = meeting, day, bool(attended)
         row.note = within_length(note, 200, _("说明"))
-        row.recorded_by = as_user(actor)
+        row.recorded_by = user_of(actor)
         row.save()
         audit.record(
             actor=actor,

@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from echelon.accounts.models import user_of
 from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.text import within_length
 from echelon.orgs.models import Unit
 from echelon.supervision import selectors, verbs
 from echelon.supervision.models import PatrolVisit, SupervisionGroup
-from echelon.supervision.services.groups import as_user
 
 PATROL_FIELDS = ["group_id", "unit_id", "date", "findings"]
 
@@ -47,7 +47,7 @@ def patrol_record(
             path=unit.path,
             date=date,
             findings=findings[:5000],
-            created_by=as_user(actor),
+            created_by=user_of(actor),
         )
         audit.record(
             actor=actor,

@@ -19,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from echelon.accounts.models import user_of
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Participation, Status
 from echelon.campaigns.specs import ActionSpec
@@ -37,7 +38,6 @@ from echelon.supervision.models import (
     Review,
     ReviewState,
 )
-from echelon.supervision.services.groups import as_user
 
 
 def unit_participation(actor: Actor, participation: Participation) -> Participation:
@@ -81,7 +81,7 @@ def _mark_done(
         action_key=action.key,
         evidence=action.evidence,
         note=note[:200],
-        done_by=as_user(actor),
+        done_by=user_of(actor),
     )
     return True
 
@@ -205,7 +205,7 @@ def material_upload(
             original_name=clean_name,
             file_type=kind,
             size=size,
-            uploaded_by=as_user(actor),
+            uploaded_by=user_of(actor),
         )
         material.file.save(clean_name, File(fileobj, name=clean_name), save=False)
         try:
@@ -301,7 +301,7 @@ def meeting_record(
             path=participation.path,
             phase=phase,
             action_key=action_key,
-            recorded_by=as_user(actor),
+            recorded_by=user_of(actor),
         )
         for key in MEETING_FIELDS:
             if key in data:
