@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent  # the project: bench/ is beside echelon/
 WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
 DB = WORK / "registry.sqlite3"
-STEPS = ["seed", "counts", "cold_start", "pages", "import", "schedule", "supervision"]
+STEPS = ["seed", "counts", "cold_start", "pages", "import", "schedule", "supervision", "ledger"]
 COLD_RUNS = 5
 
 
@@ -275,6 +275,39 @@ def step_supervision() -> dict[str, Any]:
     }
 
 
+def step_ledger() -> dict[str, Any]:
+    """The demo campaign with its ledger (another process, timed: the ledger's own seconds from its
+    output), then the ledger's summary beside its SQL floor, lists, search and the public intake."""
+    import re
+
+    copy = WORK / "ledger.sqlite3"
+    _copy_db(DB, copy)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    began = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "echelon.manage", "demo_campaign"],
+        env=_env(copy),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    demo_s = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    filled = re.search(r"问题台账：.*用时 ([0-9.]+) 秒", proc.stdout)
+    _setup(copy)
+    from bench.ledger import bench_ledger
+
+    figures = bench_ledger(verbose=False)
+    figures.update(
+        demo_campaign_with_ledger_s=round(demo_s, 1),
+        demo_campaign_with_ledger_cpu_s=round(
+            after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 1
+        ),
+        ledger_fill_s=float(filled.group(1)) if filled else None,
+    )
+    return figures
+
+
 # --- the parent ---------------------------------------------------------------------------------------
 
 BUDGETS = [
@@ -306,6 +339,21 @@ BUDGETS = [
     ("coverage_check_s", "coverage check, full campaign (s)", 5, "≤"),
     ("review_queue_p95_ms", "review queue page p95 (ms)", 200, "≤"),
     ("demo_campaign_s", "demo campaign: create, schedule, publish, assign, history to today (s)", None, ""),
+    ("demo_campaign_with_ledger_s", "demo campaign with its ledger (s)", 120, "≤"),
+    ("ledger_fill_s", "  of which the ledger: 500k opinions, 200k problems, 300k tasks (s)", None, ""),
+    ("ledger_summary_selector_p95_ms", "ledger summary of the region, selector, p95 (ms)", 200, "≤"),
+    ("ledger_summary_api_p95_ms", "ledger summary of the region, API, p95 (ms)", 200, "≤"),
+    ("ledger_summary_floor_p95_ms", "ledger summary, hand-written SQL floor, p95 (ms)", None, ""),
+    ("ledger_summary_ratio", "ledger summary: selector / hand-written SQL (p95)", 1.5, "≤"),
+    ("ledger_summary_api_ratio", "ledger summary: API / hand-written SQL (p95)", 1.5, "≤"),
+    ("ledger_summary_rollup_ratio", "ledger summary: selector / hand-written SQL on the rollup", 1.5, "≤"),
+    ("ledger_problem_list_filtered_p95_ms", "problem list, formalism and open, p95 (ms)", 200, "≤"),
+    ("ledger_county_unit_ledger_p95_ms", "a county's ledger tab p95 (ms)", 200, "≤"),
+    ("ledger_county_problem_list_p95_ms", "a county's problem list p95 (ms)", 200, "≤"),
+    ("ledger_county_export_xlsx_p95_ms", "a county's Excel ledger (a file) p95 (ms)", None, ""),
+    ("ledger_search_one_char_p95_ms", "problem search, one character, p95 (ms)", 200, "≤"),
+    ("ledger_search_two_chars_p95_ms", "problem search, two characters, p95 (ms)", 200, "≤"),
+    ("ledger_public_post_p95_ms", "public intake POST p95 (ms)", 200, "≤"),
 ]
 
 

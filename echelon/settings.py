@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "echelon.orgs",
     "echelon.campaigns",
     "echelon.supervision",
+    "echelon.ledger",
     "echelon.api",
     "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)
 ]
@@ -258,6 +259,13 @@ SPECTACULAR_SETTINGS = {
         "GroupKindEnum": "echelon.supervision.models.GroupKind",
         "LiaisonKindEnum": "echelon.supervision.models.LiaisonKind",
         "NotificationKindEnum": "echelon.core.models.NotificationKind",
+        "OpinionStatusEnum": "echelon.ledger.models.OpinionStatus",
+        "ProblemStatusEnum": "echelon.ledger.models.ProblemStatus",
+        "TaskStatusEnum": "echelon.ledger.models.TaskStatus",
+        "EscalationStateEnum": "echelon.ledger.models.EscalationState",
+        "HandoverStateEnum": "echelon.ledger.models.HandoverState",
+        "TaskDecisionEnum": "echelon.ledger.services.tasks.DECISIONS",
+        "ReviewDecisionEnum": "echelon.supervision.models.Decision",
     },
 }
 

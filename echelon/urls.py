@@ -14,6 +14,8 @@ urlpatterns = [
     path("orgs/", include("echelon.orgs.urls")),
     path("campaigns/", include("echelon.campaigns.urls")),
     path("supervision/", include("echelon.supervision.urls")),
+    path("ledger/", include("echelon.ledger.urls")),
+    path("p/", include("echelon.ledger.public_urls")),
     path("jobs/", include("echelon.core.urls")),
     path("audit/", include(audit_urlpatterns)),
     path("notifications/", include(notification_urlpatterns)),

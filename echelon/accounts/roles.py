@@ -28,14 +28,15 @@ class Action(models.TextChoices):
     ATTEND = "attend", _("出席记录")
     PLAN = "plan", _("部署活动（创建、排程、发布）")
     DISPATCH = "dispatch", _("派出督导组、确定联系点")
+    VERIFY = "verify", _("验收整改（销号）")
 
 
 # The rule table of ADR 11: who may do what inside a granted subtree.
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.OFFICE: frozenset(
-        {"view", "change", "import", "export", "manage_users", "audit", "plan", "dispatch"}
+        {"view", "change", "import", "export", "manage_users", "audit", "plan", "dispatch", "verify"}
     ),
-    Role.SUPERVISOR: frozenset({"view", "export", "review"}),
+    Role.SUPERVISOR: frozenset({"view", "export", "review", "verify"}),
     Role.OPERATOR: frozenset({"view", "change", "import", "export"}),
     Role.LEADER: frozenset({"view", "attend"}),
     Role.ADMIN: frozenset(Action.values),

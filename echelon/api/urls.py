@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("echelon.orgs.api.urls")),
     path("", include("echelon.campaigns.api.urls")),
     path("", include("echelon.supervision.api.urls")),
+    path("", include("echelon.ledger.api.urls")),
 ]

@@ -27,6 +27,8 @@ RULE_LABELS = {
     "window": gettext_lazy("批次时间"),
     "blackout": gettext_lazy("停歇期"),
     "contiguous": gettext_lazy("环节衔接"),
+    "phase_min": gettext_lazy("环节最少天数"),
+    "leader_first": gettext_lazy("领导班子先行通过"),
 }
 DISPLAY_KEYS = ("rule_name", "level_name", "message", "suggestion")
 
@@ -113,6 +115,17 @@ def _message(v: Mapping[str, Any], where: str) -> str:
         return _("%(where)s有 %(n)d 个单位的日期超出批次时间范围，最多超出 %(days)d 天。") % numbers
     if rule == "blackout":
         return _("%(where)s有 %(n)d 个单位的环节在停歇期内开始或结束，最多需后移 %(days)d 天。") % numbers
+    if rule == "phase_min":
+        return _("%(where)s有 %(n)d 个单位的“%(phase)s”不足 %(least)d 天，最多差 %(days)d 天。") % {
+            **numbers,
+            "phase": facts.get("phase", ""),
+            "least": facts.get("min_days", 0),
+        }
+    if rule == "leader_first":
+        return _(
+            "%(where)s有 %(n)d 个单位的“%(phase)s”计划早于其上级领导班子结束，最多早 %(days)d 天"
+            "（须在领导班子通过后才能通过）。"
+        ) % {**numbers, "phase": facts.get("phase", "")}
     return (
         _("%(where)s有 %(n)d 个单位的环节不连续（有间隔、重叠、缺漏或不足 1 天），最多相差 %(days)d 天。")
         % numbers
@@ -151,6 +164,11 @@ def _suggestion(v: Mapping[str, Any], where: str) -> str:
         if v["rule"] == "contiguous":
             return _("请按当前规则重新生成这些单位的计划：环节须首尾相接、每个环节至少 1 天。")
         return _("请按当前规则重新生成计划。")
+    if "phase_min" in codes:
+        return _("可延长批次时间、缩短层级间隔，或将“%(phase)s”的最少天数降至 %(n)d 天。") % {
+            "phase": v.get("facts", {}).get("phase", ""),
+            "n": options[codes.index("phase_min")][1],
+        }
     if not options:
         return ""
     return _("可%(options)s。") % {

@@ -356,3 +356,44 @@ class PhaseActual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participation_id}#{self.phase}: {self.start}～{self.end or ''}"
+
+
+class PhaseOverrideQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+
+class PhaseOverride(models.Model):
+    """An office (``plan`` over the unit) let a unit close a phase although the campaign's rules on actual
+    progress say not yet (the phase's minimum days, the unit's minimum duration, the leadership body one
+    step ahead), with its reason. The unit's phase page shows it as a warning; audited
+    (``phase_rules.override``). One per participation and phase."""
+
+    participation = models.ForeignKey(
+        Participation, on_delete=models.CASCADE, related_name="overrides", db_index=False
+    )
+    path = PathField(_("单位路径"), db_index=True)
+    phase = models.PositiveSmallIntegerField(_("环节"))
+    reason = models.CharField(_("理由"), max_length=500)
+    problems = models.JSONField(_("被豁免的规则"), default=list, blank=True)  # what the rules said then
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("批准人"),
+    )
+
+    objects = PhaseOverrideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("环节规则豁免")
+        verbose_name_plural = _("环节规则豁免")
+        ordering = ["participation", "phase"]
+        constraints = [
+            models.UniqueConstraint(fields=["participation", "phase"], name="phaseoverride_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participation_id}#{self.phase}"

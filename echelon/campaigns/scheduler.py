@@ -28,13 +28,19 @@ Who is planned.
 
 Starts.
     * A territorial node with no parent-level unit starts on ``window_start`` (batch two: the leagues).
-    * A territorial node with one starts ``level_stagger_days`` after that unit's actual start.
+    * So does a territorial node at a level of ``kickoff_levels``, whatever the level above (the kick-off:
+      in 2014 the leading bodies of the leagues and of the counties started with the region's meeting).
+      Kick-off levels are meant to run down from the top participating level: one below a staggered level
+      starts before its leader, whose ``leader_first`` phases then end later (reported).
+    * Any other territorial node starts ``level_stagger_days`` after its parent-level unit's actual start.
     * In a level group the anchor starts first (it leads its group whatever its kind: the leadership body,
       or the village/community branch itself at level 5). Non-territorial nodes whose kind is in
       ``ahead_kinds`` (the leading organs) start with the anchor; the others start ``lead_days`` later.
       So ``ahead_kinds`` matters for non-territorial kinds only; territorial kinds in it are accepted.
     * Example, window starting 20 January, defaults: league bodies 20 Jan, league direct units and
       counties 30 Jan, county direct units and townships 9 Feb, township direct units and villages 19 Feb.
+      With ``kickoff_levels`` {2, 3} (the 2014 template): league and county bodies and organs 20 Jan, their
+      direct units and the townships 30 Jan, township direct units and villages 9 Feb.
 
 Concentrated period.
     ``duration_mode="fill"``: from the start to ``window_end``. ``"fixed"``: ``min_duration_days`` long,
@@ -44,7 +50,9 @@ Concentrated period.
 Phases.
     The period is cut into the phases in order, in proportion to their shares (rounded to whole days), each
     at least one day, contiguous: phase k+1 starts the day after phase k ends, the first starts with the
-    unit, the last ends with it.
+    unit, the last ends with it. A phase with ``min_days`` is given at least that many days (both ends
+    counted) when the period leaves room for every phase's minimum; otherwise the cut by shares stands and
+    the shortfall is reported.
 
 Blackouts (inclusive date ranges, e.g. the Spring Festival holiday).
     Unless ``allow_blackout_boundaries``, no phase starts or ends on a blackout day:
@@ -65,7 +73,14 @@ Guarantees, recomputed from the plan alone by ``verify`` (one ``Violation`` per 
     ``window``        every unit and phase lies inside ``window_start..window_end``;
     ``blackout``      no phase starts or ends inside a blackout (unless allowed);
     ``contiguous``    the phases are the template's, in order, each at least one day, without gap or
-                      overlap, spanning the unit's period exactly.
+                      overlap, spanning the unit's period exactly;
+    ``phase_min``     every phase lasts at least its ``min_days`` (both ends inclusive): the gates refuse to
+                      close a phase earlier, so a plan must not ask for it;
+    ``leader_first``  a phase marked ``leader_first`` ends no earlier than the same phase of the unit's
+                      *leader*: its nearest planned territorial ancestor (for a non-territorial node the
+                      anchor of its group, for a territorial one its parent-level unit). The gates let a
+                      unit pass such a phase only after its leadership body has.
+    ``stagger`` does not apply at the levels of ``kickoff_levels``.
     ``plan()`` returns ``verify()``'s findings as ``Plan.violations``: when the rules cannot all be met the
     best plan above is still returned and every broken rule is reported with its units, the worst shortfall
     in days and a suggestion naming what would fix it (the largest stagger, the window end or the minimum
@@ -109,6 +124,8 @@ RULE_NAMES: tuple[str, ...] = (
     "window",
     "blackout",
     "contiguous",
+    "phase_min",
+    "leader_first",
 )
 SHARE_TOLERANCE = 1e-6
 
@@ -150,11 +167,14 @@ class Node:
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """A phase of a unit's concentrated period; ``share`` of the period (the shares sum to 1)."""
+    """A phase of a unit's concentrated period; ``share`` of the period (the shares sum to 1); at least
+    ``min_days`` long (both ends counted); ``leader_first``: it ends no earlier than the leader's."""
 
     key: str
     name: str
     share: float
+    min_days: int = 0
+    leader_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,6 +187,7 @@ class Rules:
     level_stagger_days: int = 10
     lead_days: int = 10
     ahead_kinds: AbstractSet[str] = frozenset({"leadership", "organ"})
+    kickoff_levels: AbstractSet[int] = frozenset()
     min_duration_days: int = 90
     flexible_levels: AbstractSet[int] = frozenset({5})
     flexible_kinds: AbstractSet[str] = VILLAGE_KINDS
@@ -175,7 +196,8 @@ class Rules:
     duration_mode: DurationMode = "fill"
 
     def __post_init__(self) -> None:
-        for name in ("participating_levels", "ahead_kinds", "flexible_levels", "flexible_kinds"):
+        sets = ("participating_levels", "ahead_kinds", "kickoff_levels", "flexible_levels", "flexible_kinds")
+        for name in sets:
             object.__setattr__(self, name, frozenset(getattr(self, name)))
         object.__setattr__(self, "blackouts", tuple(tuple(pair) for pair in self.blackouts))
         errors = _rules_errors(self)
@@ -184,6 +206,10 @@ class Rules:
 
     def is_flexible(self, node: Node) -> bool:
         return node.level in self.flexible_levels or node.kind in self.flexible_kinds
+
+    def kicks_off(self, node: Node) -> bool:
+        """A territorial node that starts with the window (the kick-off), whatever the level above."""
+        return node.territorial and node.level in self.kickoff_levels
 
 
 def _is_date(value: object) -> bool:
@@ -205,7 +231,11 @@ def _rules_errors(rules: Rules) -> list[str]:
         )
     if not rules.participating_levels:
         errors.append("至少要有一个参与层级。")
-    for label, levels in (("参与层级", rules.participating_levels), ("弹性时长层级", rules.flexible_levels)):
+    for label, levels in (
+        ("参与层级", rules.participating_levels),
+        ("弹性时长层级", rules.flexible_levels),
+        ("随动员会议启动的层级", rules.kickoff_levels),
+    ):
         unknown = sorted(str(x) for x in levels if not _is_int(x) or x not in LEVELS)
         if unknown:
             errors.append(f"{label}中有未知的层级：{'、'.join(unknown)}（层级为 1～5）。")
@@ -252,6 +282,8 @@ def validate_phases(phases: Sequence[Phase]) -> None:
         seen.add(phase.key)
         if not isinstance(phase.share, int | float) or not math.isfinite(phase.share) or phase.share <= 0:
             errors.append(f"环节“{phase.name}”的占比必须大于 0（现为 {phase.share!r}）。")
+        if not _is_int(phase.min_days) or phase.min_days < 0:
+            errors.append(f"环节“{phase.name}”的最少天数必须是不小于 0 的整数（现为 {phase.min_days!r}）。")
     if phases and not errors:
         total = math.fsum(p.share for p in phases)
         if abs(total - 1) > SHARE_TOLERANCE:
@@ -293,7 +325,8 @@ Option = tuple[str, Any]
 """A way to fix a violation, as a code and its value (the engine speaks no language; ``campaigns.explain``
 words it): ``("postpone", days)``, ``("stagger", days)``, ``("lead", days)``, ``("window_end", date)``,
 ``("min_duration", days)``, ``("flexible", level)``, ``("move_in", days)``, ``("extend_or_shorten", date)``,
-``("blackout", None)``, ``("regenerate", None)``."""
+``("blackout", None)``, ``("regenerate", None)``, ``("phase_min", days)`` (lower the phase's minimum to the
+planned length)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -468,7 +501,10 @@ def _plan_starts(tree: _Tree, rules: Rules, calendar: _Calendar) -> dict[int, in
             above[node_id] = inherited
             continue
         if node.kind in TERRITORIAL_KINDS:
-            starts[node_id] = window_start if inherited is None else shift(starts[inherited] + stagger)
+            if inherited is None or node.level in rules.kickoff_levels:
+                starts[node_id] = window_start
+            else:
+                starts[node_id] = shift(starts[inherited] + stagger)
             above[node_id] = node_id
         else:
             assert inherited is not None, "an index-checked non-territorial node has a territorial anchor"
@@ -483,6 +519,9 @@ class _Periods:
 
     def __init__(self, phases: Sequence[Phase], rules: Rules, calendar: _Calendar) -> None:
         self.keys = tuple(p.key for p in phases)
+        # Each phase's minimum (at least a day) and, per boundary k, what the phases after it need.
+        self.mins = [max(1, p.min_days) for p in phases]
+        self.after = [sum(self.mins[k:]) for k in range(len(phases) + 1)]
         total = math.fsum(p.share for p in phases)
         running = 0.0
         self.cumulative: list[float] = []
@@ -520,20 +559,24 @@ class _Periods:
             cached = self._dates[day] = date.fromordinal(day)
         return cached
 
-    def _room(self, start: int, end: int, count: int) -> list[tuple[int, int]] | None:
+    def _room(
+        self, start: int, end: int, count: int, mins: Sequence[int] | None = None
+    ) -> list[tuple[int, int]] | None:
         """Per boundary k (1..count-1), the earliest and latest day that can end phase k while every other
-        boundary can still end on a day that, with the next one, lies outside the blackouts; None when the
-        period leaves no such placement (the greedy placement below then reports what breaks)."""
+        boundary can still end on a day that, with the next one, lies outside the blackouts, each phase
+        lasting at least ``mins`` days (one by default); None when the period leaves no such placement
+        (the greedy placement below then reports what breaks)."""
         calendar = self.calendar
+        mins = mins or [1] * count
         lows: list[int] = []
         day = start - 1
-        for _ in range(count - 1):
-            day = calendar.first_boundary_from(day + 1)
+        for k in range(count - 1):
+            day = calendar.first_boundary_from(day + mins[k])
             lows.append(day)
         highs: list[int] = []
         day = end
-        for _ in range(count - 1):
-            found = calendar.last_boundary_until(day - 1, start)
+        for k in range(count - 1, 0, -1):
+            found = calendar.last_boundary_until(day - mins[k], start)
             if found is None:
                 return None
             highs.append(found)
@@ -543,6 +586,24 @@ class _Periods:
             return None
         return list(zip(lows, highs, strict=True))
 
+    def _boundary(self, target: int, lowest: int, highest: int, strict: bool) -> int:
+        """The end of a phase: ``target`` within ``lowest..highest``, moved off the blackouts if ``strict``
+        (forward, else back) when that stays in range."""
+        boundary = min(max(target, lowest), highest)
+        if strict:
+            later = self.calendar.first_boundary_from(boundary)
+            if later <= highest:
+                boundary = later
+            else:
+                earlier = self.calendar.last_boundary_until(boundary, lowest)
+                if earlier is not None:
+                    boundary = earlier
+        return boundary
+
+    def _off_blackouts(self, boundary: int) -> bool:
+        """A phase may end on ``boundary`` and the next start the day after."""
+        return not (self.calendar.blocked(boundary) or self.calendar.blocked(boundary + 1))
+
     def _build(self, start: int) -> UnitPlan:
         end = self.end(start)
         count, length = len(self.keys), end - start + 1
@@ -550,21 +611,24 @@ class _Periods:
         # With blackouts, a boundary must also leave room for the later ones (not only one day per phase):
         # otherwise moving it past a blackout could push a later boundary into one with no way out.
         room = self._room(start, end, count) if strict and self.calendar.has_blackouts else None
+        room_min = self._room(start, end, count, self.mins) if room is not None else None
         ends: list[int] = []
         previous_end = start - 1
         for k, fraction in enumerate(self.cumulative, start=1):  # the end of phase k, for k < count
             lowest, highest = previous_end + 1, end - (count - k)  # >= 1 day for it and each later phase
             if room is not None:
                 lowest, highest = max(lowest, room[k - 1][0]), min(highest, room[k - 1][1])
-            boundary = min(max(start - 1 + math.floor(fraction * length + 0.5), lowest), highest)
-            if strict:
-                later = self.calendar.first_boundary_from(boundary)
-                if later <= highest:
-                    boundary = later
-                else:
-                    earlier = self.calendar.last_boundary_until(boundary, lowest)
-                    if earlier is not None:
-                        boundary = earlier
+            target = start - 1 + math.floor(fraction * length + 0.5)
+            # The phases' minimum days, when the period leaves room for them and a boundary outside the
+            # blackouts (else the cut by shares stands and verify reports the shortfall).
+            least, most = max(lowest, previous_end + self.mins[k - 1]), min(highest, end - self.after[k])
+            if room_min is not None:
+                least, most = max(least, room_min[k - 1][0]), min(most, room_min[k - 1][1])
+            boundary = self._boundary(target, lowest, highest, strict)
+            if least <= most:
+                kept = self._boundary(target, least, most, strict)
+                if not strict or self._off_blackouts(kept) or not self._off_blackouts(boundary):
+                    boundary = kept
             ends.append(boundary)
             previous_end = boundary
         ends.append(end)
@@ -603,10 +667,14 @@ class _Finding:
     # rule-specific extremes used by the message and the suggestion
     low: int | None = None  # e.g. the smallest start gap seen
     high: date | None = None  # e.g. the latest date needed
+    phase: str = ""  # phase_min, leader_first: the phase of the worst shortfall
+    phase_days: int = -1
 
-    def add(self, unit_id: int, days: int) -> None:
+    def add(self, unit_id: int, days: int, phase: str = "") -> None:
         self.unit_ids.append(unit_id)
         self.days = max(self.days, days)
+        if phase and days > self.phase_days:
+            self.phase, self.phase_days = phase, days
 
     def lowest(self, value: int) -> None:
         self.low = value if self.low is None else min(self.low, value)
@@ -633,9 +701,12 @@ def verify(nodes: Iterable[Node], phases: Sequence[Phase], rules: Rules, plan: P
     return _verify(_index(nodes), phases, rules, plan)
 
 
-def _unit_problems(unit: UnitPlan, keys: tuple[str, ...], rules: Rules) -> list[tuple[str, int]]:
-    """(rule, days) for what is wrong inside one unit plan: contiguous, window, blackout."""
-    problems: list[tuple[str, int]] = []
+def _unit_problems(
+    unit: UnitPlan, keys: tuple[str, ...], rules: Rules, minimum: Mapping[str, int]
+) -> list[tuple[str, int, str]]:
+    """(rule, days, phase key) for what is wrong inside one unit plan: contiguous, window, blackout,
+    phase_min (``minimum``: the phases' minimum days by key)."""
+    problems: list[tuple[str, int, str]] = []
     phases = unit.phases
     contiguous = 0
     broken = False
@@ -656,13 +727,13 @@ def _unit_problems(unit: UnitPlan, keys: tuple[str, ...], rules: Rules) -> list[
         if gap:
             broken, contiguous = True, max(contiguous, abs(gap))
     if broken:
-        problems.append(("contiguous", contiguous))
+        problems.append(("contiguous", contiguous, ""))
 
     days = [unit.start, unit.end, *(d for p in phases for d in (p.start, p.end))]
     first, last = min(days), max(days)
     outside = max((rules.window_start - first).days, (last - rules.window_end).days)
     if outside > 0:
-        problems.append(("window", outside))
+        problems.append(("window", outside, ""))
 
     if not rules.allow_blackout_boundaries and rules.blackouts:
         worst = 0
@@ -671,7 +742,15 @@ def _unit_problems(unit: UnitPlan, keys: tuple[str, ...], rules: Rules) -> list[
                 if first_day <= day <= last_day:
                     worst = max(worst, (last_day - day).days + 1)
         if worst:
-            problems.append(("blackout", worst))
+            problems.append(("blackout", worst, ""))
+
+    short, short_key = 0, ""
+    for phase in phases:
+        lacking = minimum.get(phase.key, 0) - ((phase.end - phase.start).days + 1)
+        if lacking > short:
+            short, short_key = lacking, phase.key
+    if short:
+        problems.append(("phase_min", short, short_key))
     return problems
 
 
@@ -679,6 +758,8 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
     by_id, items = tree.by_id, plan.items
     levels = rules.participating_levels
     keys = tuple(p.key for p in phases)
+    minimum = {p.key: p.min_days for p in phases if p.min_days}
+    leader_first = tuple(p.key for p in phases if p.leader_first)
     stagger, lead = timedelta(days=rules.level_stagger_days), timedelta(days=rules.lead_days)
     findings = _Findings()
 
@@ -726,7 +807,8 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
             ahead_start[anchor] = max(ahead_start.get(anchor, start), start)
 
     shortest: dict[int | None, int] = {}  # per level, the shortest non-flexible unit (for the advice)
-    problems_of: dict[int, list[tuple[str, int]]] = {}  # by id(UnitPlan): identical plans are checked once
+    # By id(UnitPlan): identical plans are checked once.
+    problems_of: dict[int, list[tuple[str, int, str]]] = {}
     for node_id in sorted(items):
         unit = items[node_id]
         node_or_none = by_id.get(node_id)
@@ -735,15 +817,26 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
         node, level = node_or_none, node_or_none.level
         problems = problems_of.get(id(unit))
         if problems is None:
-            problems = problems_of[id(unit)] = _unit_problems(unit, keys, rules)
-        for rule, days in problems:
+            problems = problems_of[id(unit)] = _unit_problems(unit, keys, rules, minimum)
+        for rule, days, phase_key in problems:
             finding = findings(rule, level)
-            finding.add(node_id, days)
+            finding.add(node_id, days, phase_key)
             if rule == "window":
                 finding.highest(unit.end)
 
         upper = parent_level_unit(node)
-        if upper is not None:
+        if leader_first:  # the leader: a territorial node's parent-level unit, else its group's anchor
+            leader = upper if node.territorial else nearest.get(node_id)
+            if leader is not None and leader in items:
+                ends = {p.key: p.end for p in items[leader].phases}
+                late, late_key = 0, ""
+                for phase in unit.phases:
+                    gap = (ends[phase.key] - phase.end).days if phase.key in ends else 0
+                    if phase.key in leader_first and gap > late:
+                        late, late_key = gap, phase.key
+                if late:
+                    findings("leader_first", level).add(node_id, late, late_key)
+        if upper is not None and level not in rules.kickoff_levels:
             gap = (unit.start - items[upper].start).days
             if unit.start < items[upper].start + stagger:
                 finding = findings("stagger", level)
@@ -773,7 +866,7 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
         at_levels = sorted({lv for r, lv in findings.by_key if r == rule}, key=_level_order)
         for at_level in at_levels:
             finding = findings.by_key[(rule, at_level)]
-            facts, options = _advise(rule, at_level, finding, rules, shortest, advisor)
+            facts, options = _advise(rule, at_level, finding, rules, shortest, advisor, phases)
             violations.append(
                 Violation(
                     rule=rule,
@@ -832,9 +925,18 @@ def _advise(
     rules: Rules,
     shortest: Mapping[int | None, int],
     advisor: _Advisor,
+    phases: Sequence[Phase],
 ) -> tuple[dict[str, Any], tuple[Option, ...]]:
     """The rule's own figure and the ways to fix one violation, as codes (worded by ``campaigns.explain``)."""
     days = finding.days
+    if rule in ("phase_min", "leader_first"):
+        phase = next((p for p in phases if p.key == finding.phase), None)
+        facts: dict[str, Any] = {"phase": phase.name if phase else finding.phase}
+        if rule == "leader_first":
+            return facts, (("postpone", days),)
+        least = phase.min_days if phase else days
+        facts["min_days"] = least
+        return facts, (("phase_min", max(least - finding.phase_days, 0)),)
     if rule in ("stagger", "lead"):
         option = "stagger" if rule == "stagger" else "lead"
         figure = rules.level_stagger_days if rule == "stagger" else rules.lead_days

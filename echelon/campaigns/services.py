@@ -35,6 +35,7 @@ from echelon.campaigns.models import (
     CampaignTemplate,
     Participation,
     PhaseActual,
+    PhaseOverride,
     PlanPhase,
     Status,
 )
@@ -42,6 +43,7 @@ from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.permissions import allowed, require
 from echelon.core.querysets import scope_paths
+from echelon.core.text import within_length
 from echelon.core.tree import SEGMENT_WIDTH, ancestor_ids
 from echelon.orgs.models import Unit
 
@@ -55,6 +57,7 @@ CHANGEABLE_RULES = (
     "duration_mode",
     "allow_blackout_boundaries",
     "ahead_kinds",
+    "kickoff_levels",
     "flexible_levels",
     "flexible_kinds",
 )
@@ -567,7 +570,7 @@ def _check_changes(changes: Mapping[str, Mapping[str, Any]], campaign: Campaign)
         if errors:
             raise ValidationError(errors)
         values = dict(rules)
-        for key in ("ahead_kinds", "flexible_kinds", "flexible_levels"):
+        for key in ("ahead_kinds", "flexible_kinds", "flexible_levels", "kickoff_levels"):
             if key in values:
                 values[key] = sorted(values[key])
         clean[batch_key] = values
@@ -829,6 +832,12 @@ def phase_actual_record(
             if end is not None:
                 check_recorded_date(participation, end, what=_("实际结束日期"), today=today)
         actuals = {a.phase: a for a in PhaseActual.objects.filter(participation=participation)}
+        row = actuals.get(k)
+        if end is not None and (row is None or row.end != end):
+            # The campaign's rules on actual progress (a gate act has already been checked the same way).
+            check_progress(
+                participation, k, end, act=_("通过") if by_gate else _("结束"), actuals=actuals, start=start
+            )
         if k > 0:
             previous = actuals.get(k - 1)
             if previous is None or previous.end is None:
@@ -845,7 +854,6 @@ def phase_actual_record(
             raise ValidationError(
                 _("下一环节已经开始：本环节的结束日期必须不晚于 %(day)s。") % {"day": following.start}
             )
-        row = actuals.get(k)
         before = {"start": row.start, "end": row.end} if row is not None else None
         if row is None:
             row = PhaseActual(participation=participation, phase=k)
@@ -888,3 +896,178 @@ def _summarise_actuals(participation: Participation, actuals: Mapping[int, Phase
         (participation.actual_start - reference).days if participation.actual_start and reference else None
     )
     participation.save(update_fields=["actual_start", "actual_end", "current_phase", "start_delay"])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rules on actual progress (the template's, applied to what really happens)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def leader_of(participation: Participation) -> Participation | None:
+    """The unit's leadership body in its batch, the unit the scheduler treats as leading it: the nearest
+    territorial unit above it taking part in the same batch (a county's own organs and direct units: the
+    county's leadership body; a township: its county's; a village: its township's)."""
+    above = ancestor_ids(participation.path)[:-1]
+    if not above:
+        return None
+    rows = Participation.objects.filter(
+        batch_id=participation.batch_id, unit_id__in=above, kind__in=sorted(scheduler.TERRITORIAL_KINDS)
+    ).select_related("unit")
+    return max(rows, key=lambda p: len(p.path), default=None)
+
+
+def _flexible(participation: Participation) -> bool:
+    rules = participation.batch.rules
+    return participation.level in rules.get("flexible_levels", []) or participation.kind in rules.get(
+        "flexible_kinds", []
+    )
+
+
+def progress_problems(
+    participation: Participation,
+    phase: int,
+    day: date,
+    *,
+    act: str,
+    leader: bool = True,
+    actuals: Mapping[int, PhaseActual] | None = None,
+    start: date | None = None,
+) -> list[str]:
+    """What the template's rules on actual progress say against submitting or closing ``phase`` on ``day``
+    (``act``: 提交, 通过, 结束), in Chinese; [] when nothing. The phase's ``min_days`` counted from its
+    actual start (``start`` when given, else the recorded one, else ``day``: a first submission starts it),
+    both ends included; closing the last phase, the unit's minimum duration (``min_duration_days``) from
+    its actual start unless it is flexible (villages); with ``leader``, a ``leader_first`` phase only after
+    the unit's leadership body (``leader_of``) passed it, on that day or before."""
+    spec = participation.campaign.spec
+    spec_phase = spec.phases[phase]
+    if actuals is None:
+        actuals = {a.phase: a for a in PhaseActual.objects.filter(participation=participation)}
+    began = start or (actuals[phase].start if phase in actuals else day)
+    problems: list[str] = []
+    if day < began:
+        return problems  # a day before the phase's start: the recording itself is refused for that
+    elapsed = (day - began).days + 1
+    if spec_phase.min_days and elapsed < spec_phase.min_days:
+        problems.append(
+            _("本环节至少需要 %(n)d 天，%(day)s 才能%(act)s（已开始 %(elapsed)d 天）。")
+            % {
+                "n": spec_phase.min_days,
+                "day": (began + timedelta(days=spec_phase.min_days - 1)).isoformat(),
+                "act": act,
+                "elapsed": max(elapsed, 0),
+            }
+        )
+    least = participation.batch.rules.get("min_duration_days") or 0
+    if phase == len(spec.phases) - 1 and least and not _flexible(participation):
+        first = began if phase == 0 else (actuals[0].start if 0 in actuals else None)
+        if first is not None and (day - first).days + 1 < least:
+            problems.append(
+                _(
+                    "集中开展活动的时间一般不少于 %(n)d 天：本单位 %(start)s 开始，%(day)s 才能%(act)s"
+                    "最后一个环节（已开展 %(elapsed)d 天）。"
+                )
+                % {
+                    "n": least,
+                    "start": first.isoformat(),
+                    "day": (first + timedelta(days=least - 1)).isoformat(),
+                    "act": act,
+                    "elapsed": (day - first).days + 1,
+                }
+            )
+    if leader and spec_phase.leader_first:
+        body = leader_of(participation)
+        if body is not None:
+            closed = PhaseActual.objects.filter(participation=body, phase=phase).values_list("end", flat=True)
+            passed = next(iter(closed), None)
+            names = {"leader": body.unit.name, "phase": spec_phase.name}
+            if passed is None:
+                problems.append(_("上级领导班子“%(leader)s”尚未通过“%(phase)s”，本单位暂不能通过。") % names)
+            elif passed > day:
+                problems.append(
+                    _("上级领导班子“%(leader)s”于 %(day)s 通过“%(phase)s”，本单位不能早于这一天通过。")
+                    % {**names, "day": passed.isoformat()}
+                )
+    return problems
+
+
+def check_progress(
+    participation: Participation,
+    phase: int,
+    day: date,
+    *,
+    act: str,
+    leader: bool = True,
+    actuals: Mapping[int, PhaseActual] | None = None,
+    start: date | None = None,
+) -> PhaseOverride | None:
+    """Raise a ValidationError with ``progress_problems`` unless an office overrode the rules for this
+    phase (``phase_rules_override``); returns the override that let the act through, if one was needed."""
+    problems = progress_problems(
+        participation, phase, day, act=act, leader=leader, actuals=actuals, start=start
+    )
+    if not problems:
+        return None
+    override = PhaseOverride.objects.filter(participation=participation, phase=phase).first()
+    if override is None:
+        raise ValidationError([*problems, _("确有特殊情况的，可由上级领导小组办公室写明理由后准予先行。")])
+    return override
+
+
+def phase_rules_override(
+    *, actor: Actor, participation: Participation, reason: str, phase_key: str | None = None
+) -> PhaseOverride:
+    """An office (``plan`` over the unit) lets the unit submit and close a phase (its current one by
+    default) although the rules on actual progress say not yet: minimum days, minimum duration, the
+    leadership body first. The reason is kept, shown on the unit's phase page and audited."""
+    reason = within_length(reason, 500, _("理由")).strip()
+    if not reason:
+        raise ValidationError(_("请写明准予先行的理由。"))
+    with transaction.atomic():
+        participation = (
+            Participation.objects.select_for_update()
+            .select_related("campaign", "unit", "batch")
+            .get(pk=participation.pk)
+        )
+        require(actor, "plan", participation.path)
+        spec = participation.campaign.spec
+        if phase_key is None:
+            k = participation.current_phase
+            if k >= len(spec.phases):
+                raise ValidationError(_("所有环节均已完成。"))
+        else:
+            try:
+                k = spec.phase_index(phase_key)
+            except KeyError as exc:
+                raise ValidationError(_("没有环节“%(key)s”。") % {"key": phase_key}) from exc
+        if k < participation.current_phase:
+            raise ValidationError(_("“%(name)s”已经结束。") % {"name": spec.phases[k].name})
+        if PhaseOverride.objects.filter(participation=participation, phase=k).exists():
+            raise ValidationError(_("“%(name)s”已准予先行。") % {"name": spec.phases[k].name})
+        today = timezone.localdate()
+        problems = progress_problems(participation, k, today, act=_("通过"))
+        row = PhaseOverride.objects.create(
+            participation=participation,
+            path=participation.path,
+            phase=k,
+            reason=reason,
+            problems=problems,
+            created_by=user_of(actor),
+        )
+        audit.record(
+            actor=actor,
+            verb=verbs.PHASE_RULES_OVERRIDE,
+            obj=participation.unit,
+            object_type="campaigns.participation",
+            object_id=str(participation.pk),
+            object_repr=f"{participation.unit.name} · {spec.phases[k].name}",
+            unit_id=participation.unit_id,
+            unit_path=participation.path,
+            after={
+                "campaign": participation.campaign_id,
+                "phase": spec.phases[k].key,
+                "reason": reason,
+                "problems": problems,
+            },
+        )
+        return row

@@ -49,11 +49,13 @@ TOP_KEYS = {
     "timing",
     "batches",
     "evaluation",
+    "ledger",
 }
 TIMING_KEYS = (
     "level_stagger_days",
     "lead_days",
     "ahead_kinds",
+    "kickoff_levels",
     "min_duration_days",
     "flexible_levels",
     "flexible_kinds",
@@ -65,6 +67,7 @@ TIMING_DEFAULTS: dict[str, Any] = {
     "level_stagger_days": 10,
     "lead_days": 10,
     "ahead_kinds": ["leadership", "organ"],
+    "kickoff_levels": [],
     "min_duration_days": 90,
     "flexible_levels": [5],
     "flexible_kinds": ["village", "community"],
@@ -96,6 +99,8 @@ MAX_CAMPAIGN_DAYS = 1827  # five years
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 PLACEHOLDER_WINDOW = (date(2000, 1, 1), date(2000, 12, 31))
+# A phase's minimum days (``min_days``): at most a year.
+MAX_PHASE_MIN_DAYS = 366
 
 
 class TemplateError(ValueError):
@@ -312,6 +317,7 @@ def validate(raw: Any) -> Spec:
     timing = _timing(c, top.get("timing"), _("时间规则（timing）"), defaults=TIMING_DEFAULTS)
     batches = _batches(c, top.get("batches"))
     evaluation = _evaluation(c, top.get("evaluation"))
+    ledger = _ledger(c, top.get("ledger"), [str(p.get("key")) for p in phases])
 
     if c.errors:
         raise TemplateError(c.errors)
@@ -328,6 +334,7 @@ def validate(raw: Any) -> Spec:
         "timing": timing,
         "batches": batches,
         "evaluation": evaluation,
+        "ledger": ledger,
     }
     return Spec(data)
 
@@ -386,7 +393,18 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
         where = _("环节“%(name)s”") % {"name": label}
         c.unknown_keys(
             raw,
-            {"key", "name", "share", "gate", "checks", "milestone", "actions", "requires_children"},
+            {
+                "key",
+                "name",
+                "share",
+                "gate",
+                "checks",
+                "milestone",
+                "actions",
+                "requires_children",
+                "min_days",
+                "leader_first",
+            },
             where,
         )
         key = c.key(raw.get("key"), where)
@@ -411,6 +429,22 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
         if not isinstance(requires_children, bool):
             c.error(_("%(where)s的 requires_children 必须是 true 或 false。") % {"where": where})
             requires_children = False
+        min_days = raw.get("min_days", 0)
+        if not _is_int(min_days) or not 0 <= min_days <= MAX_PHASE_MIN_DAYS:
+            c.error(
+                _("%(where)s的最少天数 min_days 须是 0～%(most)d 之间的整数，现为 %(value)s。")
+                % {"where": where, "most": MAX_PHASE_MIN_DAYS, "value": min_days}
+            )
+            min_days = 0
+        leader_first = raw.get("leader_first", False)
+        if not isinstance(leader_first, bool):
+            c.error(_("%(where)s的 leader_first 必须是 true 或 false。") % {"where": where})
+            leader_first = False
+        if leader_first and requires_children:
+            c.error(
+                _("%(where)s不能同时要求领导班子先通过（leader_first）和下级先通过（requires_children）。")
+                % {"where": where}
+            )
         gate = raw.get("gate", False)
         if not isinstance(gate, bool):
             c.error(_("%(where)s的 gate 必须是 true 或 false。") % {"where": where})
@@ -496,6 +530,8 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                 "share": float(share),
                 "gate": gate,
                 "requires_children": requires_children,
+                "min_days": int(min_days),
+                "leader_first": leader_first,
                 "checks": checks,
                 "milestone": milestone,
                 "actions": actions,
@@ -566,7 +602,7 @@ def _timing(c: _Checker, value: Any, where: str, *, defaults: Mapping[str, Any] 
     for key in TIMING_KEYS:
         if key in raw:
             timing[key] = raw[key]
-    for key in ("flexible_levels",):
+    for key in ("flexible_levels", "kickoff_levels"):
         if key in timing:
             timing[key] = c.levels(timing[key], f"{where}·{key}")
     for key in ("ahead_kinds", "flexible_kinds"):
@@ -618,7 +654,7 @@ def rule_change_errors(changes: Mapping[str, Any], *, earliest: date, latest: da
                     "day": day.isoformat(),
                 }
             )
-    for key in ("ahead_kinds", "flexible_kinds", "flexible_levels"):
+    for key in ("ahead_kinds", "flexible_kinds", "flexible_levels", "kickoff_levels"):
         items = changes.get(key)
         if items is None:
             continue
@@ -784,6 +820,51 @@ def _evaluation(c: _Checker, value: Any) -> dict[str, Any]:
     return result
 
 
+LEDGER_LISTS = {
+    "sources": gettext_lazy("问题来源（sources）"),
+    "categories": gettext_lazy("问题类别（categories）"),
+    "items": gettext_lazy("专项整治事项（items）"),
+    "tags": gettext_lazy("载体标签（tags）"),
+}
+# A template without a ledger section still has a ledger: one source, one category, no items or tags.
+LEDGER_DEFAULT: dict[str, Any] = {
+    "sources": [{"key": "public", "name": "群众提"}, {"key": "self", "name": "自己找"}],
+    "categories": [{"key": "general", "name": "一般问题"}],
+    "items": [],
+    "tags": [],
+    "gate_phase": "",
+}
+
+
+def _ledger(c: _Checker, value: Any, phase_keys: list[str]) -> dict[str, Any]:
+    """The ledger's taxonomy (问题台账): where problems come from, their categories (the four winds), the
+    special rectification items and the carrier tags; ``gate_phase`` names the phase whose gate sees the
+    ledger (submitting it with unverified tasks needs an explanation per task)."""
+    if value is None:
+        return dict(LEDGER_DEFAULT)
+    raw = c.mapping(value, _("问题台账（ledger）"))
+    c.unknown_keys(raw, set(LEDGER_LISTS) | {"gate_phase"}, _("问题台账"))
+    result: dict[str, Any] = {}
+    for list_key, where in LEDGER_LISTS.items():
+        entries: list[dict[str, str]] = []
+        for n, item in enumerate(c.listing(raw.get(list_key, []), str(where)), start=1):
+            entry = c.mapping(item, _("%(where)s第 %(n)d 项") % {"where": where, "n": n})
+            c.unknown_keys(entry, {"key", "name"}, str(where))
+            key = c.key(entry.get("key"), str(where))
+            if any(e["key"] == key for e in entries):
+                c.error(_("%(where)s的标识“%(key)s”重复。") % {"where": where, "key": key})
+            entries.append({"key": key, "name": _text(entry.get("name")) or key})
+        result[list_key] = entries
+    for required in ("sources", "categories"):
+        if not result[required]:
+            c.error(_("%(where)s至少要有一项。") % {"where": LEDGER_LISTS[required]})
+    gate_phase = _text(raw.get("gate_phase"))
+    if gate_phase and gate_phase not in phase_keys:
+        c.error(_("问题台账的 gate_phase“%(key)s”不是模板中的环节。") % {"key": gate_phase})
+    result["gate_phase"] = gate_phase
+    return result
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Holidays (chinese-calendar)
 # ---------------------------------------------------------------------------------------------------------
@@ -897,6 +978,44 @@ class CheckSpec:
 
 
 @dataclass(frozen=True)
+class TermSpec:
+    """An entry of one of the ledger's lists (a problem source, category, special item or carrier tag)."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LedgerSpec:
+    """The ledger's taxonomy, template data: another campaign uses its own."""
+
+    sources: tuple[TermSpec, ...]
+    categories: tuple[TermSpec, ...]
+    items: tuple[TermSpec, ...]
+    tags: tuple[TermSpec, ...]
+    gate_phase: str
+
+    @classmethod
+    def from_data(cls, raw: Mapping[str, Any] | None) -> LedgerSpec:
+        raw = raw or LEDGER_DEFAULT
+
+        def terms(name: str) -> tuple[TermSpec, ...]:
+            return tuple(TermSpec(str(t["key"]), str(t["name"])) for t in raw.get(name, []))
+
+        return cls(
+            terms("sources"),
+            terms("categories"),
+            terms("items"),
+            terms("tags"),
+            str(raw.get("gate_phase", "")),
+        )
+
+    @staticmethod
+    def names(terms: tuple[TermSpec, ...]) -> dict[str, str]:
+        return {t.key: t.name for t in terms}
+
+
+@dataclass(frozen=True)
 class CategorySpec:
     """A category of units (e.g. villages and communities) that share their required actions."""
 
@@ -942,6 +1061,10 @@ class PhaseSpec:
     checks: tuple[CheckSpec, ...]
     milestone: MilestoneSpec | None
     actions: Mapping[str, tuple[ActionSpec, ...]] = field(hash=False)
+    # Rules on what actually happens (gates): submitted and passed no earlier than ``min_days`` after the
+    # phase started (both ends counted); ``leader_first``: passed only after the unit's leadership body.
+    min_days: int = 0
+    leader_first: bool = False
 
     @property
     def check_names(self) -> list[str]:
@@ -973,6 +1096,8 @@ def _phase_spec(raw: Mapping[str, Any], checks: Mapping[str, CheckSpec]) -> Phas
         share=float(raw["share"]),
         gate=bool(raw.get("gate", False)),
         requires_children=bool(raw.get("requires_children", False)),
+        min_days=int(raw.get("min_days", 0)),
+        leader_first=bool(raw.get("leader_first", False)),
         checks=tuple(checks.get(k, CheckSpec(str(k), str(k))) for k in raw.get("checks", [])),
         milestone=(
             MilestoneSpec(str(milestone["key"]), str(milestone["name"]), str(milestone.get("at", "end")))
@@ -1016,6 +1141,7 @@ class Spec:
     batches: tuple[BatchSpec, ...] = field(init=False, repr=False, compare=False)
     categories: tuple[CategorySpec, ...] = field(init=False, repr=False, compare=False)
     gate_checks: tuple[CheckSpec, ...] = field(init=False, repr=False, compare=False)
+    ledger: LedgerSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         gate_checks = tuple(
@@ -1031,6 +1157,7 @@ class Spec:
         object.__setattr__(self, "categories", categories)
         object.__setattr__(self, "phases", tuple(_phase_spec(p, by_key) for p in self.data["phases"]))
         object.__setattr__(self, "batches", tuple(_batch_spec(b) for b in self.data["batches"]))
+        object.__setattr__(self, "ledger", LedgerSpec.from_data(self.data.get("ledger")))
 
     @property
     def key(self) -> str:
@@ -1047,7 +1174,10 @@ class Spec:
         raise KeyError(key)
 
     def scheduler_phases(self) -> tuple[scheduler.Phase, ...]:
-        return tuple(scheduler.Phase(p.key, p.name, p.share / 100) for p in self.phases)
+        return tuple(
+            scheduler.Phase(p.key, p.name, p.share / 100, min_days=p.min_days, leader_first=p.leader_first)
+            for p in self.phases
+        )
 
     def phase_index(self, key: str) -> int:
         for n, phase in enumerate(self.phases):
@@ -1077,6 +1207,10 @@ class Spec:
             if phase.milestone is not None:
                 return n, phase.milestone
         return None
+
+    def milestones(self) -> list[tuple[int, MilestoneSpec]]:
+        """Every milestone (the mobilization meeting, the democratic life meeting): (phase, milestone)."""
+        return [(n, phase.milestone) for n, phase in enumerate(self.phases) if phase.milestone is not None]
 
     def batch_selects(self, batch: BatchSpec, level: int, kind: str) -> bool:
         """Whether a unit of ``level`` and ``kind`` belongs to ``batch`` (before the ``rest`` rule)."""

@@ -16,3 +16,6 @@ CAMPAIGN_PUBLISH: Final = "campaign.publish"
 
 PHASE_ACTUAL_RECORD: Final = "phase_actual.record"
 """A unit's actual start or end of a phase recorded."""
+PHASE_RULES_OVERRIDE: Final = "phase_rules.override"
+"""An office let a unit close a phase before the campaign's rules on actual progress allow (its minimum
+days, the leadership body first), with its reason."""

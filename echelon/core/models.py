@@ -154,6 +154,7 @@ class NotificationKind(models.TextChoices):
     RETURNED = "returned", _("被打回")
     DEADLINE = "deadline", _("期限临近")
     OVERDUE = "overdue", _("审核超期")
+    LEDGER = "ledger", _("问题台账")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

@@ -89,6 +89,7 @@ class Declared:
       wrong role there, so `refused` may be empty.
     no_effect: why the write changes nothing in the database (a cookie; a what-if computed in memory).
     unaudited: why the effect writes no audit event (said in plain words, and counted in the summary).
+    anonymous: the write is the public's (a public route): its audit event has no actor.
     """
 
     kwargs: Callable[[Any], dict[str, Any]] = lambda ctx: {}
@@ -110,6 +111,7 @@ class Declared:
     personal: bool = False
     no_effect: str = ""
     unaudited: str = ""
+    anonymous: bool = False
 
     @property
     def writes(self) -> bool:

@@ -14,15 +14,23 @@ For each participation, along its planned phase dates (the published plan):
 - a unit with no responsible group (the region's own units: supervised from outside the tree) records its
   phase dates itself (``phase_actual_record``), with no reviews;
 - a phase that waits for the units below (``requires_children``) closes only after all of them closed it;
+- the template's rules on actual progress hold as the gates enforce them (``campaigns.services``
+  ``check_progress``): nothing is submitted or closed before the phase's minimum days, the last phase of a
+  unit that is not flexible not before its minimum duration, and a ``leader_first`` phase is passed only
+  on or after the day the unit's leadership body passed it (until then its submission waits). Phases are
+  therefore told one at a time across all units: the leadership bodies first, or the units below first for
+  a phase that waits for them. A leadership body does not fall behind on its own (it sets the example);
+- the meeting marking a phase's start (the mobilization meeting) is held on the unit's first day;
 - whatever would happen after ``today`` does not: the current phase is in progress, a submission whose
   decision lies after today is an open review, a return whose fix lies after today awaits resubmission.
 
 In the batch running today about 8 % of the units are one phase behind their plan (their current planned
 phase not started) and about 3 % two phases behind: stuck quietly, returned and past the deadline, or
-submitted late. The demo personas get their work on day one (``PERSONA_*``): the village secretary's
-village has missing actions in its current phase, the groups of the county supervisor and of the township
-instructor have open reviews, the liaison leader's points have key meetings whose attendance is still to
-be recorded.
+submitted late (and the units waiting for a leadership body that is late). The demo personas get their work
+on day one (``PERSONA_*``): the village secretary's village has missing actions in its current phase, the
+groups of the county supervisor and of the township instructor have open reviews (a target whose phase in
+progress is too young to be submitted waits instead for the decision on its previous phase, if it leads no
+unit), the liaison leader's points have key meetings whose attendance is still to be recorded.
 
 Summaries follow the campaigns service's rules (``_summarise_actuals``): current phase = phases closed in a
 row from the first, actual start = the first phase's start, actual end when all are closed, start delay =
@@ -56,9 +64,11 @@ from django.utils import timezone
 from echelon.accounts.models import Grant
 from echelon.accounts.roles import Role
 from echelon.campaigns.models import Campaign, Participation, PhaseActual, PlanPhase
+from echelon.campaigns.scheduler import TERRITORIAL_KINDS
 from echelon.campaigns.specs import ActionSpec, PhaseSpec, Spec
 from echelon.core import audit
 from echelon.core.models import Notification, NotificationKind
+from echelon.core.tree import ancestor_ids
 from echelon.demo import verbs
 from echelon.supervision.models import (
     ActionDone,
@@ -168,6 +178,8 @@ class _Part:
     reference: date | None  # baseline start, else planned start
     plan: list[tuple[date, date]] = field(default_factory=list)
     group_id: int | None = None
+    leader: int | None = None  # the unit of its leadership body in its batch (campaigns.services.leader_of)
+    leads: bool = False  # the leadership body of units of its batch
 
 
 @dataclass
@@ -180,6 +192,13 @@ class _Context:
     actions: dict[tuple[int, str], tuple[ActionSpec, ...]]  # (phase, kind) -> actions
     operators: dict[int, list[int]]  # unit -> operator users
     deciders: dict[int, int | None]  # group -> who decides (its leader, else a member)
+    rules: dict[int, dict[str, Any]] = field(default_factory=dict)  # batch -> its timing rules
+
+    def least_days(self, p: _Part) -> int:
+        """The unit's minimum duration (0: flexible, a village)."""
+        rules = self.rules.get(p.batch_id, {})
+        flexible = p.level in rules.get("flexible_levels", []) or p.kind in rules.get("flexible_kinds", [])
+        return 0 if flexible else int(rules.get("min_duration_days") or 0)
 
     def phase(self, k: int) -> PhaseSpec:
         return self.spec.phases[k]
@@ -308,11 +327,19 @@ def _phase_story(
     rng: random.Random,
     mode: str,
     children_closed: date | bool | None,
+    unit_start: date | None = None,
+    leader_closed: date | bool | None = True,
 ) -> _Phase | None:
     """Phase ``k`` of ``p`` from ``start``, cut at today. ``mode``: "" (natural), "stall" (the unit falls
     behind here), "open" (a submission waits for its decision today), "missing" (actions still missing
     today, nothing submitted). None when the mode cannot be had in this phase. ``children_closed``: for a
-    phase that waits for the units below, the day the last of them closed it (False: not all have)."""
+    phase that waits for the units below, the day the last of them closed it (False: not all have).
+
+    The template's rules on actual progress hold (``campaigns.services.check_progress``): nothing is
+    submitted before the phase's minimum days (the last phase: the unit's minimum duration from
+    ``unit_start``), and a ``leader_first`` phase is passed no earlier than its leadership body passed it
+    (``leader_closed``: that day; None: not yet, the submission waits; True: no leadership body). The
+    meeting that marks the start of the phase (the mobilization meeting) is held on its first day."""
     today = ctx.today
     phase = ctx.phase(k)
     actions = ctx.actions.get((k, p.kind), ())
@@ -320,6 +347,10 @@ def _phase_story(
     gated = phase.gate and p.group_id is not None
     elapsed = (today - start).days
     length = max(1, (plan_end - plan_start).days)
+    floor = start + timedelta(days=max(phase.min_days - 1, 0))
+    least = ctx.least_days(p)
+    if k == len(ctx.spec.phases) - 1 and least and unit_start is not None:
+        floor = max(floor, unit_start + timedelta(days=least - 1))
     sub = max(
         start + timedelta(days=max(2, int(length * 0.4))), plan_end + timedelta(days=rng.randint(-8, -1))
     )
@@ -331,24 +362,31 @@ def _phase_story(
             sub = today - timedelta(days=rng.randint(10, min(25, elapsed - 3)))
         elif variant == "late" and gated and elapsed >= 8:
             sub = today - timedelta(days=rng.randint(1, 3))
-        else:
+        if variant != "quiet" and (not gated or sub > today or sub < floor):
             variant = "quiet"
+        if variant == "quiet":
             sub = today + timedelta(days=rng.randint(5, 30))
     elif mode == "open":
         if not gated or elapsed < 8 or not actions:
             return None
         sub = today - timedelta(days=rng.randint(1, min(4, elapsed - 6)))
+        if sub < floor:
+            return None
     elif mode == "missing":
         if not actions:
             return None
         sub = max(sub, today + timedelta(days=rng.randint(3, 10)))
-    sub = max(sub, start)
+    sub = max(sub, start, floor)
 
     out = _Phase(recorded_by_unit=phase.gate and p.group_id is None)
     span = max(0, (sub - start).days - 1)
     days = sorted(start + timedelta(days=int(span * rng.uniform(0.05, 1.0))) for _ in actions)
     if (mode == "missing" or variant == "quiet") and days and days[-1] <= today:
         days[-1] = today + timedelta(days=rng.randint(1, 5))
+    marked = _marked_action(phase, actions, p)
+    if marked is not None:  # the meeting that opens the phase first, on its first day; the others after
+        actions = (actions[marked], *actions[:marked], *actions[marked + 1 :])
+        days[0] = start
 
     def do(action: ActionSpec, day: date, version: int = 1) -> None:
         if day > today:
@@ -368,6 +406,14 @@ def _phase_story(
             return out  # waits for the units below
         if isinstance(children_closed, date):
             sub = max(sub, children_closed)
+            if sub > today:
+                return out
+    if phase.leader_first and leader_closed is not True:
+        if leader_closed is None or leader_closed is False:
+            if out.recorded_by_unit or not phase.gate:
+                return out  # cannot close before the leadership body
+        elif out.recorded_by_unit or not phase.gate:
+            sub = max(sub, leader_closed)
             if sub > today:
                 return out
     if out.recorded_by_unit:
@@ -413,6 +459,14 @@ def _phase_story(
         if review.decided <= review.submitted:
             review.decided = review.submitted + timedelta(hours=2)
         if outcome == Decision.PASS:
+            if phase.leader_first and leader_closed is not True:
+                # The group may pass only after the leadership body: until then the submission waits.
+                if not isinstance(leader_closed, date) or leader_closed > today:
+                    review.decided, review.decision = None, ""
+                    return out
+                if leader_closed > decided:
+                    decided = leader_closed
+                    review.decided = max(_at(decided, rng, 9, 19), review.submitted + timedelta(hours=2))
             review.comment = rng.choice(PASS_COMMENTS)
             review.checks = _checks(phase, rng, 0, "")
             out.close = decided
@@ -460,6 +514,18 @@ def _phase_story(
     return out
 
 
+def _marked_action(phase: PhaseSpec, actions: Sequence[ActionSpec], p: _Part) -> int | None:
+    """The index of the action whose meeting is the phase's milestone at its start (the mobilization
+    meeting), or None."""
+    milestone = phase.milestone
+    if milestone is None or milestone.at != "start":
+        return None
+    for n, action in enumerate(actions):
+        if action.evidence == MEETING and _meeting_type(action, p) == milestone.key:
+            return n
+    return None
+
+
 def _meeting_type(action: ActionSpec, p: _Part) -> str:
     named = getattr(action, "meeting_type", "")
     if named:
@@ -471,36 +537,93 @@ def _meeting_type(action: ActionSpec, p: _Part) -> str:
     return MeetingType.OTHER
 
 
-def _story(ctx: _Context, p: _Part, force: str, children: Callable[[int], date | bool | None]) -> _Story:
-    """The participation's phases up to today. ``force``: the state the phase in progress today must be in
-    ("open", "missing"), for the personas."""
-    rng = _rng(ctx.seed, p.code, force)
-    story = _Story()
-    if not p.plan:
-        return story
-    today = ctx.today
-    lag = 0 if force else _lag_of(ctx, p, rng)
-    planned = _planned_phase(p.plan, today)
-    if planned < 0:
-        return story
-    stall = planned - lag if lag else None
-    start = p.plan[0][0] + timedelta(days=_start_delay(rng))
-    if (stall is not None and stall < 0) or start > today:
-        return story  # not started (逾期未开始 when its planned start has passed)
-    for k in range(len(p.plan)):
-        mode = "stall" if k == stall else ""
-        closed = children(k) if ctx.phase(k).requires_children else None
-        phase = _phase_story(ctx, p, k, start, rng, mode, closed)
+class _Teller:
+    """One participation's story, told a phase at a time (``step``): every unit's phase k is told before
+    any unit's phase k + 1, the leadership bodies first where a phase waits for them, the units below first
+    where a phase waits for those. The random numbers are the unit's own, whatever the order: a persona's
+    re-told story (``force``) keeps every phase the unit closed before the one in progress today."""
+
+    def __init__(self, ctx: _Context, p: _Part, force: str, open_at: int | None = None) -> None:
+        self.ctx, self.p, self.force, self.open_at = ctx, p, force, open_at
+        self.rng = _rng(ctx.seed, p.code, "")
+        self.story = _Story()
+        self.done = True
+        self.start: date | None = None
+        self.stall: int | None = None
+        if not p.plan:
+            return
+        today = ctx.today
+        lag = _lag_of(ctx, p, self.rng)
+        if force or p.leads:  # a leadership body sets the example: it does not fall behind on its own
+            lag = 0
+        planned = _planned_phase(p.plan, today)
+        if planned < 0:
+            return
+        self.stall = planned - lag if lag else None
+        start = p.plan[0][0] + timedelta(days=_start_delay(self.rng))
+        if (self.stall is not None and self.stall < 0) or start > today:
+            return  # not started (逾期未开始 when its planned start has passed)
+        self.start, self.done = start, False
+
+    def step(self, k: int, children_closed: date | bool | None, leader_closed: date | bool | None) -> None:
+        if self.done or self.start is None:
+            return
+        ctx, p = self.ctx, self.p
+        unit_start = self.story.phases[0][0] if self.story.phases else self.start
+        mode = "stall" if k == self.stall else ""
+        if k == self.open_at:  # a persona's: this phase's submission still waits for its group today
+            waiting = _phase_story(ctx, p, k, self.start, self.rng, "open", children_closed, unit_start, True)
+            if waiting is not None:
+                self.story.phases.append((self.start, waiting))
+                self.done = True
+                return
+        phase = _phase_story(
+            ctx, p, k, self.start, self.rng, mode, children_closed, unit_start, leader_closed
+        )
         assert phase is not None
-        if force and (phase.close is None or phase.close > today):
-            forced = _phase_story(ctx, p, k, start, rng, force, closed)
+        if self.force and phase.close is None:
+            forced = _phase_story(
+                ctx, p, k, self.start, self.rng, self.force, children_closed, unit_start, leader_closed
+            )
             if forced is not None:
                 phase = forced
-        story.phases.append((start, phase))
-        if phase.close is None:
-            break
-        start = phase.close
-    return story
+        self.story.phases.append((self.start, phase))
+        if phase.close is None or k == len(p.plan) - 1:
+            self.done = True
+        else:
+            self.start = phase.close
+
+
+def _story(
+    ctx: _Context,
+    p: _Part,
+    force: str,
+    children: Callable[[int], date | bool | None],
+    leader: Callable[[int], date | bool | None],
+    open_at: int | None = None,
+) -> _Story:
+    """The participation's phases up to today, told alone (the others' are known). ``force``: the state
+    the phase in progress today must be in ("open", "missing"), for the personas; ``open_at``: the phase
+    whose submission waits today instead (the story ends there)."""
+    teller = _Teller(ctx, p, force, open_at)
+    for k in range(len(p.plan)):
+        phase = ctx.phase(k)
+        teller.step(
+            k,
+            children(k) if phase.requires_children else None,
+            leader(k) if phase.leader_first else True,
+        )
+    return teller.story
+
+
+def _ahead(closed_at: dict[tuple[int, int], date | None], p: _Part) -> Callable[[int], date | bool | None]:
+    """For a phase that waits for the leadership body: the day it closed phase k (None: it has not; True:
+    the unit has none in its batch)."""
+
+    def closed(k: int) -> date | bool | None:
+        return True if p.leader is None else closed_at.get((p.leader, k))
+
+    return closed
 
 
 def _below(
@@ -575,6 +698,17 @@ def _participations(campaign: Campaign) -> list[_Part]:
     for pid, gid in assignments.iterator(chunk_size=20_000):
         if by_id[pid].group_id is None:
             by_id[pid].group_id = gid
+    # Each unit's leadership body in its batch: its nearest territorial unit above (as leader_of says).
+    territorial = {(p.batch_id, p.unit_id) for p in parts if p.kind in TERRITORIAL_KINDS}
+    leading: set[int] = set()
+    for p in parts:
+        p.leader = next(
+            (a for a in reversed(ancestor_ids(p.path)[:-1]) if (p.batch_id, a) in territorial), None
+        )
+        if p.leader is not None:
+            leading.add(p.leader)
+    for p in parts:
+        p.leads = p.unit_id in leading
     return parts
 
 
@@ -786,22 +920,34 @@ def simulate(
         operators: dict[int, list[int]] = defaultdict(list)
         for unit_id, user_id in Grant.objects.filter(role=Role.OPERATOR).values_list("unit_id", "user_id"):
             operators[unit_id].append(user_id)
-        ctx = _Context(campaign, spec, today, seed, live, actions, operators, _deciders(campaign))
+        rules = dict(campaign.batches.values_list("pk", "rules"))
+        ctx = _Context(campaign, spec, today, seed, live, actions, operators, _deciders(campaign), rules)
         forced = _forced(campaign, parts)
         say(f"  读取 read: {len(parts):,} 个参与单位，{time.perf_counter() - began:.1f} s")
 
         # Deepest units first: a phase that waits for the units below knows when the last of them closed it.
+        # Phase by phase: the units below first where a phase waits for them (the summary), the leadership
+        # bodies first where it waits for those (study, examination, rectification).
         closed_at: dict[tuple[int, int], date | None] = {}
         children: dict[int, list[int]] = defaultdict(list)
+        batch_of = {p.unit_id: p.batch_id for p in parts}
         for p in parts:
-            if p.parent_id is not None:
+            if p.parent_id is not None and batch_of.get(p.parent_id) == p.batch_id:
                 children[p.parent_id].append(p.unit_id)
-        stories: list[tuple[_Part, _Story]] = []
-        for p in parts:
-            story = _story(ctx, p, forced.get(p.id, ""), _below(closed_at, children, p.unit_id))
-            for k, (_start, phase) in enumerate(story.phases):
-                closed_at[(p.unit_id, k)] = phase.close
-            stories.append((p, story))
+        tellers = {p.id: _Teller(ctx, p, forced.get(p.id, "")) for p in parts}
+        leaders_first = parts[::-1]
+        for k, phase in enumerate(spec.phases):
+            for p in parts if phase.requires_children else leaders_first:
+                teller = tellers[p.id]
+                if teller.done:
+                    continue
+                teller.step(
+                    k,
+                    _below(closed_at, children, p.unit_id)(k) if phase.requires_children else None,
+                    _ahead(closed_at, p)(k) if phase.leader_first else True,
+                )
+                closed_at[(p.unit_id, k)] = teller.story.phases[-1][1].close
+        stories: list[tuple[_Part, _Story]] = [(p, tellers[p.id].story) for p in parts]
         stories = _ensure_persona_work(ctx, stories, forced, closed_at, children)
         say(f"  模拟 simulate: {time.perf_counter() - began:.1f} s")
 
@@ -872,11 +1018,30 @@ def _ensure_persona_work(
             if s.open_review() or p.id in forced or not s.phases or s.current >= len(p.plan):
                 continue
 
-            story = _story(ctx, p, "open", _below(closed_at, children, p.unit_id))
+            below, ahead = _below(closed_at, children, p.unit_id), _ahead(closed_at, p)
+            story = _story(ctx, p, "open", below, ahead)
+            if not story.open_review() and not p.leads:
+                # The phase in progress is too young for a submission (its minimum days): the unit's last
+                # gated phase is the one whose submission waits (the unit leads nobody, and the phase
+                # that waits for the units below lies further on).
+                story = _story(ctx, p, "", below, ahead, open_at=_last_passed(ctx, s))
             if story.open_review():
                 stories[index[p.id]] = (p, story)
+                for k in range(len(p.plan)):
+                    closed_at[(p.unit_id, k)] = story.phases[k][1].close if k < len(story.phases) else None
                 waiting += 1
     return stories
+
+
+def _last_passed(ctx: _Context, story: _Story) -> int | None:
+    """The last gated phase the story closed before a phase that waits for the units below, or None."""
+    found = None
+    for k, (_start, phase) in enumerate(story.phases):
+        if ctx.phase(k).requires_children:
+            break
+        if phase.close is not None and ctx.phase(k).gate:
+            found = k
+    return found
 
 
 def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, int]:
@@ -965,8 +1130,10 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
             "interview_who",
             "interview_at",
             "interview_required",
+            "explanations",
         ],
     )
+    no_explanations = checks_json([])
     patrols = _Table(
         PatrolVisit, ["group", "campaign", "unit", "path", "date", "findings", "created_at", "created_by"]
     )
@@ -1050,6 +1217,7 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
                         review.interview_who,
                         a.day(review.interview_at),
                         review.interview_required,
+                        no_explanations,
                     )
                 )
             if phase.reviews and end is None:

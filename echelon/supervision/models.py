@@ -328,6 +328,8 @@ class Review(models.Model):
     interview_who = models.CharField(_("约谈对象"), max_length=200, blank=True, default="")
     interview_at = models.DateField(_("约谈日期"), null=True, blank=True)
     interview_required = models.TextField(_("约谈要求"), blank=True, default="")
+    # The unit's word on each unfinished item a submit check listed ([{key, label, text}], ADR 15).
+    explanations = models.JSONField(_("未完成事项说明"), default=list, blank=True)
 
     objects = ReviewQuerySet.as_manager()
 

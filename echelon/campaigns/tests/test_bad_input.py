@@ -246,9 +246,9 @@ def test_the_recording_window_opens_60_days_before_the_start(tree, personas, reg
     )
     assert row.start == date(2013, 11, 21)
     # A batch that starts before the campaign (batch one: 2013-06-18) opens its window earlier.
-    league = Participation.objects.get(campaign=region_campaign, unit=tree.league)
-    assert league.batch.window_start < region_campaign.start
-    assert services.record_window_start(league) == league.batch.window_start - specs.timedelta(days=60)
+    region = Participation.objects.get(campaign=region_campaign, unit=tree.region)
+    assert region.batch.window_start < region_campaign.start
+    assert services.record_window_start(region) == region.batch.window_start - specs.timedelta(days=60)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -75,5 +75,5 @@ def test_a_unit_name_shows_as_text_in_the_gantt_tooltip(page, live_server):
     page.evaluate(SHOW_TIP, "东土城村")
     page.wait_for_function(f"() => ({TOOLTIP_TEXT})('东土城村') !== null")
     plain = page.evaluate(TOOLTIP_TEXT, "东土城村")
-    assert plain == "东土城村2014-02-19～2014-09-301 个单位，已开始 0，推迟开始 0", plain
+    assert plain == "东土城村2014-02-09～2014-09-301 个单位，已开始 0，推迟开始 0", plain
     assert problems == []

@@ -126,7 +126,7 @@ def test_schedule_prints_and_stores_a_feasible_plan(tree):
 
 
 def test_schedule_exits_non_zero_when_infeasible(tree):
-    campaign = create(end="2014-04-10")
+    campaign = create(BUILTIN, "--window", "second:2014-01-20:2014-04-10")  # the template says September
     out = io.StringIO()
     with pytest.raises(CommandError, match="计划不可行") as exc:
         call_command("schedule", str(campaign.pk), stdout=out)

@@ -56,3 +56,43 @@ def test_missing_participations_and_old_stored_rows():
     assert worded["message"].startswith("有 1 个参与单位不在组织树中")
     legacy = {"rule": "stagger", "message": "旧的说明", "suggestion": "旧的建议", "units": 3}
     assert explain.describe(legacy) == legacy
+
+
+def test_the_rules_that_keep_a_plan_passable_are_worded():
+    """A phase planned shorter than its minimum days, a unit's phase planned to end before its leader's."""
+    short = explain.raw(
+        Violation(
+            rule="phase_min",
+            unit_ids=(7,),
+            days=5,
+            level=4,
+            facts={"phase": "学习教育、听取意见", "min_days": 15},
+            options=(("phase_min", 10),),
+        ),
+        [7],
+        limit=50,
+    )
+    early = explain.raw(
+        Violation(
+            rule="leader_first",
+            unit_ids=(8,),
+            days=2,
+            level=5,
+            facts={"phase": "查摆问题、开展批评"},
+            options=(("postpone", 2),),
+        ),
+        [8],
+        limit=50,
+    )
+    with translation.override("zh-hans"):
+        short, early = explain.describe(short), explain.describe(early)
+    assert short["rule_name"] == "环节最少天数"
+    assert short["message"] == "第4级有 1 个单位的“学习教育、听取意见”不足 15 天，最多差 5 天。"
+    assert (
+        short["suggestion"] == "可延长批次时间、缩短层级间隔，或将“学习教育、听取意见”的最少天数降至 10 天。"
+    )
+    assert early["rule_name"] == "领导班子先行通过"
+    assert (
+        "早于其上级领导班子结束" in early["message"]
+        and early["suggestion"] == "可将这些单位的开始日期推迟（最多 2 天）。"
+    )

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,6 +41,14 @@ from echelon.campaigns.scheduler import (
 )
 
 DAY = timedelta(days=1)
+
+
+def builtin_spec() -> Any:
+    from echelon.campaigns.tests.helpers import builtin_spec as spec
+
+    return spec()
+
+
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -78,9 +87,19 @@ def trees(draw: st.DrawFn, max_nodes: int = 70) -> list[Node]:
 
 
 @st.composite
-def phase_lists(draw: st.DrawFn) -> tuple[Phase, ...]:
+def phase_lists(draw: st.DrawFn, max_min_days: int = 60) -> tuple[Phase, ...]:
+    """Random shares; some phases with a minimum of days, some that wait for the leader."""
     weights = draw(st.lists(st.integers(1, 10), min_size=1, max_size=6))
-    return tuple(Phase(f"p{k}", f"环节{k}", w / sum(weights)) for k, w in enumerate(weights))
+    return tuple(
+        Phase(
+            f"p{k}",
+            f"环节{k}",
+            w / sum(weights),
+            min_days=draw(st.sampled_from([0, 0, 1, *range(2, max_min_days + 1)])),
+            leader_first=draw(st.booleans()),
+        )
+        for k, w in enumerate(weights)
+    )
 
 
 @st.composite
@@ -104,6 +123,7 @@ def rule_sets(draw: st.DrawFn) -> Rules:
         level_stagger_days=draw(st.integers(0, 20)),
         lead_days=draw(st.integers(0, 20)),
         ahead_kinds=draw(st.sets(st.sampled_from(sorted(KINDS)))),
+        kickoff_levels=draw(st.sets(st.integers(1, 5), max_size=3)),
         min_duration_days=draw(st.integers(30, 150)),
         flexible_levels=draw(st.sets(st.integers(1, 5), max_size=2)),
         flexible_kinds=draw(st.sets(st.sampled_from(["village", "community", "station"]), max_size=2)),
@@ -146,11 +166,19 @@ class Shape:
     def anchor(self, node: Node) -> Node:
         return node if node.territorial else next(a for a in self.ancestors(node) if a.territorial)
 
+    def leader(self, node: Node) -> Node | None:
+        """The unit whose phases a ``leader_first`` phase waits for: the nearest participating territorial
+        ancestor (a non-territorial node's anchor, a territorial node's parent-level unit)."""
+        return next((a for a in self.ancestors(node) if a.territorial and a.id in self.participating), None)
+
     def earliest_start(self, node: Node) -> date:
-        """The start the stagger and lead rules give when no blackout pushes anything (a lower bound)."""
-        steps, upper = 0, self.parent_level_unit(self.anchor(node))
+        """The start the stagger and lead rules give when no blackout pushes anything (a lower bound):
+        one stagger per level up to a kick-off level or the top."""
+        steps, below = 0, self.anchor(node)
+        upper = None if below.level in self.rules.kickoff_levels else self.parent_level_unit(below)
         while upper is not None:
-            steps, upper = steps + 1, self.parent_level_unit(upper)
+            steps += 1
+            upper = None if upper.level in self.rules.kickoff_levels else self.parent_level_unit(upper)
         lag = 0 if node.territorial or node.kind in self.rules.ahead_kinds else self.rules.lead_days
         return self.rules.window_start + (steps * self.rules.level_stagger_days + lag) * DAY
 
@@ -174,6 +202,8 @@ def broken_guarantees(
     nodes: list[Node], phases: tuple[Phase, ...], rules: Rules, result: Plan
 ) -> dict[str, set[int]]:
     shape, items = Shape(nodes, rules), result.items
+    minimum = {p.key: p.min_days for p in phases}
+    first = {p.key for p in phases if p.leader_first}
     broken: dict[str, set[int]] = defaultdict(set)
     if set(items) != shape.participating:
         broken["coverage"] |= set(items) ^ shape.participating
@@ -186,8 +216,20 @@ def broken_guarantees(
     for node_id, unit in items.items():
         node = shape.by_id[node_id]
         upper = shape.parent_level_unit(node)
-        if upper is not None and unit.start < items[upper.id].start + rules.level_stagger_days * DAY:
+        staggered = node.level not in rules.kickoff_levels
+        if (
+            staggered
+            and upper is not None
+            and unit.start < items[upper.id].start + rules.level_stagger_days * DAY
+        ):
             broken["stagger"].add(node_id)
+        if any((p.end - p.start).days + 1 < minimum.get(p.key, 0) for p in unit.phases):
+            broken["phase_min"].add(node_id)
+        leader = shape.leader(node)
+        if leader is not None:
+            ends = {p.key: p.end for p in items[leader.id].phases}
+            if any(p.key in first and p.end < ends[p.key] for p in unit.phases):
+                broken["leader_first"].add(node_id)
         lags = not node.territorial and node.kind not in rules.ahead_kinds
         if lags and unit.start < ahead[shape.anchor(node).id] + rules.lead_days * DAY:
             broken["lead"].add(node_id)
@@ -239,10 +281,15 @@ def test_plan_reports_exactly_the_broken_guarantees(
         assert list(violation.unit_ids) == sorted(violation.unit_ids)
 
     # An input that cannot be feasible is reported with the right rule and unit, whatever the blackouts.
+    kickoff = rules.window_start
+    while not rules.allow_blackout_boundaries and in_blackout(kickoff, rules):
+        kickoff += DAY
     for node_id in shape.participating:
         node = shape.by_id[node_id]
         earliest = shape.earliest_start(node)
         assert result.items[node_id].start >= earliest
+        if rules.kicks_off(node):  # the kick-off levels' bodies start with the window, whatever is above
+            assert result.items[node_id].start == kickoff
         if not rules.is_flexible(node) and (rules.window_end - earliest).days + 1 < rules.min_duration_days:
             # Too short a window: reported as too short, or (when an end pushed past a blackout made the
             # unit long enough) as overflowing the window.
@@ -268,11 +315,17 @@ def roomy_cases(draw: st.DrawFn) -> tuple[list[Node], tuple[Phase, ...], Rules]:
         window_end=start,
         level_stagger_days=draw(st.integers(0, 20)),
         lead_days=draw(st.integers(0, 20)),
+        # Kick-off levels run down from the top (a kick-off below a staggered level would start a unit
+        # before its leader, and its leader_first phases would end first: reported, not roomy).
+        kickoff_levels=set(range(2, 2 + draw(st.integers(0, 3)))),
         min_duration_days=draw(st.integers(30, 150)),
         flexible_levels=draw(st.sets(st.integers(1, 5), max_size=2)),
         blackouts=[(first, first + (holiday - 1) * DAY)] if draw(st.booleans()) else [],
         duration_mode=draw(st.sampled_from(["fill", "fixed"])),
     )
+    # Phase minimums that a unit of the minimum duration has room for, even past a blackout.
+    budget = (rules.min_duration_days - 2 * holiday) // (2 * len(phases))
+    phases = tuple(replace(p, min_days=min(p.min_days, budget)) for p in phases)
     shape = Shape(nodes, rules)
     deepest = max((shape.earliest_start(shape.by_id[i]) for i in shape.participating), default=start)
     # A blackout can push a start and pull a window-end back by its length at most.
@@ -343,6 +396,41 @@ def test_inner_mongolia_2014_is_feasible_with_the_defaults(inner_mongolia: list[
     for unit in {id(u): u for u in result.items.values()}.values():
         assert unit.end == date(2014, 9, 30)
         assert not any(first <= d <= last for p in unit.phases for d in (p.start, p.end))
+
+
+def test_the_2014_template_starts_the_league_and_county_bodies_at_the_kickoff(
+    inner_mongolia: list[Node],
+) -> None:
+    """The built-in template's rules: the leagues' and counties' bodies and organs start with the region's
+    meeting (20 January), the units under each body 10 days after it, townships and villages 10 days
+    apart; each phase has room for its minimum and no unit's phase ends before its leader's."""
+    phases = builtin_spec().scheduler_phases()
+    assert {p.key: p.min_days for p in phases} == {
+        "prepare": 0,
+        "study": 15,
+        "examine": 15,
+        "rectify": 20,
+        "summary": 0,
+    }
+    rules = rules_2014(kickoff_levels={2, 3}, participating_levels={1, 2, 3, 4, 5})
+    result = plan(inner_mongolia, phases, rules)
+    assert result.violations == []
+    kickoff, ten_days_later, twenty_days_later = date(2014, 1, 20), date(2014, 1, 30), date(2014, 2, 9)
+    assert first_start(inner_mongolia, result, 2, "leadership") == kickoff
+    assert first_start(inner_mongolia, result, 2, "organ") == kickoff
+    assert first_start(inner_mongolia, result, 3, "leadership") == kickoff
+    assert {result.items[n.id].start for n in inner_mongolia if n.level == 3 and n.kind == "leadership"} == {
+        kickoff
+    }
+    assert first_start(inner_mongolia, result, 2, "direct") == ten_days_later
+    assert first_start(inner_mongolia, result, 3, "direct") == ten_days_later
+    assert first_start(inner_mongolia, result, 4, "leadership") == ten_days_later
+    assert first_start(inner_mongolia, result, 4, "station") == twenty_days_later
+    assert first_start(inner_mongolia, result, 5, "village") == twenty_days_later
+    # Without the kick-off the leagues' bodies would wait ten days for the region's, the counties' twenty.
+    staggered = plan(inner_mongolia, phases, replace(rules, kickoff_levels=frozenset()))
+    assert first_start(inner_mongolia, staggered, 2, "leadership") == ten_days_later
+    assert first_start(inner_mongolia, staggered, 3, "leadership") == twenty_days_later
 
 
 def test_a_window_ending_in_april_is_infeasible_and_says_what_would_fit(inner_mongolia: list[Node]) -> None:

@@ -37,8 +37,8 @@ def test_create_makes_a_participation_for_every_unit_in_its_batch(tree, personas
     batches = {b.key: b for b in campaign.batches.all()}
     first = set(Participation.objects.filter(batch=batches["first"]).values_list("unit__code", flat=True))
     second = set(Participation.objects.filter(batch=batches["second"]).values_list("unit__code", flat=True))
-    # Batch one: the region and the league-level leading bodies; batch two: every other unit.
-    assert first == {"150000", "150100", "150200"}
+    # Batch one: the region's own bodies (organs, direct units); batch two: every other unit, the leagues too.
+    assert first == {"150000"}
     assert second == set(tree.units) - first
     assert campaign.participations_count == len(tree.units)
     assert (batches["first"].window_start, batches["first"].window_end) == (D(2013, 6, 18), D(2014, 1, 19))
@@ -81,19 +81,24 @@ def test_schedule_stores_a_plan_that_obeys_the_rules(tree):
     campaign.refresh_from_db()
     assert campaign.status == Status.SCHEDULED
     starts = dict(Participation.objects.filter(campaign=campaign).values_list("unit__code", "planned_start"))
-    # Batch one (2013): the region on the first day, the leagues 10 days later.
-    assert starts["150000"] == D(2013, 6, 18) and starts["150100"] == D(2013, 6, 28)
-    # Batch two: counties and their organs 30 Jan, townships 9 Feb, villages and communities 19 Feb.
-    assert starts["150125"] == starts["150125-O01"] == D(2014, 1, 30)
-    assert starts["150125100"] == D(2014, 2, 9)
-    assert starts["150125100201"] == starts["150125001001"] == D(2014, 2, 19)
+    # Batch one (2013): the region.
+    assert starts["150000"] == D(2013, 6, 18)
+    # Batch two: the leagues' and counties' bodies and organs at the kick-off, 20 Jan; townships 10 days
+    # later, villages and communities 10 days after them.
+    assert starts["150100"] == starts["150200"] == D(2014, 1, 20)
+    assert starts["150125"] == starts["150125-O01"] == starts["150222"] == D(2014, 1, 20)
+    assert starts["150125100"] == starts["150125001"] == D(2014, 1, 30)
+    assert starts["150125100201"] == starts["150125001001"] == D(2014, 2, 9)
     village = participation(campaign, tree.village)
     phases = list(PlanPhase.objects.filter(participation=village).order_by("phase"))
     assert len(phases) == 5
     assert phases[0].start == village.planned_start and phases[-1].end == village.planned_end == WINDOW[1]
     for before, after in itertools.pairwise(phases):
         assert (after.start - before.end).days == 1
-    assert village.milestone_date == phases[0].end  # the mobilization meeting closes the first phase
+    assert village.milestone_date == phases[0].start == village.planned_start  # the mobilization meeting
+    # opens the unit's activity; each phase has room for its minimum days
+    spec = campaign.spec
+    assert all((ph.end - ph.start).days + 1 >= spec.phases[ph.phase].min_days for ph in phases)
     assert (
         PlanPhase.objects.filter(participation__campaign=campaign).count()
         == 5 * campaign.participations_count
@@ -102,11 +107,11 @@ def test_schedule_stores_a_plan_that_obeys_the_rules(tree):
 
 
 def test_an_infeasible_window_is_reported_with_a_fix_and_cannot_be_published(tree):
-    campaign = make_campaign(tree.region, end=D(2014, 4, 10))
+    campaign = make_campaign(tree.region, windows={"second": (WINDOW[0], D(2014, 4, 10))})
     result = services.campaign_schedule(actor=None, campaign=campaign)
     assert not result.feasible
     found = {(v["rule"], v["level"]) for v in result.violations}
-    assert ("min_duration", 3) in found and ("min_duration", 4) in found
+    assert {("min_duration", 2), ("min_duration", 3), ("min_duration", 4)} <= found
     county = next(v for v in result.violations if v["rule"] == "min_duration" and v["level"] == 3)
     assert county["units"] == 3  # the two counties and the county organ
     assert "不足 90 天" in county["message"] and "将批次结束日期推迟到" in county["suggestion"]
@@ -135,8 +140,9 @@ def test_publish_freezes_a_baseline_and_a_replan_is_compared_with_it(tree, perso
     village = participation(campaign, tree.village)
     assert (village.baseline_start, village.baseline_end) == (village.planned_start, village.planned_end)
 
-    # Re-plan batch two with a 12-day stagger: the counties would start on 1 Feb, inside the Spring Festival
-    # holiday, so they move to 7 Feb (+8 days); the townships follow 12 days later (+10), villages (+12).
+    # Re-plan batch two with a 12-day stagger: the leagues and counties still start at the kick-off; the
+    # townships would start on 1 Feb, inside the Spring Festival holiday, so they move to 7 Feb (+8 days);
+    # the villages follow 12 days later (+10).
     result = services.campaign_schedule(
         actor=office, campaign=campaign, rule_changes={"second": {"level_stagger_days": 12}}
     )
@@ -144,22 +150,22 @@ def test_publish_freezes_a_baseline_and_a_replan_is_compared_with_it(tree, perso
     comparison = result.comparison
     assert comparison is not None
     by_level = comparison["by_level"]
-    assert by_level["3"]["moved"] == 3 and by_level["3"]["max_start_days"] == 8
-    assert by_level["3"]["started_later"] == 3 and by_level["3"]["max_end_days"] == 0
-    assert by_level["4"]["max_start_days"] == 10 and by_level["5"]["max_start_days"] == 12
-    assert by_level["1"]["moved"] == 0 and by_level["2"]["moved"] == 0
+    assert by_level["4"]["moved"] == 3 and by_level["4"]["max_start_days"] == 8
+    assert by_level["4"]["started_later"] == 3 and by_level["4"]["max_end_days"] == 0
+    assert by_level["5"]["max_start_days"] == 10
+    assert by_level["1"]["moved"] == by_level["2"]["moved"] == by_level["3"]["moved"] == 0
     campaign.refresh_from_db()
     assert campaign.replan_summary == comparison
     assert campaign.batches.get(key="second").rules["level_stagger_days"] == 12
     village.refresh_from_db()
-    assert village.planned_start == D(2014, 3, 3) and village.baseline_start == D(2014, 2, 19)
+    assert village.planned_start == D(2014, 2, 19) and village.baseline_start == D(2014, 2, 9)
     rows = selectors.replan_rows(office, campaign)
     assert [r["label"] for r in rows] == ["自治区", "盟市", "旗县市区", "苏木乡镇街道", "嘎查村社区"]
 
     second = services.campaign_publish(actor=office, campaign=campaign)
     assert second.number == 2 and Baseline.objects.filter(campaign=campaign).count() == 2
     village.refresh_from_db()
-    assert village.baseline_start == D(2014, 3, 3)
+    assert village.baseline_start == D(2014, 2, 19)
 
 
 def test_what_if_compares_without_writing(tree, personas):
@@ -173,15 +179,16 @@ def test_what_if_compares_without_writing(tree, personas):
         changes={"level_stagger_days": 5},
     )
     assert what.reference == "plan" and what.plan.feasible and what.comparison is not None
-    assert what.comparison["by_level"]["3"]["started_earlier"] == 3
-    # villages would start on 4 Feb, inside the Spring Festival holiday: 7 Feb, 12 days earlier
-    assert what.comparison["by_level"]["5"]["max_start_days"] == 12
+    assert what.comparison["by_level"]["4"]["started_earlier"] == 3  # townships 25 Jan, 5 days earlier
+    assert what.comparison["by_level"]["3"]["started_earlier"] == 0  # the kick-off holds
+    # villages would start on 30 Jan, 10 days earlier
+    assert what.comparison["by_level"]["5"]["max_start_days"] == 10
     assert list(PlanPhase.objects.order_by("pk").values_list("start", "end")) == before
     assert AuditEvent.objects.count() == events
     too_short = services.campaign_what_if(
-        actor=None, campaign=campaign, batch_key="second", changes={"window_end": D(2014, 4, 30)}
+        actor=None, campaign=campaign, batch_key="second", changes={"window_end": D(2014, 4, 20)}
     )
-    assert not too_short.plan.feasible
+    assert not too_short.plan.feasible  # the townships (30 Jan) would have 81 days
     with pytest.raises(ValidationError, match="不能修改的规则"):
         services.campaign_what_if(actor=None, campaign=campaign, batch_key="second", changes={"phases": 3})
     with pytest.raises(ValidationError, match="先行天数不能为负数"):
@@ -212,12 +219,12 @@ def test_actuals_update_the_unit_and_the_plan_vs_actual_figures(tree, personas):
     secretary = personas["village_secretary"]
     village = participation(campaign, tree.village)
     today = D(2014, 6, 1)
-    # The village starts 3 days late (planned 19 Feb), the community 7 days late, the township on time.
+    # The village starts 3 days late (planned 9 Feb), the community 7 days late, the township on time.
     services.phase_actual_record(
         actor=secretary,
         participation=village,
         phase_key="prepare",
-        start=D(2014, 2, 22),
+        start=D(2014, 2, 12),
         end=D(2014, 3, 10),
         today=today,
     )
@@ -225,9 +232,9 @@ def test_actuals_update_the_unit_and_the_plan_vs_actual_figures(tree, personas):
         actor=secretary, participation=village, phase_key="study", start=D(2014, 3, 11), today=today
     )
     village.refresh_from_db()
-    assert (village.actual_start, village.current_phase, village.start_delay) == (D(2014, 2, 22), 1, 3)
+    assert (village.actual_start, village.current_phase, village.start_delay) == (D(2014, 2, 12), 1, 3)
     office = personas["county_office"]
-    for unit, start in ((tree.community, D(2014, 2, 26)), (tree.township, D(2014, 2, 9))):
+    for unit, start in ((tree.community, D(2014, 2, 16)), (tree.township, D(2014, 1, 30))):
         services.phase_actual_record(
             actor=office,
             participation=participation(campaign, unit),
@@ -344,7 +351,7 @@ def test_inactive_units_added_later_do_not_break_the_plan(tree):
 
 
 def test_a_window_change_resolves_the_blackouts_again(tree):
-    campaign = make_campaign(tree.county, start=D(2014, 3, 1), end=D(2014, 12, 31))
+    campaign = make_campaign(tree.county, windows={"second": (D(2014, 3, 1), D(2014, 12, 31))})
     second = campaign.batches.get(key="second")
     assert second.rules["blackouts"] == []  # no Spring Festival between March and December 2014
     what = services.campaign_what_if(

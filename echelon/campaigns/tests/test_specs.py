@@ -54,7 +54,20 @@ def test_the_builtins_load_and_list_their_phases():
     assert sum(p.share for p in mass_line.phases) == 100
     assert [p.gate for p in mass_line.phases] == [False, True, True, True, False]
     assert mass_line.phases[1].check_names == ["思想关", "材料关", "工作关"]
-    assert mass_line.milestone() == (0, specs.MilestoneSpec(key="mobilization", name="动员大会", at="end"))
+    # The mobilization meeting marks a unit's start; the democratic life meeting ends the examination.
+    assert mass_line.milestone() == (0, specs.MilestoneSpec(key="mobilization", name="动员大会", at="start"))
+    assert mass_line.milestones()[1] == (
+        2,
+        specs.MilestoneSpec(key="democratic_life", name="专题民主（组织）生活会", at="end"),
+    )
+    # Rules on what actually happens: minimum days, and the leadership body one step ahead (先学、先查、先改).
+    assert [(p.min_days, p.leader_first) for p in mass_line.phases] == [
+        (0, False),
+        (15, True),
+        (15, True),
+        (20, True),
+        (0, False),
+    ]
     # The simplified procedure for villages and communities, and the leadership bodies' meeting.
     village = [a.name for a in mass_line.actions("examine", "village")]
     assert any("民主评议党员" in n for n in village) and any("支部委员会" in n for n in village)
@@ -67,9 +80,12 @@ def test_the_builtins_load_and_list_their_phases():
     timing = mass_line.data["timing"]
     assert (timing["level_stagger_days"], timing["lead_days"], timing["min_duration_days"]) == (10, 10, 90)
     assert timing["flexible_kinds"] == ["village", "community"]
+    assert timing["kickoff_levels"] == [2, 3]  # the leagues' and counties' bodies start at the kick-off
+    # Batch one: the region's own bodies, organs and direct units; batch two: everything else, 8 months.
     first, second = mass_line.batches
-    assert first.levels == (1, 2) and first.kinds == {2: ("leadership", "organ")}
-    assert second.levels == (2, 3, 4, 5) and second.rest and second.window is None
+    assert first.levels == (1,) and first.kinds == {1: ("leadership", "organ", "direct")}
+    assert second.levels == (1, 2, 3, 4, 5) and second.rest
+    assert second.window == (date(2014, 1, 20), date(2014, 9, 30))
     assert found[GENERIC].spec.data["language"] == "en"
 
 
@@ -79,7 +95,8 @@ def test_spring_festival_comes_from_chinese_calendar():
     assert timing["blackouts"] == [{"name": "春节假期", "start": "2014-01-31", "end": "2014-02-06"}]
     rules = specs.rules_from(timing, date(2014, 1, 20), date(2014, 9, 30))
     assert rules.blackouts == ((date(2014, 1, 31), date(2014, 2, 6)),)
-    assert rules.participating_levels == frozenset({2, 3, 4, 5})
+    assert rules.participating_levels == frozenset({1, 2, 3, 4, 5})
+    assert rules.kickoff_levels == frozenset({2, 3})
 
 
 def test_a_year_beyond_the_calendar_package_is_noted_and_planned_without_its_holidays():
@@ -139,6 +156,23 @@ def test_json_is_accepted_too():
         ({"timing": {"speed": 3}}, "未知的字段：speed"),
         ({"batches": [{"key": "one", "levels": [2, 3]}, {"key": "two", "levels": [3, 4]}]}, "有重叠的单位"),
         ({"gate_checks": []}, "没有检查项"),
+        ({"timing": {"kickoff_levels": [2, 9]}}, "未知的层级“9”"),
+        (
+            {"phases": [{"key": "a", "name": "甲", "share": 100, "min_days": -3}]},
+            "最少天数 min_days 须是 0～366 之间的整数，现为 -3",
+        ),
+        (
+            {"phases": [{"key": "a", "name": "甲", "share": 100, "leader_first": "yes"}]},
+            "leader_first 必须是",
+        ),
+        (
+            {
+                "phases": [
+                    {"key": "a", "name": "甲", "share": 100, "leader_first": True, "requires_children": True}
+                ]
+            },
+            "不能同时要求领导班子先通过",
+        ),
     ],
 )
 def test_template_errors_are_explained_in_chinese(change, expected):

@@ -54,7 +54,7 @@ def test_the_region_office_creates_schedules_and_publishes_through_the_pages(tre
     campaign = Campaign.objects.get()
     assert response.status_code == 302 and response["Location"] == campaign.get_absolute_url()
     page = text(client.get(campaign.get_absolute_url()))
-    assert "生成计划" in page and "第一批（自治区和盟市领导机关）" in page
+    assert "生成计划" in page and "第一批（自治区领导机关和直属单位）" in page
 
     client.post(reverse("campaigns:schedule", args=[campaign.pk]))
     campaign.refresh_from_db()
@@ -68,7 +68,7 @@ def test_the_region_office_creates_schedules_and_publishes_through_the_pages(tre
 
 
 def test_violations_are_shown_plainly_and_publishing_is_refused(tree, personas):
-    campaign = make_campaign(tree.region, end=date(2014, 4, 10))
+    campaign = make_campaign(tree.region, windows={"second": (date(2014, 1, 20), date(2014, 4, 10))})
     client = client_for(personas["region_office"])
     client.post(reverse("campaigns:schedule", args=[campaign.pk]))
     page = text(client.get(campaign.get_absolute_url()))
@@ -157,9 +157,7 @@ def test_a_village_secretary_sees_their_village_dates(tree, personas, region_cam
     detail = client.get(region_campaign.get_absolute_url())
     assert re.findall(r'data-level="(\d)"', text(detail)) == ["5"]
     plan = text(client.get(reverse("campaigns:unit_plan", args=[region_campaign.pk, tree.village.code])))
-    assert (
-        "2014年2月19日～2014年9月30日" in plan and "召开党员大会，民主评议党员" in plan and "思想关" in plan
-    )
+    assert "2014年2月9日～2014年9月30日" in plan and "召开党员大会，民主评议党员" in plan and "思想关" in plan
     assert (
         client.get(reverse("campaigns:unit_plan", args=[region_campaign.pk, tree.community.code])).status_code
         == 404
@@ -242,10 +240,10 @@ def test_the_gantt_pages_the_unit_bars(tree, personas, region_campaign, monkeypa
 def test_a_secretary_records_an_actual_start_on_the_page(tree, personas, region_campaign):
     client = client_for(personas["village_secretary"])
     url = reverse("campaigns:unit_actual", args=[region_campaign.pk, tree.village.code])
-    response = client.post(url, {"phase": "prepare", "start": "2014-02-21", "end": "", "note": ""})
+    response = client.post(url, {"phase": "prepare", "start": "2014-02-11", "end": "", "note": ""})
     assert response.status_code == 302
     actual = PhaseActual.objects.get()
-    assert actual.start == date(2014, 2, 21) and actual.recorded_by == personas["village_secretary"]
+    assert actual.start == date(2014, 2, 11) and actual.recorded_by == personas["village_secretary"]
     assert Participation.objects.get(unit=tree.village).start_delay == 2
     bad = client.post(url, {"phase": "summary", "start": "2014-03-01"})
     assert bad.status_code == 400 and "请先记录上一环节" in text(bad)
@@ -260,12 +258,15 @@ def test_the_icalendar_feed(tree, personas, region_campaign):
     body = response.content.decode("utf-8")
     assert body.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and body.endswith("END:VCALENDAR\r\n")
     assert "\n" not in body.replace("\r\n", "")
-    assert body.count("BEGIN:VEVENT") == 6  # five phases and the mobilization meeting
+    assert body.count("BEGIN:VEVENT") == 7  # five phases, the mobilization and the democratic life meeting
     unfolded = body.replace("\r\n ", "")
-    assert "DTSTART;VALUE=DATE:20140219" in unfolded
+    assert "DTSTART;VALUE=DATE:20140209" in unfolded
     assert "DTEND;VALUE=DATE:20141001" in unfolded  # exclusive end of the last phase (30 Sep)
     assert "SUMMARY:准备、动员部署（东土城村）" in unfolded
-    assert "SUMMARY:动员大会（东土城村）" in unfolded
+    assert (
+        "SUMMARY:动员大会（东土城村）" in unfolded
+        and "SUMMARY:专题民主（组织）生活会（东土城村）" in unfolded
+    )
     assert f"UID:campaign-{region_campaign.pk}-unit-150125100201-phase-examine@" in unfolded
     assert "思想关、材料关、工作关" in unfolded
     assert all(len(line.encode()) <= 75 for line in body.split("\r\n"))
@@ -278,7 +279,7 @@ def test_the_printable_schedule(tree, personas, region_campaign):
     page = text(response)
     assert response.status_code == 200
     assert "campaigns/campaigns.css" in page and "campaigns/print.js" in page and "data-print" in page
-    assert "2月19日～" in page and "总结评估" in page and "<script>" not in page
+    assert "2月9日～" in page and "总结评估" in page and "<script>" not in page
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from echelon.core.testing import (
     schema_operations,
     write_declaration_problems,
 )
+from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
 from echelon.supervision.tests import kit as sv
 
@@ -993,6 +994,9 @@ DECLARED: dict[str, Declared] = {
     # --- Django's admin: superusers only (declared as a whole, checked on its index)
     "admin:*": D(allowed="admin", note="Django admin, superusers only"),
 }
+# the ledger (issue 11): its API, its pages and its public side, over the objects of the API kit's world
+DECLARED.update(api_kit.declarations(D))
+DECLARED.update(page_kit.declarations(D))
 
 
 def _is_api(key: str) -> bool:
@@ -1309,7 +1313,10 @@ def test_write_allowed(key: str, ctx: Ctx, admin_user):
     if decl.verb:
         mine = [(verb, actor) for verb, actor in events if verb == decl.verb]
         assert len(mine) == 1, f"{key}: expected one {decl.verb!r} event, got {events}"
-        expected_actor = user.pk if user is not None else _person(ctx, "village_secretary").pk
+        if decl.anonymous:
+            expected_actor = None
+        else:
+            expected_actor = user.pk if user is not None else _person(ctx, "village_secretary").pk
         assert mine[0][1] == expected_actor, f"{key}: {decl.verb} recorded with actor {mine[0][1]}"
     elif decl.no_effect:
         assert events == [], f"{key}: declared without effect, yet wrote {events}"

@@ -184,7 +184,7 @@ def supervised(tree, personas, settings, tmp_path):
             )
             data = {**meeting, "type": "study"} if action == "study" else meeting
             services.meeting_record(actor=None, participation=p, phase=phase, data=data, action_key=action)
-            services.gate_submit(actor=None, participation=p)
+            services.gate_submit(actor=None, participation=p, day=date(2014, 3, 1) if phase == 0 else None)
 
     return campaign, villages, instructor, submit
 

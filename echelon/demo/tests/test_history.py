@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.files.storage import default_storage
@@ -157,6 +158,49 @@ def test_the_history_keeps_the_services_invariants(live_demo):
     total = sum(behind.values())
     assert 0.03 <= behind[1] / total <= 0.2  # some units are behind their plan, most are not
     assert 0 < sum(v for n, v in behind.items() if n >= 2) / total <= 0.08
+
+
+@pytest.mark.django_db
+def test_the_history_obeys_the_rules_on_actual_progress(live_demo):
+    """What the gates would refuse never happened (issue 14): no phase closed before its minimum days, no
+    unit that is not flexible finished before its minimum duration, no ``leader_first`` phase passed before
+    the leadership body passed it; the mobilization meeting opened each unit's activity."""
+    from echelon.campaigns import services as campaign_services
+    from echelon.supervision.models import Meeting
+
+    campaign, _output = live_demo
+    spec = campaign.spec
+    parts = {p.pk: p for p in Participation.objects.filter(campaign=campaign).select_related("batch")}
+    closed: defaultdict[int, dict[int, Any]] = defaultdict(dict)
+    for a in PhaseActual.objects.filter(participation__campaign=campaign):
+        closed[a.participation_id][a.phase] = a
+    unit_part = {(p.batch_id, p.unit_id): p.pk for p in parts.values()}
+    checked: Counter[str] = Counter()
+    for pid, mine in closed.items():
+        p = parts[pid]
+        for k, a in mine.items():
+            if a.end is None:
+                continue
+            assert (a.end - a.start).days + 1 >= spec.phases[k].min_days, (p.path, k)
+            checked["min_days"] += spec.phases[k].min_days > 0
+        rules = p.batch.rules
+        flexible = p.level in rules["flexible_levels"] or p.kind in rules["flexible_kinds"]
+        if p.actual_end is not None and not flexible:
+            assert (p.actual_end - p.actual_start).days + 1 >= rules["min_duration_days"], p.path
+            checked["duration"] += 1
+        leader = campaign_services.leader_of(p) if any(spec.phases[k].leader_first for k in mine) else None
+        if leader is None:
+            continue
+        above = closed.get(unit_part[(leader.batch_id, leader.unit_id)], {})
+        for k, a in mine.items():
+            if spec.phases[k].leader_first and a.end is not None:
+                assert k in above and above[k].end is not None and above[k].end <= a.end, (p.path, k)
+                checked["leader_first"] += 1
+    assert checked["min_days"] > 100 and checked["leader_first"] > 100, checked
+    mobilized = Meeting.objects.filter(participation__campaign=campaign, type="mobilization")
+    assert mobilized.exists()
+    for m in mobilized.select_related("participation"):
+        assert m.date == closed[m.participation_id][0].start, m.participation.path
 
 
 @pytest.mark.django_db

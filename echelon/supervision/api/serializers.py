@@ -243,6 +243,13 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 class SubmitSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    explanations = serializers.DictField(
+        child=serializers.CharField(max_length=1000, allow_blank=True),
+        required=False,
+        default=dict,
+        help_text="the unit's word on each unfinished item its submission must explain, by key "
+        "(e.g. task-12: a rectification task not yet ticked off in the rectification phase)",
+    )
 
 
 class PatrolInputSerializer(serializers.Serializer):

@@ -414,5 +414,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         400 names the required actions still missing."""
         participation = self._participation(code)
         d = _input(SubmitSerializer, request)
-        review = services.gate_submit(actor=request.user, participation=participation, note=d["note"])
+        review = services.gate_submit(
+            actor=request.user, participation=participation, note=d["note"], explanations=d["explanations"]
+        )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)

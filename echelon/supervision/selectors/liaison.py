@@ -1,5 +1,9 @@
-"""Liaison points (联系点) and their key meetings: a leader's points, the meetings there (recorded, or the
-mobilization meeting as planned) with the leader's attendance and clashes flagged, each point's status."""
+"""Liaison points (联系点) and their key meetings: a leader's points, the meetings there with the leader's
+attendance and clashes flagged, each point's status. A key meeting is the one the unit recorded, or, until
+the unit holds it and while its phase is not over, the one its plan dates: the template's milestones (the
+mobilization meeting at a unit's start, the special democratic life meeting — an organizational life
+meeting for villages, communities and non-public organizations — at the end of the examination), so that
+leaders can plan to attend (出席并指导动员大会和专题民主生活会)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from echelon.campaigns.models import Participation
+from echelon.campaigns.models import Participation, PlanPhase
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import subtree_q
 from echelon.supervision import clashes
@@ -19,12 +23,56 @@ from echelon.supervision.models import LiaisonPoint, Meeting, MeetingAttendance,
 from echelon.supervision.selectors.coverage import ID_CHUNK
 
 KEY_MEETING_TYPES = (MeetingType.MOBILIZATION, MeetingType.DEMOCRATIC_LIFE, MeetingType.ORG_LIFE)
+# The special life meeting of a unit: one of the two, by the kind of unit (the plan dates it as one).
+LIFE_MEETINGS = (MeetingType.DEMOCRATIC_LIFE, MeetingType.ORG_LIFE)
+ORG_LIFE_KINDS = frozenset({"village", "community", "nonpublic", "social"})
+
+
+def planned_type(milestone_key: str, kind: str) -> str | None:
+    """The key meeting a template milestone stands for at a unit of ``kind`` (None: not a key meeting)."""
+    if milestone_key == MeetingType.MOBILIZATION:
+        return MeetingType.MOBILIZATION
+    if milestone_key in LIFE_MEETINGS:
+        return MeetingType.ORG_LIFE if kind in ORG_LIFE_KINDS else MeetingType.DEMOCRATIC_LIFE
+    return None
+
+
+def planned_meetings(parts: Sequence[Participation]) -> dict[tuple[int, str], date]:
+    """(participation id, meeting type) -> the day the plan dates a key meeting, for the phases not over
+    yet (a unit that has passed the phase without recording the meeting has nothing planned any more)."""
+    wanted: dict[int, list[tuple[int, str, str]]] = {}  # participation -> (phase, type, at)
+    milestones: dict[int, list[tuple[int, Any]]] = {}  # per campaign, its template read once
+    for part in parts:
+        if part.campaign_id not in milestones:
+            milestones[part.campaign_id] = part.campaign.spec.milestones()
+        for phase, milestone in milestones[part.campaign_id]:
+            kind = planned_type(milestone.key, part.kind)
+            if kind is not None and part.current_phase <= phase:
+                wanted.setdefault(part.pk, []).append((phase, kind, milestone.at))
+    if not wanted:
+        return {}
+    ids = sorted(wanted)
+    dates: dict[tuple[int, int], tuple[date, date]] = {}
+    for i in range(0, len(ids), ID_CHUNK):
+        rows = PlanPhase.objects.filter(
+            participation_id__in=ids[i : i + ID_CHUNK],
+            phase__in=sorted({phase for marks in wanted.values() for phase, _t, _a in marks}),
+        ).values_list("participation_id", "phase", "start", "end")
+        for pid, phase, start, end in rows:
+            dates[(pid, phase)] = (start, end)
+    planned: dict[tuple[int, str], date] = {}
+    for pid, marks in wanted.items():
+        for phase, kind, at in marks:
+            if (pid, phase) in dates:
+                first, last = dates[(pid, phase)]
+                planned[(pid, kind)] = first if at == "start" else last
+    return planned
 
 
 @dataclass
 class KeyMeeting:
-    """A key meeting at a liaison point: recorded by the unit, or (a mobilization meeting not recorded
-    yet) planned on the participation's milestone date, half-day not known."""
+    """A key meeting at a liaison point: recorded by the unit, or (not recorded yet) planned on the day its
+    plan gives it (``planned_meetings``), half-day not known."""
 
     key: str
     point: LiaisonPoint
@@ -81,7 +129,8 @@ def _point_participations(points: Sequence[LiaisonPoint]) -> dict[int, list[Part
 def key_meeting_of(
     participation: Participation, meeting_type: str
 ) -> tuple[date, str | None, str, Meeting | None] | None:
-    """(day, half-day, place, recorded meeting) of one key meeting of a participation, or None."""
+    """(day, half-day, place, recorded meeting) of one key meeting of a participation (recorded, else as
+    planned), or None."""
     meeting = (
         Meeting.objects.filter(participation=participation, type=meeting_type)
         .order_by("-date", "-id")
@@ -89,8 +138,14 @@ def key_meeting_of(
     )
     if meeting is not None:
         return meeting.date, meeting.half_day, meeting.place, meeting
-    if meeting_type == MeetingType.MOBILIZATION and participation.milestone_date:
-        return participation.milestone_date, None, participation.unit.name, None
+    if (
+        meeting_type in LIFE_MEETINGS
+        and Meeting.objects.filter(participation=participation, type__in=LIFE_MEETINGS).exists()
+    ):
+        return None  # held as the other kind of life meeting
+    day = planned_meetings([participation]).get((participation.pk, meeting_type))
+    if day is not None:
+        return day, None, participation.unit.name, None
     return None
 
 
@@ -113,15 +168,18 @@ def key_meetings(points: Sequence[LiaisonPoint]) -> list[KeyMeeting]:
         ):
             attendance[(a.leader_id, a.participation_id, a.meeting_type)] = a
     labels = dict(MeetingType.choices)
+    by_pk = {x.pk: x for parts in covered.values() for x in parts}
+    scheduled = planned_meetings(list(by_pk.values()))
     items: list[KeyMeeting] = []
     for point in points:
         for part in covered.get(point.pk, []):
+            held_life = any((part.pk, t) in recorded for t in LIFE_MEETINGS)
             for t in KEY_MEETING_TYPES:
                 m = recorded.get((part.pk, t))
                 if m is not None:
                     day, half, place, planned = m.date, m.half_day, m.place, False
-                elif t == MeetingType.MOBILIZATION and part.milestone_date:
-                    day, half, place, planned = part.milestone_date, None, part.unit.name, True
+                elif (part.pk, t) in scheduled and not (t in LIFE_MEETINGS and held_life):
+                    day, half, place, planned = scheduled[(part.pk, t)], None, part.unit.name, True
                 else:
                     continue
                 items.append(

@@ -1,5 +1,6 @@
 """A unit's phase: its required actions with their evidence (done or missing), the last and the open
-review, and the history of its submissions."""
+review, what the rules on actual progress say today and an office's override of them (a warning), and the
+history of its submissions."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from echelon.campaigns.models import Campaign, Participation
+from echelon.campaigns import services as campaign_services
+from echelon.campaigns.models import Campaign, Participation, PhaseOverride
 from echelon.supervision.models import ActionDone, Material, Meeting, Review, ReviewState
 
 
@@ -35,6 +39,10 @@ class PhaseState:
     open_review: Review | None
     last_review: Review | None
     finished: bool = False
+    # The rules on actual progress: what they say against closing the phase today (minimum days, the
+    # leadership body first), and an office's override of them with its reason (shown as a warning).
+    waiting: list[str] = field(default_factory=list)
+    override: PhaseOverride | None = None
 
     @property
     def missing(self) -> list[ActionState]:
@@ -76,7 +84,13 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
     reviews = Review.objects.filter(participation=participation, phase=k).order_by("-submitted_at", "-id")
     last = reviews.first()
     open_review = last if last is not None and last.state == ReviewState.OPEN else None
-    return PhaseState(k, p.key, p.name, p.gate, checks, actions, open_review, last)
+    override = PhaseOverride.objects.filter(participation=participation, phase=k).first()
+    waiting = campaign_services.progress_problems(
+        participation, k, timezone.localdate(), act=_("通过") if p.gate else _("提交")
+    )
+    return PhaseState(
+        k, p.key, p.name, p.gate, checks, actions, open_review, last, waiting=waiting, override=override
+    )
 
 
 def history(participation: Participation) -> QuerySet[Review]:

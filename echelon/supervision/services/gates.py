@@ -1,7 +1,13 @@
 """Gates: a unit submits its phase (``gate_submit``: every required action done), the responsible group
 decides (``gate_decide``: pass / return / interview / redo). Exactly one of two concurrent decisions wins
 (a conditional UPDATE); who submitted a phase, or holds an operator grant over the unit, never decides it
-(ADR 11). A pass closes the phase and opens the next through the campaigns service."""
+(ADR 11). A pass closes the phase and opens the next through the campaigns service.
+
+The template's rules on actual progress hold at both acts (``campaigns.services.check_progress``): a phase
+is submitted and passed no earlier than its minimum days after it started (the last one, of a unit that is
+not flexible, no earlier than the unit's minimum duration), and a ``leader_first`` phase is passed only
+after the unit's leadership body has passed it — unless an office overrode them for that phase with a
+reason (``campaigns.services.phase_rules_override``), which the act's audit event then names."""
 
 from __future__ import annotations
 
@@ -23,7 +29,7 @@ from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
 from echelon.core.permissions import require
 from echelon.core.text import within_length
-from echelon.supervision import selectors, verbs
+from echelon.supervision import selectors, submit_checks, verbs
 from echelon.supervision.models import ActionDone, Decision, Review, ReviewState
 from echelon.supervision.services.groups import covered, grant_paths
 from echelon.supervision.services.notices import notify_returned, notify_submission
@@ -73,15 +79,35 @@ def _ensure_started(
     )
 
 
+def _explained(
+    participation: Participation, phase_key: str, given: Mapping[str, str]
+) -> list[dict[str, str]]:
+    """Each unfinished item of the registered submit checks with the unit's explanation; refused
+    (ValidationError naming them) when any explanation is missing."""
+    items = submit_checks.pending(participation, phase_key)
+    out, missing = [], []
+    for item in items:
+        text = within_length((given.get(item.key) or "").strip(), 1_000, item.label)
+        if not text:
+            missing.append(item.label)
+        out.append({"key": item.key, "label": item.label, "text": text})
+    if missing:
+        raise ValidationError(
+            _("还有 %(n)d 项整改事项未销号，提交本环节须逐项说明原因：%(names)s。")
+            % {"n": len(missing), "names": "；".join(missing[:10]) + ("……" if len(missing) > 10 else "")}
+        )
+    return out
+
+
 def _require_children_done(participation: Participation, phase: int) -> None:
     """A phase marked ``requires_children`` in the template (e.g. the summary) closes only when every
-    participating unit directly below has passed it."""
+    unit directly below taking part in the same batch has passed it."""
     spec_phase = participation.campaign.spec.phases[phase]
     if not spec_phase.requires_children:
         return
     pending = Participation.objects.filter(
-        campaign_id=participation.campaign_id, unit__parent_id=participation.unit_id, current_phase__lte=phase
-    )
+        batch_id=participation.batch_id, unit__parent_id=participation.unit_id, current_phase__lte=phase
+    )  # the units below in the same batch (the region's own batch one does not wait for the leagues)
     n = pending.count()
     if n:
         names = "、".join(pending.order_by("path").values_list("unit__name", flat=True)[:5])
@@ -127,12 +153,16 @@ def gate_submit(
     note: str = "",
     today: date | None = None,
     day: date | None = None,
+    explanations: Mapping[str, str] | None = None,
 ) -> Review:
     """Submit the unit's current phase. Every required action must be done (the error names what is
     missing). A gated phase goes to the responsible group; a phase without a gate closes at once.
 
     ``day``: the date the user gives for the act (today by default, within the campaign's recording
-    window): the phase's actual start when none was recorded, and its end when it has no gate."""
+    window): the phase's actual start when none was recorded, and its end when it has no gate.
+
+    ``explanations``: the unit's word on each item the registered submit checks list as unfinished
+    (``submit_checks``; the ledger's unverified tasks in the rectification phase): every one needs a text."""
     today = today or timezone.localdate()
     with transaction.atomic():
         participation = unit_participation(actor, participation)
@@ -148,6 +178,11 @@ def gate_submit(
                 % {"n": len(state.missing), "names": "；".join(a.name for a in state.missing)}
             )
         _require_children_done(participation, state.index)
+        explained = _explained(participation, state.key, explanations or {})
+        # A phase without a gate closes with its submission: the leadership body's rule holds then too.
+        override = campaign_services.check_progress(
+            participation, state.index, day, act=_("提交"), leader=not state.gate
+        )
         groups = selectors.responsible_groups(participation) if state.gate else []
         if state.gate and not groups:
             raise ValidationError(
@@ -167,6 +202,7 @@ def gate_submit(
             submitted_at=now,
             submitted_by=user_of(actor),
             note=within_length(note, 2_000, _("提交说明")),
+            explanations=explained,
         )
         if not state.gate:
             review.state, review.decision, review.decided_at = ReviewState.DECIDED, Decision.PASS, now
@@ -192,6 +228,7 @@ def gate_submit(
                 "group": review.group_id,
                 "gate": state.gate,
                 "closed": not state.gate,
+                "override": override.pk if override is not None else None,
             },
         )
         return review
@@ -282,6 +319,9 @@ def gate_decide(
         closing = (
             _act_day(participation, day, today, what=_("通过日期")) if decision == Decision.PASS else today
         )
+        override = None
+        if decision == Decision.PASS:
+            override = campaign_services.check_progress(participation, review.phase, closing, act=_("通过"))
         now = timezone.now()
         won = Review.objects.filter(pk=review.pk, state=ReviewState.OPEN).update(
             state=ReviewState.DECIDED,
@@ -324,6 +364,7 @@ def gate_decide(
                 "interview_who": review.interview_who,
                 "interview_at": review.interview_at,
                 "interview_required": review.interview_required,
+                "override": override.pk if override is not None else None,
             },
         )
         return review

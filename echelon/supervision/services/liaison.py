@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from echelon.accounts.models import Grant, User, user_of
 from echelon.accounts.roles import Role
-from echelon.campaigns.models import Campaign, Participation
+from echelon.campaigns.models import Batch, Campaign, Participation
 from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.permissions import allowed, require
@@ -86,15 +86,30 @@ def liaison_remove(*, actor: Actor, point: LiaisonPoint) -> None:
         point.delete()
 
 
-def liaison_defaults(*, actor: Actor, campaign: Campaign) -> list[LiaisonPoint]:
+def liaison_batch(campaign: Campaign, today: date | None = None) -> Batch | None:
+    """The batch liaison points follow: the one running ``today``, else the next to start, else the last
+    (a past campaign). Batch one's leagues had long finished when batch two's leaders took their points."""
+    today = today or timezone.localdate()
+    batches = list(campaign.batches.order_by("ordinal"))
+    running = [b for b in batches if b.window_start <= today <= b.window_end]
+    upcoming = sorted((b for b in batches if b.window_start > today), key=lambda b: b.window_start)
+    chosen = running or upcoming or batches[-1:]
+    return chosen[0] if chosen else None
+
+
+def liaison_defaults(*, actor: Actor, campaign: Campaign, batch: Batch | None = None) -> list[LiaisonPoint]:
     """The default proposal: each user holding the ``leader`` role at the campaign's root who has no
     point in this campaign yet guides one league (level below the root) and links one county (two levels
     below), taken in code order and round-robin so that leaders are spread: leader *i* (by username)
-    guides league *i*, and links the first free county of the next league. Only units within the actor's
-    change scope; deterministic."""
+    guides league *i*, and links the first free county of the next league. The points follow the batches:
+    only leagues and counties taking part in ``batch`` (by default ``liaison_batch``: the one running).
+    Only units within the actor's change scope; deterministic."""
     require_dispatch_in(actor, campaign)
     root = campaign.root
+    batch = batch or liaison_batch(campaign)
     created: list[LiaisonPoint] = []
+    if batch is None:
+        return created
     with transaction.atomic():
         Campaign.objects.select_for_update().get(pk=campaign.pk)
         leader_ids = Grant.objects.filter(unit=root, role=Role.LEADER).values_list("user_id", flat=True)
@@ -105,10 +120,13 @@ def liaison_defaults(*, actor: Actor, campaign: Campaign) -> list[LiaisonPoint]:
         ]
         if not leaders:
             return created
-        below = Unit.objects.filter(path__startswith=root.path, is_active=True, kind__in=["leadership"])
+        taking_part = Participation.objects.filter(campaign=campaign, batch=batch).values("unit_id")
+        below = Unit.objects.filter(
+            path__startswith=root.path, is_active=True, kind__in=["leadership"], pk__in=taking_part
+        )
         leagues = list(below.filter(level=root.level + 1).order_by("code"))
         counties = list(below.filter(level=root.level + 2).order_by("code"))
-        if not leagues:
+        if not leagues and not counties:
             return created
         taken = set(
             LiaisonPoint.objects.filter(campaign=campaign, kind=LiaisonKind.LINK).values_list(
@@ -122,16 +140,17 @@ def liaison_defaults(*, actor: Actor, campaign: Campaign) -> list[LiaisonPoint]:
         )
         free_leagues = [u for u in leagues if u.pk not in guided] or leagues
         for i, leader in enumerate(leaders):
-            league = free_leagues[i % len(free_leagues)]
-            if allowed(actor, "dispatch", league.path):
+            league = free_leagues[i % len(free_leagues)] if free_leagues else None
+            if league is not None and allowed(actor, "dispatch", league.path):
                 created.append(
                     liaison_add(
                         actor=actor, leader=leader, unit=league, kind=LiaisonKind.GUIDE, campaign=campaign
                     )
                 )
-            nxt = free_leagues[(i + 1) % len(free_leagues)]
+            nxt = free_leagues[(i + 1) % len(free_leagues)] if free_leagues else None
             free = [c for c in counties if c.pk not in taken]
-            county = next((c for c in free if c.path.startswith(nxt.path)), free[0] if free else None)
+            near = [c for c in free if nxt is not None and c.path.startswith(nxt.path)]
+            county = (near or free or [None])[0]
             if county is not None and allowed(actor, "dispatch", county.path):
                 taken.add(county.pk)
                 created.append(

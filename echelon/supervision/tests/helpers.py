@@ -12,6 +12,9 @@ from echelon.supervision import services
 from echelon.supervision.models import SupervisionGroup
 
 BUILTIN = "mass-line-2014-nmg"
+# The day a unit of the tests closes its first phase (no minimum) when its later phases are submitted today:
+# by then the study phase (15 days at least) has long been open.
+PREPARED = date(2014, 3, 1)
 
 
 def make_campaign(root: Any) -> Campaign:
@@ -51,8 +54,8 @@ def group(
     for m in members:
         supervisor(m, home)
     batch = part(campaign, home).batch if home.level > 1 and kw.pop("same_batch", False) else None
-    if batch is None:
-        batch = campaign.batches.get(key="second" if home.level >= 2 else "first")
+    if batch is None:  # the 2014 template: every unit below the region is in batch two
+        batch = campaign.batches.get(key="second")
     return services.group_create(
         actor=None,
         campaign=campaign,
@@ -63,3 +66,9 @@ def group(
         leader=members[0] if members else None,
         **kw,
     )
+
+
+def ahead(participation: Participation, reason: str = "上级领导班子另行安排，同意本单位先行。") -> Any:
+    """An office lets the unit close its current phase before the rules on actual progress allow it
+    (its leadership body has not passed that phase yet, in these tests)."""
+    return campaign_services.phase_rules_override(actor=None, participation=participation, reason=reason)

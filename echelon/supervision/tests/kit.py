@@ -16,7 +16,7 @@ from typing import Any
 
 from echelon.supervision import services
 from echelon.supervision.models import GroupKind, Material
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import PREPARED, ahead, group, make_campaign, part, user
 
 
 def world(ctx: Any) -> SimpleNamespace:
@@ -55,7 +55,7 @@ def world(ctx: Any) -> SimpleNamespace:
     services.meeting_record(
         actor=secretary, participation=village, phase=0, data=meeting, action_key="mobilize"
     )
-    services.gate_submit(actor=secretary, participation=village)
+    services.gate_submit(actor=secretary, participation=village, day=PREPARED)  # study open since then
     services.meeting_record(
         actor=secretary,
         participation=village,
@@ -72,6 +72,7 @@ def world(ctx: Any) -> SimpleNamespace:
         name="征求意见.pdf",
     )
     review = services.gate_submit(actor=secretary, participation=village)
+    ahead(village)  # its township has not passed the study phase: the county office let the village go first
     found = SimpleNamespace(
         campaign=campaign,
         group=county_group,

@@ -10,7 +10,7 @@ import pytest
 
 from echelon.conftest import build_tree
 from echelon.supervision.models import GroupKind, Review
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import PREPARED, ahead, group, make_campaign, part, user
 from echelon.supervision.tests.test_gates import meeting, upload
 from echelon.testing.browser import login, shot
 
@@ -38,9 +38,10 @@ def gate_world(settings, tmp_path):
     services.assign(actor=None, group=g, participation=p)
     upload(secretary, p, 0, "plan")  # phase one (preparation) done and closed: it has no gate
     meeting(secretary, p, 0, "mobilize")
-    services.gate_submit(actor=secretary, participation=p)
+    services.gate_submit(actor=secretary, participation=p, day=PREPARED)  # phase two open since then
     upload(secretary, p, 1, "opinions")  # phase two's actions done, not yet submitted
     meeting(secretary, p, 1, "study", type="study")
+    ahead(p)  # its township has not passed phase two: the county office lets the village go first
     return campaign, tree, tmp_path
 
 

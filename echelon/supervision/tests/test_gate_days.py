@@ -14,7 +14,7 @@ from echelon.campaigns.models import Participation, PhaseActual
 from echelon.supervision import services
 from echelon.supervision.models import GroupKind
 from echelon.supervision.services import CheckResult
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import ahead, group, make_campaign, part, user
 
 D = date(2014, 3, 3)  # within the 2014 campaign's window, long before today
 
@@ -60,6 +60,7 @@ def test_a_submission_and_a_pass_record_the_days_given(village):
         name="b.pdf",
     )
     review = services.gate_submit(actor=secretary, participation=p, day=D + timedelta(days=30))
+    ahead(p)  # its township has not passed the phase
     checks = {k: CheckResult(True) for k in ("thinking", "materials", "work")}
     with pytest.raises(ValidationError, match="结束日期不能早于开始日期"):
         services.gate_decide(

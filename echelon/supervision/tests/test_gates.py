@@ -18,7 +18,7 @@ from echelon.core.models import AuditEvent
 from echelon.supervision import selectors, services
 from echelon.supervision.models import ActionDone, Decision, GroupKind, Material, Review, ReviewState
 from echelon.supervision.services import AlreadyDecided, CheckResult
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import PREPARED, ahead, group, make_campaign, part, user
 
 PDF = b"%PDF-1.4\n% test\n"
 TODAY = timezone.localdate()
@@ -41,7 +41,8 @@ def all_checks(passed: bool = True, comment: str = "") -> dict[str, CheckResult]
 
 @pytest.fixture
 def gate(tree, personas, settings, tmp_path):
-    """The campaign, a township instructor for the village, the village's phase one done (no gate)."""
+    """The campaign, a township instructor for the village, the village's phase one done (no gate) on
+    ``PREPARED``, its study phase open since then."""
     settings.MEDIA_ROOT = tmp_path
     campaign = make_campaign(tree.region)
     instructor = user("instructor")
@@ -51,7 +52,7 @@ def gate(tree, personas, settings, tmp_path):
     p = part(campaign, tree.village)
     upload(secretary, p, 0, "plan")
     meeting(secretary, p, 0, "mobilize")
-    services.gate_submit(actor=secretary, participation=p)
+    services.gate_submit(actor=secretary, participation=p, day=PREPARED)
     return campaign, g, instructor, secretary
 
 
@@ -82,7 +83,7 @@ def test_gated_phase_needs_a_group(tree, personas, gate):
     p = part(campaign, tree.community)
     upload(personas["county_office"], p, 0, "plan")
     meeting(personas["county_office"], p, 0, "mobilize")
-    services.gate_submit(actor=personas["county_office"], participation=p)
+    services.gate_submit(actor=personas["county_office"], participation=p, day=PREPARED)
     meeting(personas["county_office"], p, 1, "study", type="study")
     upload(personas["county_office"], p, 1, "opinions")
     with pytest.raises(ValidationError, match="还没有负责的督导组"):
@@ -136,6 +137,9 @@ def test_return_resubmit_pass_opens_the_next_phase(tree, gate):
     second = services.gate_submit(actor=secretary, participation=p)
     bench = selectors.workbench(instructor)
     assert [r.pk for r in bench.queue] == [second.pk] and not bench.returned
+    with pytest.raises(ValidationError, match="上级领导班子“可可以力更镇”尚未通过“学习教育、听取意见”"):
+        services.gate_decide(actor=instructor, review=second, decision=Decision.PASS, checks=all_checks())
+    ahead(p)  # the township office lets the village go first
     services.gate_decide(
         actor=instructor, review=second, decision=Decision.PASS, checks=all_checks(), comment="同意"
     )
@@ -144,12 +148,17 @@ def test_return_resubmit_pass_opens_the_next_phase(tree, gate):
     p.refresh_from_db()
     assert p.current_phase == 2
     actuals = {a.phase: (a.start, a.end) for a in PhaseActual.objects.filter(participation=p)}
-    assert actuals[1] == (TODAY, TODAY) and actuals[2] == (TODAY, None)
+    assert actuals[1] == (PREPARED, TODAY) and actuals[2] == (TODAY, None)
     assert [r.decision for r in selectors.history(p)] == ["pass", "return", "pass"]
     verbs = list(
         AuditEvent.objects.filter(verb__startswith="review.").order_by("id").values_list("verb", flat=True)
     )
     assert verbs == ["review.submit", "review.submit", "review.return", "review.submit", "review.pass"]
+    override = AuditEvent.objects.get(verb="phase_rules.override")
+    assert AuditEvent.objects.get(verb="review.pass").after["override"] == p.overrides.get().pk
+    assert override.after["problems"] == [
+        "上级领导班子“可可以力更镇”尚未通过“学习教育、听取意见”，本单位暂不能通过。"
+    ]
 
 
 def test_interview_and_redo(tree, gate):
@@ -288,10 +297,11 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
     secretary = personas["village_secretary"]
     upload(secretary, p, 0, "plan")
     meeting(secretary, p, 0, "mobilize")
-    services.gate_submit(actor=secretary, participation=p)
+    services.gate_submit(actor=secretary, participation=p, day=PREPARED)
     meeting(secretary, p, 1, "study", type="study")
     upload(secretary, p, 1, "opinions")
     review = services.gate_submit(actor=secretary, participation=p)
+    ahead(p)
 
     a_updated, b_read_open = threading.Event(), threading.Event()
     outcome: dict[str, Any] = {}
@@ -388,14 +398,23 @@ def _do_missing_actions(actor, p):
             services.action_confirm(actor=actor, participation=p, phase=state.index, action_key=action.key)
 
 
-def _advance_to(p, actor, reviewer, phase: int):
-    """Through the services: do each phase's actions, submit, and have the group pass it."""
+def _advance_to(p, actor, reviewer, phase: int, start: date, *, go_ahead: bool = False):
+    """Through the services, from ``start``: do each phase's actions, submit it on the day its minimum is
+    over and have the group pass it that day (``go_ahead``: an office lets the unit pass before its
+    leadership body)."""
     p.refresh_from_db()
+    day = start
     while p.current_phase < phase:
         _do_missing_actions(actor, p)
-        review = services.gate_submit(actor=actor, participation=p)
+        spec_phase = p.campaign.spec.phases[p.current_phase]
+        day += timedelta(days=max(spec_phase.min_days - 1, 0))
+        review = services.gate_submit(actor=actor, participation=p, day=day)
         if review.state == ReviewState.OPEN:
-            services.gate_decide(actor=reviewer, review=review, decision=Decision.PASS, checks=all_checks())
+            if go_ahead and spec_phase.leader_first:
+                ahead(p)
+            services.gate_decide(
+                actor=reviewer, review=review, decision=Decision.PASS, checks=all_checks(), day=day
+            )
         p.refresh_from_db()
 
 
@@ -418,8 +437,8 @@ def test_summary_waits_for_the_units_below(tree, personas, settings, tmp_path):
         participation=village,
     )
     operator, secretary = personas["township_operator"], personas["village_secretary"]
-    _advance_to(township, operator, county_reviewer, summary)
-    _advance_to(village, secretary, instructor, summary)
+    _advance_to(township, operator, county_reviewer, summary, date(2014, 1, 30), go_ahead=True)
+    _advance_to(village, secretary, instructor, summary, date(2014, 2, 9))  # after its township
     _do_missing_actions(operator, township)
     with pytest.raises(ValidationError, match="下级单位还有 1 个没有通过“总结评估”（东土城村等）"):
         services.gate_submit(actor=operator, participation=township)

@@ -213,3 +213,62 @@ def test_default_proposal_is_deterministic(tree, personas, settings, tmp_path):
     LiaisonPoint.objects.all().delete()
     created = services.liaison_defaults(actor=personas["league_office"], campaign=campaign)
     assert {p.unit.code for p in created} == {"150100", "150125"}
+
+
+@pytest.mark.django_db
+def test_the_plan_dates_the_key_meetings_so_leaders_can_plan_to_attend(tree, personas, settings, tmp_path):
+    """Nothing recorded yet: the mobilization meeting on the unit's first day, the special democratic life
+    meeting at the end of its examination (an organizational life meeting at a village), as planned."""
+    from echelon.campaigns.models import Participation, PlanPhase
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = make_campaign(tree.region)
+    leader, office = personas["liaison_leader"], personas["county_office"]
+    services.liaison_add(actor=office, leader=leader, unit=tree.township, campaign=campaign)
+    services.liaison_add(actor=office, leader=leader, unit=tree.village, campaign=campaign)
+    township, village = part(campaign, tree.township), part(campaign, tree.village)
+    examine_end = PlanPhase.objects.get(participation=township, phase=2).end
+    meetings = selectors.key_meetings(list(selectors.leader_points(leader)))
+    got = {(m.participation.unit.code, m.meeting_type, m.day) for m in meetings}
+    assert got == {
+        (tree.township.code, "mobilization", date(2014, 1, 30)),
+        (tree.township.code, "democratic_life", examine_end),
+        (tree.village.code, "mobilization", date(2014, 2, 9)),
+        (tree.village.code, "org_life", PlanPhase.objects.get(participation=village, phase=2).end),
+    }
+    assert all(m.planned and m.half_day is None for m in meetings)
+    assert selectors.key_meeting_of(township, "democratic_life")[0] == examine_end
+    # The leader says ahead that they will not come (a past planned day may be recorded as attended).
+    row = services.attendance_record(
+        actor=leader, participation=township, meeting_type="democratic_life", attended=False, note="外出"
+    )
+    assert row.date == examine_end and row.meeting is None
+    # A unit past its examination without recording the meeting has nothing planned any more.
+    Participation.objects.filter(pk=township.pk).update(current_phase=3)
+    meetings = selectors.key_meetings(list(selectors.leader_points(leader)))
+    assert (tree.township.code, "democratic_life") not in {
+        (m.participation.unit.code, m.meeting_type) for m in meetings
+    }
+
+
+@pytest.mark.django_db
+def test_default_points_follow_the_batches(tree, personas, settings, tmp_path):
+    """A template that put the leagues in batch one (the old reading): the leagues had finished long before
+    batch two, whose leaders only link counties."""
+    from echelon.campaigns import services as campaign_services
+    from echelon.campaigns import specs
+    from echelon.campaigns.tests.helpers import builtin_spec
+
+    settings.MEDIA_ROOT = tmp_path
+    data = builtin_spec().data
+    raw = {k: v for k, v in data.items() if k != "format"}
+    first = {**data["batches"][0], "levels": [1, 2], "kinds": {"2": ["leadership", "organ"]}}
+    old = specs.validate({**raw, "batches": [first, data["batches"][1]]})
+    campaign = campaign_services.campaign_create(
+        actor=None, spec=old, root=tree.region, start=date(2014, 1, 20), end=date(2014, 9, 30)
+    )
+    assert part(campaign, tree.league).batch.key == "first"
+    a = user("leader_a")
+    account_services.grant_add(actor=None, user=a, unit=tree.region, role="leader")
+    created = services.liaison_defaults(actor=personas["region_office"], campaign=campaign)
+    assert [(p.kind, p.unit.code) for p in created] == [("link", "150125")]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from echelon.core.models import AuditEvent
 from echelon.supervision.models import GroupKind, Review
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import ahead, group, make_campaign, part, user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -68,6 +68,9 @@ def test_secretary_to_instructor_and_back_through_the_pages(tree, personas, setu
     secretary.post(reverse("supervision:unit_meeting", args=[campaign.pk, tree.village.code]), meeting)
     r = secretary.post(reverse("supervision:unit_submit", args=[campaign.pk, tree.village.code]), follow=True)
     assert "下一环节已开启" in r.content.decode()
+    # The study phase opened today: 15 days at least, and after the township. The county office lets the
+    # village go ahead (the rules themselves: test_gate_rules).
+    ahead(part(campaign, tree.village))
     secretary.post(
         reverse("supervision:unit_meeting", args=[campaign.pk, tree.village.code]),
         {**meeting, "action": "study", "type": "study"},

@@ -15,7 +15,7 @@ from echelon.supervision import selectors, services
 from echelon.supervision.models import Decision
 from echelon.supervision.reports import build_report, period_label, report_title
 from echelon.supervision.services import CheckResult
-from echelon.supervision.tests.helpers import group, make_campaign, part, user
+from echelon.supervision.tests.helpers import PREPARED, group, make_campaign, part, user
 from echelon.supervision.tests.test_gates import meeting, upload
 
 pytestmark = pytest.mark.django_db
@@ -42,7 +42,7 @@ def county_group(tree, personas, settings, tmp_path):
     p = part(campaign, tree.township)
     for key, evidence in _actions(p, 0):
         _do(operator, p, 0, key, evidence)
-    services.gate_submit(actor=operator, participation=p)
+    services.gate_submit(actor=operator, participation=p, day=PREPARED)
     for key, evidence in _actions(p, 1):
         _do(operator, p, 1, key, evidence)
     review = services.gate_submit(actor=operator, participation=p)

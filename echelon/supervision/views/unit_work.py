@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.core.pages import attempt, flash_form_errors
 from echelon.core.permissions import allowed
-from echelon.supervision import selectors, services
+from echelon.supervision import selectors, services, submit_checks
 from echelon.supervision.forms import MaterialForm, MeetingForm
 from echelon.supervision.models import Material, MeetingType
 from echelon.supervision.views.common import campaign_of
@@ -28,6 +28,8 @@ def _participation(request: HttpRequest, pk: int, code: str) -> Any:
 def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
     state = selectors.phase_state(participation)
+    can_record = allowed(request.user, "change", participation.path)
+    ready = can_record and not state.finished and state.open_review is None and not state.missing
     return render(
         request,
         "supervision/unit_phase.html",
@@ -36,7 +38,9 @@ def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "campaign": participation.campaign,
             "unit": participation.unit,
             "state": state,
-            "can_record": allowed(request.user, "change", participation.path),
+            "can_record": can_record,
+            # what the submission must explain item by item (the ledger's unverified tasks, ADR 15)
+            "to_explain": submit_checks.pending(participation, state.key) if ready else [],
             "history": selectors.history(participation)[:50],
             "meeting_form": MeetingForm(),
             "groups": selectors.responsible_groups(participation),
@@ -116,7 +120,14 @@ def unit_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     attempt(
         request,
         lambda: services.gate_submit(
-            actor=request.user, participation=participation, note=request.POST.get("note", "")
+            actor=request.user,
+            participation=participation,
+            note=request.POST.get("note", ""),
+            explanations={
+                key.removeprefix("explain-"): request.POST.get(key, "")
+                for key in request.POST
+                if key.startswith("explain-")
+            },
         ),
         success=lambda review: (
             _("已提交，等待“%(group)s”审核。") % {"group": review.group}

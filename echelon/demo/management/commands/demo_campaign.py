@@ -1,14 +1,15 @@
 """`echelon demo_campaign [--if-empty] [--today D] [--seed N] [--no-history]`: the 2014 batch-two campaign
 on the demo registry, live: in progress today.
 
-The built-in 2014 template keeps its shape (batches, levels, phases, rules, the 8-month window of batch two,
-20 January–30 September 2014) but its dates are moved so that today lies about three and a half months into
-batch two (``anchor``: the window starts on the Monday nearest 105 days before today; the same today gives
-the same campaign). The command creates it for the region, schedules and publishes it, creates the default
-supervision groups and instructors and assigns every participating unit (balanced), puts the demo
-supervisor in the group that covers 武川县's townships and makes the demo township's instructor (a
-supervisor grant at the township, never its operator: ADR 11) the instructor of its villages, gives the
-liaison leader their points, then writes the history up to today (``echelon/demo/history.py``).
+The built-in 2014 template keeps its shape (batches, levels, phases, rules, the windows of its batches: batch
+two's 8 months, 20 January–30 September 2014, "今年9月基本结束") but its dates are moved so that today lies
+about three and a half months into batch two (``anchor``: the window starts on the Monday nearest 105 days
+before today; the same today gives the same campaign). The command creates it for the region, schedules and
+publishes it, creates the default supervision groups and instructors and assigns every participating unit
+(balanced), puts the demo supervisor in the group that covers 武川县's townships and makes the demo
+township's instructor (a supervisor grant at the township, never its operator: ADR 11) the instructor of
+its villages, gives the liaison leader their points, then writes the history up to today
+(``echelon/demo/history.py``).
 Everything but the history goes through the services, so it is audited like any office's work; the
 history is written in bulk with one summary audit event. Where the holiday calendar has no data for a year
 the windows reach, the plan is made without those holidays and the command says so.
@@ -31,34 +32,47 @@ from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign
 from echelon.core import context
 from echelon.core.commands import run_service
-from echelon.demo import history
+from echelon.demo import history, ledger
 from echelon.orgs.models import Unit
 from echelon.supervision import services
 from echelon.supervision.models import GroupAssignment, LiaisonKind
 
 TEMPLATE = "mass-line-2014-nmg"
-# Batch two of 2014: launched on Monday 20 January, basically finished by the end of September (DOMAIN.md).
-WINDOW = (date(2014, 1, 20), date(2014, 9, 30))
-LIVE_BATCH = "second"
+LIVE_BATCH = "second"  # its window is the template's: 2014, from Monday 20 January to the end of September
 DAYS_INTO_LIVE_BATCH = 105  # about three and a half months
 # The liaison leader's points (their grant is at 武川县): the county itself, the demo township, two more.
 LIAISON_POINTS = (("150125", LiaisonKind.LINK), ("150125100", LiaisonKind.GUIDE))
 LIAISON_EXTRA_TOWNSHIPS = 2
 
 
-def anchor(today: date) -> int:
-    """Days to add to the template's 2014 dates: the live batch then starts on the Monday nearest
-    ``DAYS_INTO_LIVE_BATCH`` days before ``today`` (2014-01-20 was a Monday too)."""
+def live_window(spec: specs.Spec) -> tuple[date, date]:
+    """The live batch's window as the template gives it."""
+    window = spec.batch(LIVE_BATCH).window
+    if window is None:
+        raise CommandError(f"模板“{spec.name}”没有给出批次“{LIVE_BATCH}”的时间窗口。")
+    return window
+
+
+def anchor(today: date, spec: specs.Spec | None = None) -> int:
+    """Days to add to the template's dates (``spec``, the built-in one by default): the live batch then
+    starts on the Monday nearest ``DAYS_INTO_LIVE_BATCH`` days before ``today`` (2014-01-20 was a Monday
+    too)."""
+    if spec is None:
+        builtin = specs.find_builtin(TEMPLATE)
+        if builtin is None:
+            raise CommandError(f"没有内置模板“{TEMPLATE}”。")
+        spec = builtin.spec
     target = today - timedelta(days=DAYS_INTO_LIVE_BATCH)
     back = target.weekday()
     start = target - timedelta(days=back) if back <= 3 else target + timedelta(days=7 - back)
-    return (start - WINDOW[0]).days
+    return (start - live_window(spec)[0]).days
 
 
 def windows(spec: specs.Spec, shift: int) -> dict[str, tuple[date, date]]:
-    """Every batch's window moved by ``shift`` days: its own (batch one's), else the campaign's."""
+    """Every batch's window moved by ``shift`` days: its own, else the live batch's."""
     moved = timedelta(days=shift)
-    return {b.key: ((b.window or WINDOW)[0] + moved, (b.window or WINDOW)[1] + moved) for b in spec.batches}
+    live = live_window(spec)
+    return {b.key: ((b.window or live)[0] + moved, (b.window or live)[1] + moved) for b in spec.batches}
 
 
 def summary(done: history.HistoryResult, today: date) -> str:
@@ -108,11 +122,9 @@ class Command(BaseCommand):
         with context.bind(context.new_context("cli")):
             template = campaign_services.template_for_use(actor=None, name=TEMPLATE)
             spec = template.spec
-            shift = anchor(today)
+            shift = anchor(today, spec)
             moved = windows(spec, shift)
-            start, end = moved.get(
-                LIVE_BATCH, (WINDOW[0] + timedelta(days=shift), WINDOW[1] + timedelta(days=shift))
-            )
+            start, end = moved[LIVE_BATCH]
             campaign = campaign_services.campaign_create(
                 actor=None, spec=spec, root=root, start=start, end=end, template=template, windows=moved
             )
@@ -141,6 +153,8 @@ class Command(BaseCommand):
                 self.stdout.write(summary(done, today))
                 for note in done.notes:
                     self.stdout.write(note)
+                filled = ledger.fill_ledger(campaign, today, options["seed"], log=self.stdout.write)
+                self.stdout.write(filled.line())
         self.stdout.write(
             self.style.SUCCESS(f"演示活动已就绪，共用时 {time.perf_counter() - began:.1f} 秒。")
         )

@@ -1,4 +1,5 @@
-"""`echelon stats [--json]`: units by level, kind and division; members, mobile members, blind spots."""
+"""`echelon stats [--json]`: units by level, kind and division; members, mobile members, blind spots; and
+the figures the apps above register with ``core.stats`` (the ledger: opinions, problems, tasks)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from echelon.core import stats as registered
 from echelon.orgs import selectors
 from echelon.orgs.models import Division, Kind, Level
 
@@ -19,6 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         data = selectors.stats()
+        extra = registered.collect()
+        data.update({k: v for k, v in extra.items() if k not in data})
         if options["json"]:
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
@@ -34,5 +38,7 @@ class Command(BaseCommand):
             out(f"  {Division(key).label}  {n:,}")
         members, mobile, blind = data["total_members"], data["mobile_members"], data["blind_spots"]
         out(f"党员总数 {members:,}，流动党员 {mobile:,}，盲点 {blind:,}")
+        for line in registered.text_lines(extra):
+            out(line)
         if not data["rollups_consistent"]:
             out(self.style.WARNING("汇总计数与党员表不一致：请运行 rollups_rebuild。"))
