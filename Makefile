@@ -64,12 +64,14 @@ demo: install
 	  $(BIN)/gunicorn echelon.wsgi --bind $(HOST):$(PORT) --workers 2 --threads 4 --timeout 300 --access-logfile - ; \
 	  wait
 
+# The suite runs on every core (pytest-xdist: one test database per worker), then the browser tests.
 test: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0
-	$(BIN)/pytest -q -p no:randomly
+	$(BIN)/pytest -q -p no:randomly -n auto -m "not browser"
+	$(BIN)/pytest -q -p no:randomly -m browser
 
 test-postgres: install
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n auto -m "not browser"
 
 test-browser: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0
