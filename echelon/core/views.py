@@ -22,7 +22,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import LazyPaginator
 
-from echelon.core import navigation, notifications, paging
+from echelon.core import navigation, notifications, paging, todo
 from echelon.core.filters import AuditFilter
 from echelon.core.models import AuditEvent, Job
 from echelon.core.querysets import scope_paths
@@ -45,8 +45,13 @@ AUDIT_HEADER = [
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The first area of the main menu the user may see (the apps register them: core names none)."""
-    return redirect(navigation.home_url(request.user))
+    """我的待办: what waits for the user, from every app's provider (``core.todo``); with nothing waiting,
+    the areas of the main menu they may open."""
+    return render(
+        request,
+        "core/todo.html",
+        {"sections": todo.sections(request.user), "areas": navigation.shown("main", request.user)},
+    )
 
 
 def job_list(request: HttpRequest) -> HttpResponse:

@@ -21,12 +21,15 @@ class SupervisionConfig(AppConfig):
     def ready(self) -> None:
         from echelon.campaigns.models import Participation
         from echelon.core import navigation as nav
+        from echelon.core import todo
         from echelon.core.notifications import register_target
         from echelon.core.querysets import register_scope_provider
         from echelon.supervision.models import Review
         from echelon.supervision.scope import group_target_paths
+        from echelon.supervision.todo import items as supervision_todo
 
         register_scope_provider(group_target_paths)
+        todo.register("supervision", _("活动与督导"), "bi-clipboard-check", supervision_todo, order=30)
         nav.register("supervision", _("督导"), "bi-clipboard-check", "supervision:index", order=30)
         # Notices about a review open its page; about a unit's participation, the unit's phase page.
         register_target(Review, review_url)

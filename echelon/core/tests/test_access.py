@@ -245,7 +245,7 @@ DECLARED: dict[str, Declared] = {
         no_effect="sets the language cookie only",
     ),
     # --- any signed-in user, nothing of the tree in them; the writes act on the caller's own things
-    "home": D(ok=(302,), outsider="empty"),
+    "home": D(outsider="empty"),
     "accounts:logout": D(
         method="POST", ok=(302,), outsider="empty", personal=True, effect=_sessions, verb="user.logout"
     ),

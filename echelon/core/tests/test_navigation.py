@@ -128,9 +128,11 @@ def test_a_registered_entry_appears_for_whom_it_is_visible(personas):
     assert [label for label, _ in village["main"]] == MAIN
 
 
-def test_home_is_the_first_area(personas):
+def test_home_is_my_work_with_the_areas_below(personas):
     response = login(personas["village_secretary"]).get(reverse("home"))
-    assert response.status_code == 302 and response["Location"] == reverse("orgs:browse")
+    html = response.content.decode()
+    assert response.status_code == 200 and "我的待办" in html
+    assert reverse("orgs:browse") in html  # the areas of the main menu, with nothing waiting
 
 
 def test_the_unit_page_shows_the_tabs_of_the_apps_above(personas, tree):
