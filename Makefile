@@ -70,8 +70,11 @@ test: install browser-deps
 	$(BIN)/pytest -q -p no:randomly -n auto -m "not browser"
 	$(BIN)/pytest -q -p no:randomly -m browser
 
-test-postgres: install
+# On PostgreSQL too: the suite, and the ledger's story from a villager's phone to the county in the browser.
+test-postgres: install browser-deps
+	$(BIN)/echelon collectstatic --noinput -v0
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n auto -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m browser echelon/ledger/tests/test_browser.py
 
 test-browser: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0
