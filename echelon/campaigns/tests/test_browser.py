@@ -30,7 +30,7 @@ def test_gantt_draws_and_drills_down(page, live_server):
     )
 
     login(page, live_server, "region_office", PASSWORD)
-    page.wait_for_selector("[data-testid=unit-name]")
+    page.wait_for_selector("[data-testid=todo-empty], [data-testid=todo]")  # 我的待办
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/gantt/")
     page.wait_for_selector("#gantt canvas")
     assert page.eval_on_selector("#gantt", "el => el.offsetHeight") > 200

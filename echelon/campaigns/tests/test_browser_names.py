@@ -54,7 +54,7 @@ def test_a_unit_name_shows_as_text_in_the_gantt_tooltip(page, live_server):
     page.on("request", lambda r: problems.append(f"request: {r.url}") if r.url.endswith("/x") else None)
 
     login(page, live_server, "region_office", PASSWORD)
-    page.wait_for_selector("[data-testid=unit-name]")
+    page.wait_for_selector("[data-testid=todo-empty], [data-testid=todo]")  # 我的待办
     gantt = f"{live_server.url}/campaigns/{campaign.pk}/gantt/"
     # At the township: the village's aggregate row (drill down); at the village: its unit row with phases.
     for focus, expected in ((tree.township.code, "1 个单位"), ("150125100202", f"{EVIL} · ")):

@@ -8,13 +8,13 @@ from django.contrib.auth.models import AnonymousUser
 
 from echelon.ledger import services as ledger
 from echelon.supervision.tests.helpers import make_campaign
-from echelon.testing.browser import browser, login, shot  # noqa: F401  (fixtures)
+from echelon.testing.browser import login, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Todo-Pass-2014"
 
 
-def test_the_secretary_lands_on_the_work(browser, live_server, tree, personas):  # noqa: F811
+def test_the_secretary_lands_on_the_work(browser, live_server, tree, personas):
     make_campaign(tree.region)
     ledger.opinion_submit_public(
         actor=AnonymousUser(), unit_code=tree.village.code, text="村里路灯坏了没人修"

@@ -25,7 +25,9 @@ def office(db):
 
 def test_login_search_by_pinyin_and_open_village(page, live_server, office):
     login(page, live_server, "league_office", PASSWORD)
-    # A league office lands on its league.
+    # A league office lands on its work (我的待办); the registry opens on its league.
+    page.wait_for_selector("[data-testid=todo-empty], [data-testid=todo]")
+    page.click("nav >> text=组织")
     page.wait_for_selector("[data-testid=unit-name]")
     assert page.inner_text("[data-testid=unit-name]") == "呼和浩特市"
     shot(page, "unit-league")
@@ -50,6 +52,7 @@ def test_lazy_tree_loads_children(page, live_server, office):
 
 def test_english_is_available(page, live_server, office):
     login(page, live_server, "league_office", PASSWORD)
+    page.goto(f"{live_server.url}/orgs/")
     page.wait_for_selector("[data-testid=unit-name]")
     page.click("button[name=language][value=en]")
     page.wait_for_load_state()
