@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
-from echelon.core.tree import UPPER_BOUND, collapse, subtree_q
+from echelon.core.tree import collapse, subtree_q
 from echelon.ledger.models import (
     LedgerCount,
     Opinion,
@@ -28,11 +28,8 @@ from echelon.orgs.models import Unit
 
 def part_of(actor: Actor, under: Unit, field_name: str = "path") -> Q | None:
     """Rows of the caller's part of the subtree at ``under`` (by ``field_name``); None: nothing of it."""
-    paths = scope_paths(actor, "view") if actor is not None else None
-    if paths is None or any(under.path.startswith(p) for p in paths):
-        return Q(**{f"{field_name}__gte": under.path, f"{field_name}__lt": under.path + UPPER_BOUND})
-    inside = [p for p in paths if p.startswith(under.path)]
-    return subtree_q(field_name, inside) if inside else None
+    paths = part_paths(actor, under)
+    return subtree_q(field_name, paths) if paths else None
 
 
 @dataclass

@@ -30,7 +30,17 @@ from echelon.accounts import services as account_services
 from echelon.accounts.models import User
 from echelon.ledger import throttle
 from echelon.ledger.models import Escalation, Evidence, Handover, Institution, Opinion, Problem, Task
-from echelon.ledger.tests.api_kit import PDF, RECEIVE, VERIFY, VILLAGE_WORK, world
+from echelon.ledger.tests.api_kit import (
+    PDF,
+    RECEIVE,
+    VERIFY,
+    VILLAGE_WORK,
+    _built,
+    _count,
+    _field,
+    _pk,
+    world,
+)
 
 # exporting is refused to who may export nowhere (ADR 11: a supervisor may export, a leader may not)
 NO_EXPORT = ("liaison_leader", "township_leader")
@@ -47,31 +57,6 @@ def _user(c: Any, username: str, attr: str, role: str) -> None:
         return
     user = account_services.user_create(actor=None, username=username, password=None, display_name=username)
     account_services.grant_add(actor=None, user=user, unit=getattr(c.tree, attr), role=role)
-
-
-def _built(c: Any) -> dict[str, Any]:
-    world(c)
-    return {}
-
-
-def _pk(attr: str) -> Any:
-    return lambda c: {"pk": getattr(world(c), attr).pk}
-
-
-def _field(model: type, attr: str, field: str) -> Any:
-    def read(c: Any) -> Any:
-        rows = model._default_manager.filter(pk=getattr(world(c), attr).pk)  # type: ignore[attr-defined]
-        return rows.values_list(field, flat=True).first()
-
-    return read
-
-
-def _count(model: type) -> Any:
-    def count(c: Any) -> int:
-        world(c)
-        return int(model._default_manager.count())  # type: ignore[attr-defined]
-
-    return count
 
 
 def _village(c: Any) -> dict[str, str]:
