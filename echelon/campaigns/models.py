@@ -207,6 +207,17 @@ class Batch(models.Model):
         return rules_from(timing, first, last)
 
 
+class GateState(models.TextChoices):
+    """Where the current phase's gate stands (kept by the supervision services with each submission and
+    decision): nothing pending, submitted and waiting, or the group's last decision other than a pass."""
+
+    NONE = "", _("无")
+    OPEN = "open", _("已提交待审核")
+    RETURN = "return", _("被打回")
+    INTERVIEW = "interview", _("约谈")
+    REDO = "redo", _("返工")
+
+
 class ParticipationQuerySet(ScopedQuerySet):
     scope_field = "path"
 
@@ -241,6 +252,10 @@ class Participation(models.Model):
     start_delay = models.IntegerField(
         _("开始延迟（天）"), null=True, blank=True
     )  # actual − baseline (or plan)
+    gate = models.CharField(_("关口状态"), max_length=10, choices=GateState.choices, blank=True, default="")
+    gate_at = models.DateField(_("关口状态日期"), null=True, blank=True)  # the submission or the decision
+    # The planned end of the current phase (None when all are closed): "overdue" without reading the plan.
+    current_due = models.DateField(_("当前环节计划结束"), null=True, blank=True)
 
     objects = ParticipationQuerySet.as_manager()
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -309,6 +309,7 @@ def campaign_create(
             "lv4",
             "lv5",
             "current_phase",
+            "gate",
         ]
         sql = (
             f"INSERT INTO {_table(Participation)} ({_columns(Participation, columns)}) "  # noqa: S608
@@ -330,7 +331,20 @@ def campaign_create(
                 cursor.executemany(
                     sql,
                     [
-                        (campaign.pk, row.pk, u.id, u.path, u.level, u.kind, u.lv2, u.lv3, u.lv4, u.lv5, 0)
+                        (
+                            campaign.pk,
+                            row.pk,
+                            u.id,
+                            u.path,
+                            u.level,
+                            u.kind,
+                            u.lv2,
+                            u.lv3,
+                            u.lv4,
+                            u.lv5,
+                            0,
+                            "",
+                        )
                         for u in members
                     ],
                 )
@@ -495,6 +509,16 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
                 planned_start=None, planned_end=None, milestone_date=None
             )
     _refresh_delays(Participation.objects.filter(batch=batch))
+    refresh_current_due(Participation.objects.filter(batch=batch))
+
+
+def refresh_current_due(qs: Any) -> None:
+    """current_due = the planned end of each participation's current phase (None when all are closed), in
+    one UPDATE with a correlated subquery (after the plan is replaced)."""
+    due = PlanPhase.objects.filter(participation=OuterRef("pk"), phase=OuterRef("current_phase")).values(
+        "end"
+    )[:1]
+    qs.update(current_due=Subquery(due))
 
 
 def _refresh_delays(qs: Any) -> None:
@@ -895,7 +919,11 @@ def _summarise_actuals(participation: Participation, actuals: Mapping[int, Phase
     participation.start_delay = (
         (participation.actual_start - reference).days if participation.actual_start and reference else None
     )
-    participation.save(update_fields=["actual_start", "actual_end", "current_phase", "start_delay"])
+    plan = PlanPhase.objects.filter(participation=participation, phase=current).values_list("end", flat=True)
+    participation.current_due = plan.first() if current < count else None
+    participation.save(
+        update_fields=["actual_start", "actual_end", "current_phase", "start_delay", "current_due"]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

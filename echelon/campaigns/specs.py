@@ -12,6 +12,7 @@ No model imports here: services and commands use it, and so could a job or a tes
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -23,6 +24,7 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -50,6 +52,7 @@ TOP_KEYS = {
     "batches",
     "evaluation",
     "ledger",
+    "warnings",
 }
 TIMING_KEYS = (
     "level_stagger_days",
@@ -116,6 +119,10 @@ class TemplateError(ValueError):
 # ---------------------------------------------------------------------------------------------------------
 
 
+# The safe YAML loader, in C when PyYAML was built with libyaml (ten times faster on the templates).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_text(text: str, fmt: str | None = None) -> Any:
     """The raw structure of a YAML or JSON text (YAML reads JSON too). Raises ``TemplateError``."""
     if not text or not text.strip():
@@ -131,7 +138,7 @@ def parse_text(text: str, fmt: str | None = None) -> Any:
                 ]
             ) from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 (a safe loader: libyaml's when installed)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
@@ -173,11 +180,21 @@ def builtin_files() -> list[Path]:
     return sorted(p for p in BUILTIN_DIR.iterdir() if p.suffix.lower() in BUILTIN_SUFFIXES)
 
 
+# Parsed and validated built-in files, by (path, size, modification time, language): a file is read again
+# when it changes. Each caller gets its own copy of the data (a Spec's data is a plain mutable dict).
+_BUILTIN_CACHE: dict[tuple[str, int, int, str], tuple[str, dict[str, Any]]] = {}
+
+
 def builtins() -> list[Builtin]:
     """The templates shipped in ``templates_data/`` (each is validated: a broken file is a bug)."""
     found = []
     for path in builtin_files():
-        found.append(Builtin(file=path.name, text=path.read_text(encoding="utf-8"), spec=load_file(path)))
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns, translation.get_language() or "")
+        if key not in _BUILTIN_CACHE:
+            _BUILTIN_CACHE[key] = (path.read_text(encoding="utf-8"), load_file(path).data)
+        text, data = _BUILTIN_CACHE[key]
+        found.append(Builtin(file=path.name, text=text, spec=Spec(copy.deepcopy(data))))
     return found
 
 
@@ -318,6 +335,7 @@ def validate(raw: Any) -> Spec:
     batches = _batches(c, top.get("batches"))
     evaluation = _evaluation(c, top.get("evaluation"))
     ledger = _ledger(c, top.get("ledger"), [str(p.get("key")) for p in phases])
+    warnings = _warnings(c, top.get("warnings"), phases)
 
     if c.errors:
         raise TemplateError(c.errors)
@@ -335,6 +353,7 @@ def validate(raw: Any) -> Spec:
         "batches": batches,
         "evaluation": evaluation,
         "ledger": ledger,
+        "warnings": warnings,
     }
     return Spec(data)
 
@@ -866,6 +885,174 @@ def _ledger(c: _Checker, value: Any, phase_keys: list[str]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Early warnings (预警): the rules a campaign runs every day and their parameters
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarningParam:
+    """A parameter of a warning rule. ``kind``: ``int`` (``least``..``most``), ``bool``, ``phase`` (a phase
+    key; default: the first phase), ``phases`` (phase keys; default: the ``leader_first`` phases) or
+    ``phase_days`` ({phase key: days}; default: each phase's ``min_days``)."""
+
+    kind: str
+    default: Any = None
+    least: int = 0
+    most: int = 0
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    name: Any  # the rule's label (a template may give its own, ``name``)
+    params: Mapping[str, WarningParam] = field(hash=False)
+
+
+# The rules the dashboards' daily run knows (``dashboards.services.warnings``), in the order they are shown.
+# A template's ``warnings:`` section tunes them (``stalled: {days: 21}``) or turns one off
+# (``blind_spots: false``); a rule it does not name runs with its defaults.
+WARNING_RULES: dict[str, WarningRule] = {
+    "phase_overdue": WarningRule(gettext_lazy("环节逾期"), {"days": WarningParam("int", 1, 1, 366)}),
+    "stalled": WarningRule(gettext_lazy("长期无进展"), {"days": WarningParam("int", 14, 1, 366)}),
+    "too_fast": WarningRule(
+        gettext_lazy("环节用时过短"), {"min_days": WarningParam("phase_days", None, 0, MAX_PHASE_MIN_DAYS)}
+    ),
+    "ahead_of_leader": WarningRule(
+        gettext_lazy("先于领导班子通过"),
+        {"phases": WarningParam("phases"), "count_overrides": WarningParam("bool", False)},
+    ),
+    "returned_twice": WarningRule(gettext_lazy("多次被打回"), {"times": WarningParam("int", 2, 2, 20)}),
+    "no_opinions": WarningRule(gettext_lazy("未听取到群众意见"), {"phase": WarningParam("phase")}),
+    "tasks_overdue": WarningRule(gettext_lazy("整改任务逾期"), {"days": WarningParam("int", 0, 0, 366)}),
+    "blind_spots": WarningRule(gettext_lazy("存在盲点党员"), {"min": WarningParam("int", 1, 1, 100_000)}),
+}
+MAX_WARNING_NAME = 50
+
+
+def _param_default(param: WarningParam, phases: Sequence[Mapping[str, Any]]) -> Any:
+    if param.kind == "phase":
+        return str(phases[0]["key"]) if phases else ""
+    if param.kind == "phases":
+        return [str(p["key"]) for p in phases if p.get("leader_first")]
+    if param.kind == "phase_days":
+        return {str(p["key"]): int(p["min_days"]) for p in phases if p.get("min_days")}
+    return param.default
+
+
+def warning_defaults(phases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every rule with its default parameters (a template without a ``warnings:`` section)."""
+    return [
+        {"key": key, "name": "", "params": {n: _param_default(p, phases) for n, p in rule.params.items()}}
+        for key, rule in WARNING_RULES.items()
+    ]
+
+
+def _warning_param(
+    c: _Checker, where: str, name: str, param: WarningParam, value: Any, phases: Sequence[Mapping[str, Any]]
+) -> Any:
+    keys = [str(p["key"]) for p in phases]
+    said = {"where": where, "param": name, "value": value}
+    if param.kind == "int":
+        if not _is_int(value) or not param.least <= value <= param.most:
+            c.error(
+                _("%(where)s的 %(param)s 须是 %(least)d～%(most)d 之间的整数，现为 %(value)s。")
+                % {**said, "least": param.least, "most": param.most}
+            )
+            return param.default
+        return int(value)
+    if param.kind == "bool":
+        if not isinstance(value, bool):
+            c.error(_("%(where)s的 %(param)s 必须是 true 或 false。") % said)
+            return param.default
+        return value
+    if param.kind == "phase":
+        if not isinstance(value, str) or value not in keys:
+            c.error(_("%(where)s的 %(param)s“%(value)s”不是模板中的环节。") % said)
+            return _param_default(param, phases)
+        return value
+    if param.kind == "phases":
+        given = c.listing(value, _("%(where)s的 %(param)s") % said)
+        unknown = [str(k) for k in given if not isinstance(k, str) or k not in keys]
+        if unknown:
+            c.error(
+                _("%(where)s的 %(param)s 中有不是模板环节的“%(keys)s”。")
+                % {**said, "keys": "、".join(unknown)}
+            )
+        return [k for k in keys if k in given]
+    # phase_days: the template's minimum days, changed per phase (0: not checked for that phase)
+    days = _param_default(param, phases)
+    for key, n in c.mapping(value, _("%(where)s的 %(param)s") % said).items():
+        if key not in keys:
+            c.error(_("%(where)s的 %(param)s 中的“%(value)s”不是模板中的环节。") % {**said, "value": key})
+        elif not _is_int(n) or not 0 <= n <= param.most:
+            c.error(
+                _("%(where)s的 %(param)s 中“%(key)s”的天数须是 0～%(most)d 之间的整数，现为 %(value)s。")
+                % {**said, "key": key, "most": param.most, "value": n}
+            )
+        else:
+            days[key] = int(n)
+    return {k: n for k, n in days.items() if n}
+
+
+def _warnings(c: _Checker, value: Any, phases: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The early-warning rules (预警) a campaign runs: each rule of ``WARNING_RULES`` is on with its default
+    parameters unless the section turns it off (``false``) or gives parameters (a mapping, with an
+    optional ``name``)."""
+    if value is None:
+        return warning_defaults(phases)
+    normalised = isinstance(value, list) and all(isinstance(r, Mapping) and "key" in r for r in value)
+    if normalised:  # the normalised form (a campaign's copy validated again): back to a mapping
+        listed = {r["key"]: r for r in value}
+        value = {
+            key: {
+                **listed[key].get("params", {}),
+                **({"name": listed[key]["name"]} if listed[key].get("name") else {}),
+            }
+            if key in listed
+            else False
+            for key in WARNING_RULES
+        }
+    raw = c.mapping(value, _("预警规则（warnings）"))
+    unknown = sorted(set(raw) - set(WARNING_RULES))
+    if unknown:
+        c.error(
+            _("预警规则中有未知的规则：%(keys)s（可选：%(known)s）。")
+            % {"keys": "、".join(unknown), "known": "、".join(WARNING_RULES)}
+        )
+    rules: list[dict[str, Any]] = []
+    for key, rule in WARNING_RULES.items():
+        given = raw.get(key, True)
+        if given is False:
+            continue
+        where = _("预警规则“%(key)s”") % {"key": key}
+        if given is True or given is None:
+            given = {}
+        if not isinstance(given, Mapping):
+            c.error(
+                _("%(where)s须是 true、false 或参数的键值对，现为 %(value)s。")
+                % {"where": where, "value": given}
+            )
+            continue
+        options = {str(k): v for k, v in given.items()}
+        c.unknown_keys(options, {"name", *rule.params}, where)
+        name = options.get("name", "")
+        if not isinstance(name, str) or len(name.strip()) > MAX_WARNING_NAME:
+            c.error(
+                _("%(where)s的名称须是不超过 %(n)d 个字的文字。") % {"where": where, "n": MAX_WARNING_NAME}
+            )
+            name = ""
+        params = {
+            n: (
+                _warning_param(c, where, n, p, options[n], phases)
+                if n in options
+                else _param_default(p, phases)
+            )
+            for n, p in rule.params.items()
+        }
+        rules.append({"key": key, "name": name.strip(), "params": params})
+    return rules
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Holidays (chinese-calendar)
 # ---------------------------------------------------------------------------------------------------------
 
@@ -1016,6 +1203,22 @@ class LedgerSpec:
 
 
 @dataclass(frozen=True)
+class WarningSpec:
+    """An early-warning rule a campaign runs (``WARNING_RULES``), with its parameters (defaults filled in)."""
+
+    key: str
+    name: Any  # the template's name for it, else the rule's label
+    params: Mapping[str, Any] = field(hash=False)
+
+    @classmethod
+    def from_data(cls, raw: Mapping[str, Any]) -> WarningSpec:
+        key = str(raw["key"])
+        rule = WARNING_RULES.get(key)
+        name = raw.get("name") or (rule.name if rule is not None else key)
+        return cls(key, name, MappingProxyType(dict(raw.get("params") or {})))
+
+
+@dataclass(frozen=True)
 class CategorySpec:
     """A category of units (e.g. villages and communities) that share their required actions."""
 
@@ -1142,6 +1345,8 @@ class Spec:
     categories: tuple[CategorySpec, ...] = field(init=False, repr=False, compare=False)
     gate_checks: tuple[CheckSpec, ...] = field(init=False, repr=False, compare=False)
     ledger: LedgerSpec = field(init=False, repr=False, compare=False)
+    # The early-warning rules (a campaign copied before templates had them: every rule, with its defaults).
+    warnings: tuple[WarningSpec, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         gate_checks = tuple(
@@ -1158,6 +1363,10 @@ class Spec:
         object.__setattr__(self, "phases", tuple(_phase_spec(p, by_key) for p in self.data["phases"]))
         object.__setattr__(self, "batches", tuple(_batch_spec(b) for b in self.data["batches"]))
         object.__setattr__(self, "ledger", LedgerSpec.from_data(self.data.get("ledger")))
+        rules = self.data.get("warnings")
+        if rules is None:
+            rules = warning_defaults(self.data["phases"])
+        object.__setattr__(self, "warnings", tuple(WarningSpec.from_data(r) for r in rules))
 
     @property
     def key(self) -> str:
@@ -1166,6 +1375,10 @@ class Spec:
     @property
     def name(self) -> str:
         return str(self.data["name"])
+
+    def warning(self, key: str) -> WarningSpec | None:
+        """The warning rule ``key`` when the campaign runs it, else None (turned off)."""
+        return next((w for w in self.warnings if w.key == key), None)
 
     def batch(self, key: str) -> BatchSpec:
         for batch in self.batches:

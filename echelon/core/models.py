@@ -155,6 +155,8 @@ class NotificationKind(models.TextChoices):
     DEADLINE = "deadline", _("期限临近")
     OVERDUE = "overdue", _("审核超期")
     LEDGER = "ledger", _("问题台账")
+    ALERT = "alert", _("预警")
+    REPORT = "report", _("信息报送")
 
 
 class NotificationQuerySet(models.QuerySet["Notification"]):

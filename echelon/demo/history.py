@@ -63,7 +63,7 @@ from django.utils import timezone
 
 from echelon.accounts.models import Grant
 from echelon.accounts.roles import Role
-from echelon.campaigns.models import Campaign, Participation, PhaseActual, PlanPhase
+from echelon.campaigns.models import Campaign, GateState, Participation, PhaseActual, PlanPhase
 from echelon.campaigns.scheduler import TERRITORIAL_KINDS
 from echelon.campaigns.specs import ActionSpec, PhaseSpec, Spec
 from echelon.core import audit
@@ -252,6 +252,19 @@ class _Story:
 
     def open_review(self) -> bool:
         return bool(self.phases) and any(r.decided is None for r in self.phases[-1][1].reviews)
+
+
+def _gate(story: _Story, current: int) -> tuple[str, date | None]:
+    """The participation's ``gate`` and ``gate_at`` (as the gate services keep them): the last review of
+    the current phase when it is waiting, or decided otherwise than a pass, and its day."""
+    if current >= len(story.phases) or not story.phases[current][1].reviews:
+        return GateState.NONE, None
+    last = story.phases[current][1].reviews[-1]
+    if last.decided is None:
+        return GateState.OPEN, last.submitted.date()
+    if last.decision == Decision.PASS:
+        return GateState.NONE, None
+    return last.decision, last.decided.date()
 
 
 def _at(day: date, rng: random.Random, first: int = 8, last: int = 18) -> datetime:
@@ -1231,7 +1244,10 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
         finished = bool(story.phases) and current == len(spec.phases)
         last_end = story.phases[-1][1].close if finished else None
         delay = (first - p.reference).days if first and p.reference else None
-        summaries.append((a.day(first), a.day(last_end), current, delay, p.id))
+        gate, gate_at = _gate(story, current)
+        due = p.plan[current][1] if current < len(p.plan) else None
+        dates = (a.day(first), a.day(last_end), current, delay, gate, a.day(gate_at), a.day(due))
+        summaries.append((*dates, p.id))
         if p.group_id is not None and first is not None and rng.random() < PATROLLED:
             day = first + timedelta(days=rng.randint(0, max(0, (today - first).days)))
             patrols.rows.append(
@@ -1258,7 +1274,7 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
     ):
         counts[name] = table.write()
     q = connection.ops.quote_name
-    columns = ("actual_start", "actual_end", "current_phase", "start_delay")
+    columns = ("actual_start", "actual_end", "current_phase", "start_delay", "gate", "gate_at", "current_due")
     sets = ", ".join(f"{q(c)} = %s" for c in columns)
     with connection.cursor() as cursor:
         cursor.executemany(

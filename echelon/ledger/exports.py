@@ -17,21 +17,20 @@ Word, and the filtered problem list as Excel.
 Every queryset goes through ``visible_to(user, "export")``. Excel files are written by openpyxl's write-only
 mode (``core.tabular.write_xlsx``: bounded memory, formulas neutralised, ``xml_safe``); the rows are read as
 plain values, problems in chunks with one query for each chunk's tasks. Word documents follow the house
-style of ``supervision.reports`` (its fonts with their fallbacks), landscape A4, the header row repeated on
-every page, every text through ``xml_safe``; the table is written as XML text row by row (python-docx's
-own row API is quadratic). A Word ledger beyond ``DOCX_MAX_ROWS`` rows is refused (Excel holds it).
+style of ``core.docx`` (its fonts with their fallbacks) on landscape A4, the header row repeated on every
+page, every text through ``xml_safe``; the table is ``core.docx.Table``, written as XML text row by row
+(python-docx's own row API is quadratic). A Word ledger beyond ``DOCX_MAX_ROWS`` rows is refused (Excel
+holds it).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -51,6 +50,10 @@ from echelon.ledger.models import CountKind, LedgerCount, Problem, ProblemStatus
 from echelon.ledger.services.common import campaign_of
 from echelon.orgs.models import Unit
 from echelon.orgs.selectors import top_units
+
+if TYPE_CHECKING:
+    from docx.document import Document as WordDocument
+    from docx.styles.style import ParagraphStyle
 
 FORMATS = ("xlsx", "docx")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -454,22 +457,17 @@ def filename(title: str, fmt: str, today: date | None = None) -> str:
     return f"{title}_{today:%Y%m%d}.{fmt}"
 
 
-def date_label(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 # --- Word ------------------------------------------------------------------------------------------------
 
 
-def _document(title: str) -> tuple[Any, dict[str, Any]]:
-    """A landscape A4 document in the house style of ``supervision.reports`` (its fonts and fallbacks)."""
+def _document(title: str) -> tuple[WordDocument, dict[str, ParagraphStyle]]:
+    """A landscape A4 document in the house style of ``core.docx`` (its fonts and fallbacks)."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.enum.style import WD_STYLE_TYPE
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
     from docx.shared import Mm, Pt
 
-    from echelon.supervision.reports import FONTS, _register_fallbacks, _set_fonts
+    from echelon.core.docx import describe, paragraph_style, register_fallbacks  # python-docx, when used
 
     document = Document()
     section = document.sections[0]
@@ -477,109 +475,23 @@ def _document(title: str) -> tuple[Any, dict[str, Any]]:
     section.page_width, section.page_height = Mm(297), Mm(210)
     section.top_margin, section.bottom_margin = Mm(20), Mm(18)
     section.left_margin, section.right_margin = Mm(18), Mm(18)
-
-    def style(name: str, base: str, kind: str, size: float, bold: bool = False) -> Any:
-        styles = document.styles
-        try:
-            st = styles[name]
-        except KeyError:
-            st = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-            with contextlib.suppress(KeyError):
-                st.base_style = styles[base]
-        _set_fonts(st, FONTS[kind][0], size, bold)
-        return st
-
-    title_style = style("台账标题", "Title", "title", 18)
+    title_style = paragraph_style(document, "台账标题", "Title", "title", 18)
     title_style.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title_style.paragraph_format.space_after = Pt(6)
     title_style.font.color.rgb = None
-    body = style("台账正文", "Normal", "body", 12)
+    body = paragraph_style(document, "台账正文", "Normal", "body", 12)
     body.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     body.paragraph_format.line_spacing = Pt(20)
     body.paragraph_format.space_after = Pt(0)
-    table = style("台账表格", "Normal", "table", 9)
+    table = paragraph_style(document, "台账表格", "Normal", "table", 9)
     table.paragraph_format.space_after = Pt(0)
     table.paragraph_format.first_line_indent = Pt(0)
-    heading = style("台账表头", "Normal", "heading", 9)
+    heading = paragraph_style(document, "台账表头", "Normal", "heading", 9)
     heading.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heading.paragraph_format.space_after = Pt(0)
-    _register_fallbacks(document)
-    core = document.core_properties
-    core.title = xml_safe(title)
-    core.language = "zh-CN"
+    register_fallbacks(document)
+    describe(document, title)
     return document, {"title": title_style, "body": body, "table": table, "heading": heading}
-
-
-class _Table:
-    """A Word table written row by row as XML text, parsed once per row (python-docx's ``add_row().cells``
-    walks the whole table for every row, and its element API costs milliseconds per cell: minutes for a
-    ledger of two thousand rows). Fixed column widths, the header row repeated on every printed page;
-    vertical merges for a problem's cells over its task rows."""
-
-    def __init__(self, document: Any, st: dict[str, Any], header: Sequence[str], widths_mm: Sequence[float]):
-        from docx.enum.table import WD_TABLE_ALIGNMENT
-        from docx.shared import Mm
-
-        self.table = document.add_table(rows=0, cols=len(header))
-        with contextlib.suppress(KeyError):
-            self.table.style = document.styles["Table Grid"]
-        self.table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        self.table.autofit = False
-        for column, width in zip(self.table._tbl.tblGrid.gridCol_lst, widths_mm, strict=True):
-            column.w = Mm(width)
-        self.twips = [round(w * 1440 / 25.4) for w in widths_mm]
-        self.body_style = st["table"].style_id
-        self.add(header, style=st["heading"].style_id, header=True)
-
-    def add(
-        self,
-        values: Sequence[Any],
-        *,
-        style: str = "",
-        header: bool = False,
-        merge: int = 0,
-        restart: int = 0,
-    ) -> None:
-        """A row of ``values``. ``restart``: its first cells start a vertical merge; ``merge``: its first
-        cells continue the merge above (and stay empty)."""
-        from xml.sax.saxutils import escape, quoteattr
-
-        from docx.oxml import parse_xml
-        from docx.oxml.ns import nsdecls
-
-        style_attr = quoteattr(style or self.body_style)
-        bold = "<w:rPr><w:b/></w:rPr>" if header else ""
-        cells = []
-        for i, (value, twips) in enumerate(zip(values, self.twips, strict=True)):
-            merged = '<w:vMerge w:val="restart"/>' if i < restart else "<w:vMerge/>" if i < merge else ""
-            text = "" if i < merge else _docx_text(value)
-            run = ""
-            if text:
-                lines = escape(text.replace("\r\n", "\n").replace("\t", " ")).split("\n")
-                body = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
-                run = f'<w:r>{bold}<w:t xml:space="preserve">{body}</w:t></w:r>'
-            cells.append(
-                f'<w:tc><w:tcPr><w:tcW w:w="{twips}" w:type="dxa"/>{merged}</w:tcPr>'
-                f"<w:p><w:pPr><w:pStyle w:val={style_attr}/></w:pPr>{run}</w:p></w:tc>"
-            )
-        head = '<w:trPr><w:tblHeader w:val="true"/></w:trPr>' if header else ""
-        self.table._tbl.append(parse_xml(f"<w:tr {nsdecls('w')}>{head}{''.join(cells)}</w:tr>"))
-
-
-def _docx_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localdate(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return xml_safe(str(value))
-
-
-def _save(document: Any) -> bytes:
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
 
 
 # Column widths (mm) of the ledger on landscape A4 (261 mm between the margins).
@@ -607,6 +519,8 @@ def build_ledger_docx(title: str, rows: Iterable[LedgerRow], *, today: date | No
             raise TooLarge(
                 _("台账超过 %(n)s 行，Word 表格不便打印，请导出 Excel。") % {"n": f"{DOCX_MAX_ROWS:,}"}
             )
+    from echelon.core.docx import Table, date_label, save  # python-docx, when used
+
     document, st = _document(title)
     document.add_paragraph(xml_safe(title), style=st["title"])
     counts = ledger_counts(kept)
@@ -615,7 +529,7 @@ def build_ledger_docx(title: str, rows: Iterable[LedgerRow], *, today: date | No
         % {"date": date_label(today), "p": counts["problems"], "t": counts["tasks"], "o": counts["overdue"]},
         style=st["body"],
     )
-    table = _Table(document, st, ledger_header(), LEDGER_WIDTHS)
+    table = Table(document, ledger_header(), LEDGER_WIDTHS, body=st["table"], head=st["heading"])
     for row in kept:
         if row.first:
             table.add(row.cells, restart=PROBLEM_COLUMNS if row.span > 1 else 0)
@@ -623,10 +537,12 @@ def build_ledger_docx(title: str, rows: Iterable[LedgerRow], *, today: date | No
             table.add(row.cells, merge=PROBLEM_COLUMNS)
     if not kept:
         document.add_paragraph(_("暂无问题。"), style=st["body"])
-    return _save(document)
+    return save(document)
 
 
 def build_rollup_docx(data: Rollup) -> bytes:
+    from echelon.core.docx import Table, date_label, save  # python-docx, when used
+
     title = rollup_title(data.under)
     document, st = _document(title)
     document.add_paragraph(xml_safe(title), style=st["title"])
@@ -650,10 +566,10 @@ def build_rollup_docx(data: Rollup) -> bytes:
     fixed = 12 + 45  # 序号, 单位
     rest = (261 - fixed) / (len(header) - 2)
     widths = (12, 45, *([rest] * (len(header) - 2)))
-    table = _Table(document, st, header, widths)
+    table = Table(document, header, widths, body=st["table"], head=st["heading"])
     for line in data.table():
         table.add(line)
-    return _save(document)
+    return save(document)
 
 
 # --- the background export ----------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db import connection, transaction
+from django.db.models import Count
 from django.db.models.functions import Length, Substr
 
 from echelon.core.tree import SEGMENT_WIDTH, ancestor_paths, depth_of
@@ -55,22 +55,25 @@ def _apply(kind: str, removed: Iterable[Key], added: Iterable[Key]) -> None:
                 deltas[(kind, path, key.category, key.status)] += sign
                 if item_kind and key.item:
                     deltas[(item_kind, path, key.item, key.status)] += sign
-    for (counted, path, category, status), delta in sorted(deltas.items()):
-        if delta:
-            _add(counted, path, category, status, delta)
+    rows = [
+        (path, depth_of(path), counted, category, status, delta)
+        for (counted, path, category, status), delta in sorted(deltas.items())
+        if delta
+    ]
+    if rows:
+        _add(rows)
 
 
-def _add(kind: str, path: str, category: str, status: str, delta: int) -> None:
-    match = LedgerCount.objects.filter(path=path, kind=kind, category=category, status=status)
-    if match.update(n=F("n") + delta):
-        return
-    try:
-        with transaction.atomic():
-            LedgerCount.objects.create(
-                path=path, depth=depth_of(path), kind=kind, category=category, status=status, n=delta
-            )
-    except IntegrityError:  # created meanwhile by a concurrent write: add to it
-        match.update(n=F("n") + delta)
+def _add(rows: list[tuple[str, int, str, str, str, int]]) -> None:
+    """Add each row's delta to its counter, creating the counter when it is missing: one upsert statement
+    (SQLite and PostgreSQL both know ``ON CONFLICT … DO UPDATE``), so two writers never lose a count."""
+    table = connection.ops.quote_name(LedgerCount._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (path, depth, kind, category, status, n) VALUES (%s, %s, %s, %s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (path, kind, category, status) DO UPDATE SET n = {table}.n + excluded.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def rebuild() -> int:

@@ -1,51 +1,28 @@
 """The supervision report (督导工作报告) of a group over a period, as a Word document in the official style.
 
-Layout after the national standard for official documents (GB/T 9704): A4, margins 37/35/28/26 mm;
-the title in a song-style display face (二号), first-level headings 一、二、三、 in 黑体 (三号),
-body in 仿宋 (三号) with a two-character first-line indent and fixed 28-point line spacing.
-The document defines its own named styles (督导报告标题, 督导报告一级标题, 督导报告正文,
-督导报告表格) so a clerk can restyle the whole report at once. East Asian fonts are set per style,
-and each font is registered in the font table with an alternative name (``w:altName``), so that
-Word substitutes a face the machine has: 仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体.
-Latin text uses Times New Roman.
+The page, the faces and the named styles are the house style of ``core.docx`` (GB/T 9704): A4, the title
+in a song-style display face (二号), first-level headings 一、二、三、 in 黑体 (三号), body in 仿宋 (三号)
+with a two-character first-line indent and fixed 28-point line spacing. The document defines its own named
+styles (督导报告标题, 督导报告一级标题, 督导报告正文, 督导报告表格) so a clerk can restyle the whole report
+at once; each East Asian face is registered with its fallback (仿宋_GB2312 → 仿宋, 方正小标宋简体 → 宋体).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
-from datetime import date
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from docx import Document
-from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from echelon.core.docx import date_label, describe, official_setup, period_label, save
 from echelon.core.text import xml_safe
 from echelon.supervision.selectors import ReportData
 
-LATIN = "Times New Roman"
-# (font, fallback the font table offers when the first is missing)
-FONTS = {
-    "title": ("方正小标宋简体", "宋体"),
-    "heading": ("黑体", "SimHei"),
-    "body": ("仿宋_GB2312", "仿宋"),
-    "table": ("仿宋_GB2312", "仿宋"),
-}
 CN_NUMBERS = "一二三四五六七八九十"
-
-
-def period_label(start: date, end: date) -> str:
-    """2014年3月1日—3月31日 (the year once when both ends share it)."""
-    first = f"{start.year}年{start.month}月{start.day}日"
-    last = f"{end.month}月{end.day}日" if end.year == start.year else f"{end.year}年{end.month}月{end.day}日"
-    return f"{first}—{last}"
 
 
 def report_title(data: ReportData) -> str:
@@ -59,98 +36,10 @@ def report_filename(data: ReportData) -> str:
     return f"{data.group.name}督导工作报告_{data.start:%Y%m%d}-{data.end:%Y%m%d}.docx"
 
 
-def _set_fonts(style: Any, east_asian: str, size: float, bold: bool = False) -> None:
-    font = style.font
-    font.name = LATIN
-    font.size = Pt(size)
-    font.bold = bold
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
-    for attr in ("w:ascii", "w:hAnsi"):
-        fonts.set(qn(attr), LATIN)
-    fonts.set(qn("w:eastAsia"), east_asian)
-    fonts.set(qn("w:hint"), "eastAsia")
-
-
-def _register_fallbacks(document: Any) -> None:
-    """Name each East Asian font in the font table with its fallback (``w:altName``)."""
-    part = None
-    for rel in document.part.rels.values():
-        if rel.reltype.endswith("/fontTable"):
-            part = rel.target_part
-            break
-    if part is None:
-        return
-    from docx.oxml import parse_xml
-
-    element = parse_xml(part.blob) if not hasattr(part, "element") else part.element
-    present = {f.get(qn("w:name")) for f in element.findall(qn("w:font"))}
-    for name, alt in FONTS.values():
-        if name in present:
-            continue
-        present.add(name)
-        font = OxmlElement("w:font")
-        font.set(qn("w:name"), name)
-        alt_name = OxmlElement("w:altName")
-        alt_name.set(qn("w:val"), alt)
-        charset = OxmlElement("w:charset")
-        charset.set(qn("w:val"), "86")  # GB2312
-        font.append(alt_name)
-        font.append(charset)
-        element.append(font)
-    if not hasattr(part, "element"):
-        from lxml import etree
-
-        part._blob = etree.tostring(element, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _style(document: Any, name: str, base: str, kind: str, size: float, bold: bool = False) -> Any:
-    styles = document.styles
-    try:
-        style = styles[name]
-    except KeyError:
-        style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        with contextlib.suppress(KeyError):  # a template without the built-in style: stand alone
-            style.base_style = styles[base]
-    _set_fonts(style, FONTS[kind][0], size, bold)
-    return style
-
-
-def _setup(document: Any) -> dict[str, Any]:
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    body = _style(document, "督导报告正文", "Normal", "body", 16)
-    body.paragraph_format.first_line_indent = Pt(32)
-    body.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    body.paragraph_format.line_spacing = Pt(28)
-    body.paragraph_format.space_after = Pt(0)
-    title = _style(document, "督导报告标题", "Title", "title", 22)
-    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.space_after = Pt(24)
-    heading = _style(document, "督导报告一级标题", "Heading 1", "heading", 16)
-    heading.paragraph_format.first_line_indent = Pt(32)
-    heading.paragraph_format.space_before = Pt(6)
-    heading.paragraph_format.space_after = Pt(0)
-    table = _style(document, "督导报告表格", "Normal", "table", 12)
-    table.paragraph_format.first_line_indent = Pt(0)
-    for style in (title, heading):  # the built-ins are coloured and underlined in some templates
-        style.font.color.rgb = None
-    _register_fallbacks(document)
-    return {"body": body, "title": title, "heading": heading, "table": table}
-
-
 def build_report(data: ReportData) -> bytes:
     document = Document()
-    st = _setup(document)
-    core = document.core_properties
-    core.title = xml_safe(report_title(data))
-    core.author = xml_safe(data.group.name)
-    core.language = "zh-CN"
+    st = official_setup(document, "督导报告")
+    describe(document, report_title(data), author=data.group.name)
 
     def para(text: str, style: Any = None) -> Any:
         return document.add_paragraph(xml_safe(text), style=style or st["body"])  # stored text may hold \x0b
@@ -257,10 +146,6 @@ def build_report(data: ReportData) -> bytes:
     para("")
     sign = para(group.name, st["body"])
     sign.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    today = timezone.localdate()
-    when = para(f"{today.year}年{today.month}月{today.day}日", st["body"])
+    when = para(date_label(timezone.localdate()), st["body"])
     when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return save(document)

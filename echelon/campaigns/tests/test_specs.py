@@ -197,3 +197,20 @@ def test_unknown_evidence_is_refused():
     data = minimal()
     data["phases"][0]["actions"]["all"][0]["evidence"] = "photo"
     assert any("佐证类型“photo”未知" in e for e in errors_of(data))
+
+
+def test_a_normalised_template_validates_to_itself():
+    """A campaign's frozen copy validated again (e.g. a template derived from it) gives the same data, the
+    warning rules included (a rule turned off stays off, a tuned one keeps its parameters and name)."""
+    from echelon.campaigns import specs
+    from echelon.campaigns.tests.helpers import builtin_spec
+
+    data = builtin_spec().data
+    raw = {k: v for k, v in data.items() if k != "format"}
+    raw["warnings"] = {"stalled": {"days": 21, "name": "三周无进展"}, "blind_spots": False}
+    once = specs.validate(raw).data
+    again = specs.validate({k: v for k, v in once.items() if k != "format"}).data
+    assert again == once
+    assert {w["key"] for w in once["warnings"]} == set(specs.WARNING_RULES) - {"blind_spots"}
+    stalled = next(w for w in again["warnings"] if w["key"] == "stalled")
+    assert (stalled["name"], stalled["params"]["days"]) == ("三周无进展", 21)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from echelon.accounts.models import user_of
 from echelon.accounts.roles import Role
 from echelon.campaigns import services as campaign_services
-from echelon.campaigns.models import Participation, PhaseActual
+from echelon.campaigns.models import GateState, Participation, PhaseActual
 from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
@@ -115,6 +115,13 @@ def _require_children_done(participation: Participation, phase: int) -> None:
             _("下级单位还有 %(n)d 个没有通过“%(phase)s”（%(names)s等），本单位的这一环节暂不能结束。")
             % {"n": n, "phase": spec_phase.name, "names": names}
         )
+
+
+def _set_gate(participation: Participation, gate: str, day: date) -> None:
+    """Keep the participation's summary of its current phase's gate and since when (what the dashboards
+    count: waiting for review, returned, reviews overdue)."""
+    participation.gate, participation.gate_at = gate, day
+    Participation.objects.filter(pk=participation.pk).update(gate=gate, gate_at=day)
 
 
 def _close_phase(participation: Participation, phase: int, day: date, today: date, *, actor: Actor) -> None:
@@ -215,6 +222,7 @@ def gate_submit(
         if not state.gate:
             _close_phase(participation, state.index, day, today, actor=actor)
         else:
+            _set_gate(participation, GateState.OPEN, today)
             notify_submission(actor, review, participation, state.name)
         audit.record(
             actor=actor,
@@ -337,6 +345,7 @@ def gate_decide(
         )
         if not won:
             raise AlreadyDecided(_("该提交已被其他人处理，您的决定未保存。请刷新查看结果。"))
+        _set_gate(participation, GateState.NONE if decision == Decision.PASS else decision, today)
         if decision == Decision.PASS:
             _close_phase(participation, review.phase, closing, today, actor=actor)
         elif decision == Decision.REDO:

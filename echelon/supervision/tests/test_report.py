@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from docx import Document
 
+from echelon.core.docx import period_label
 from echelon.supervision import selectors, services
 from echelon.supervision.models import Decision
-from echelon.supervision.reports import build_report, period_label, report_title
+from echelon.supervision.reports import build_report, report_title
 from echelon.supervision.services import CheckResult
 from echelon.supervision.tests.helpers import PREPARED, group, make_campaign, part, user
 from echelon.supervision.tests.test_gates import meeting, upload
