@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale browser-deps run seed clean help
+.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale install-maps browser-deps run seed clean help
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
@@ -32,6 +32,15 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# Map data for the dashboard (ECharts map scripts: the region's leagues, each league's counties) from PyPI.
+# These old sdists build only with pyecharts-jupyter-installer (and wheel, for setuptools < 70.1) already in
+# the environment, hence no build isolation. Served as static files under vendor/maps (echelon/settings.py).
+MAP_PACKAGES := echarts-china-provinces-pypkg==0.0.3 echarts-china-cities-pypkg==0.0.9
+$(VENV)/.maps-installed: | $(VENV)/.installed
+	$(BIN)/pip install -q wheel==0.45.1 pyecharts-jupyter-installer==0.0.3 lml==0.2.0
+	$(BIN)/pip install -q --no-build-isolation $(MAP_PACKAGES)
+	@touch $@
+
 # The English catalogue: the .po is in git, the compiled .mo is a build product (needs msgfmt, from gettext).
 LOCALE_MO := echelon/locale/en/LC_MESSAGES/django.mo
 $(LOCALE_MO): echelon/locale/en/LC_MESSAGES/django.po $(VENV)/.installed
@@ -43,7 +52,8 @@ $(LOCALE_MO): echelon/locale/en/LC_MESSAGES/django.po $(VENV)/.installed
 install-python: $(VENV)/.installed
 install-assets: node_modules/.installed
 install-locale: $(LOCALE_MO)
-install: install-python install-assets install-locale
+install-maps: $(VENV)/.maps-installed
+install: install-python install-assets install-locale install-maps
 
 # Debian packages for the browser tests: headless Chromium and CJK fonts to render Chinese.
 browser-deps:
@@ -57,6 +67,9 @@ demo: install
 	$(BIN)/echelon collectstatic --noinput -v0
 	$(BIN)/echelon seed_demo --scale $(SCALE) --if-empty
 	$(BIN)/echelon demo_campaign --if-empty
+	$(BIN)/echelon snapshot --backfill-from start
+	$(BIN)/echelon dashboards_daily
+	$(BIN)/echelon dashboards_daily --schedule
 	$(BIN)/echelon demo_logins
 	@echo "Echelon is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
 	@trap 'kill 0' EXIT INT TERM; \

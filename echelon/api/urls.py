@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("echelon.campaigns.api.urls")),
     path("", include("echelon.supervision.api.urls")),
     path("", include("echelon.ledger.api.urls")),
+    path("", include("echelon.dashboards.api.urls")),
 ]

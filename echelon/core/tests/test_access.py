@@ -33,6 +33,7 @@ from echelon.core.testing import (
     schema_operations,
     write_declaration_problems,
 )
+from echelon.dashboards.tests import kit_board, kit_dispatch, kit_reports, kit_warnings
 from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
 from echelon.supervision.tests import kit as sv
@@ -997,6 +998,10 @@ DECLARED: dict[str, Declared] = {
 # the ledger (issue 11): its API, its pages and its public side, over the objects of the API kit's world
 DECLARED.update(api_kit.declarations(D))
 DECLARED.update(page_kit.declarations(D))
+DECLARED.update(kit_board.declarations(D))
+DECLARED.update(kit_dispatch.declarations(D))
+DECLARED.update(kit_reports.declarations(D))
+DECLARED.update(kit_warnings.declarations(D))
 
 
 def _is_api(key: str) -> bool:

@@ -1,0 +1,306 @@
+"""The dashboard's figures for one unit's subtree in one batch, per child unit (ADR 16).
+
+Everything is read live from what the apps below keep current with every write, so a village's submission
+shows at the region in the next request:
+
+- the participations' summary columns (``current_phase``, ``gate``, actual and planned dates): the units
+  by state and by phase, plan against actual;
+- the plan rows of the current phase (overdue: its planned end has passed and it is not closed);
+- open reviews (waiting longer than the due days), supervision assignments (coverage);
+- the ledger's rollup counters and its unfinished tasks past their deadline;
+- the registry's member rollups; the early warnings found by the daily job.
+
+Each figure is one indexed range scan grouped by the child's path prefix (``substr(path, 1, len + 5)``:
+every path segment has the same width), so a region dashboard reads each table once. The denominators are
+the units taking part in the batch (the registry's), never the units that happened to report.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from echelon.campaigns.models import Batch, GateState, Participation
+from echelon.core import versions
+from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
+from echelon.dashboards.models import Alert
+from echelon.ledger.models import UNFINISHED, CountKind, LedgerCount, ProblemStatus, Task, TaskStatus
+from echelon.orgs.models import Unit
+from echelon.supervision.models import GroupAssignment
+from echelon.supervision.selectors.coverage import coverage_version
+from echelon.supervision.selectors.gates import review_due_days
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: Any
+    group: str  # progress | gate | supervision | ledger | members
+    units: bool = True  # a count of units (it drills down to the units behind it)
+    percent_of: str = ""  # shown as a share of this measure too (the map's measures)
+
+
+# The fixed measures; the phases add ``phase:<key>`` (units whose current phase it is).
+MEASURES: tuple[Measure, ...] = (
+    Measure("units", _("参与单位"), "progress"),
+    Measure("not_started", _("未开始"), "progress", percent_of="units"),
+    Measure("started", _("已开始"), "progress", percent_of="units"),
+    Measure("planned_started", _("按计划应开始"), "progress", percent_of="units"),
+    Measure("done", _("全部环节通过"), "progress", percent_of="units"),
+    Measure("planned_done", _("按计划应完成"), "progress", percent_of="units"),
+    Measure("overdue", _("当前环节逾期"), "progress", percent_of="units"),
+    Measure("in_progress", _("进行中"), "gate", percent_of="units"),
+    Measure("open", _("已提交待审核"), "gate", percent_of="units"),
+    Measure("return", _("被打回"), "gate", percent_of="units"),
+    Measure("interview", _("约谈"), "gate", percent_of="units"),
+    Measure("redo", _("返工"), "gate", percent_of="units"),
+    Measure("reviews_overdue", _("审核超期"), "supervision", percent_of="units"),
+    Measure("covered", _("有督导组负责"), "supervision", percent_of="units"),
+    Measure("alerts", _("预警"), "supervision", units=False),
+    Measure("opinions", _("群众意见"), "ledger", units=False),
+    Measure("problems", _("问题"), "ledger", units=False),
+    Measure("problems_done", _("问题已销号"), "ledger", units=False, percent_of="problems"),
+    Measure("tasks", _("整改任务"), "ledger", units=False),
+    Measure("tasks_verified", _("任务已销号"), "ledger", units=False, percent_of="tasks"),
+    Measure("tasks_overdue", _("任务逾期"), "ledger", units=False),
+    Measure("members", _("党员"), "members", units=False),
+    Measure("mobile", _("流动党员"), "members", units=False),
+    Measure("blind", _("未纳入活动的党员"), "members", units=False),
+)
+GATE_STATES = ("in_progress", "open", "return", "interview", "redo")
+
+
+@dataclass
+class Row:
+    """One child unit (``unit`` None: the focus unit's own participation, 本级) and its figures."""
+
+    path: str
+    unit: Unit | None
+    values: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    def __getitem__(self, key: str) -> int:
+        return self.values.get(key, 0)
+
+
+@dataclass
+class Board:
+    batch: Batch
+    focus: Unit
+    today: date
+    phases: list[tuple[str, str]]  # (key, name)
+    total: Row
+    rows: list[Row]  # the focus's own row first (when it takes part), then the children by path
+
+    @property
+    def measures(self) -> list[Measure]:
+        return board_measures(self.phases)
+
+
+def board_measures(phases: list[tuple[str, str]]) -> list[Measure]:
+    """The fixed measures and, per phase, the units whose current phase it is."""
+    return [*MEASURES, *(Measure(f"phase:{k}", name, "phase", percent_of="units") for k, name in phases)]
+
+
+def _under(path: str) -> Q:
+    return Q(path__gte=path, path__lt=path + UPPER_BOUND)
+
+
+def _grouped(qs: QuerySet[Any], width: int, field_path: str = "path", **aggregates: Any) -> dict[str, dict]:
+    """``aggregates`` of ``qs`` per path prefix of ``width`` characters: per child of a focus whose path is
+    ``width - SEGMENT_WIDTH`` long (the focus's own rows under its own, shorter, path), or per unit at one
+    depth."""
+    child = Substr(field_path, 1, width)
+    rows = qs.annotate(child=child).values("child").annotate(**aggregates).order_by()
+    return {r.pop("child"): r for r in rows}
+
+
+def unit_filter(key: str, phases: list[tuple[str, str]], today: date) -> Q | None:
+    """The participations a unit measure counts (one definition for the figure and its drill-down); None
+    for a key that is not a count of units from the participation rows."""
+    n = len(phases)
+    done = Q(current_phase__gte=n)
+    started = Q(actual_start__isnull=False)
+    pending = started & ~done
+    fixed = {
+        "units": Q(),
+        "started": started,
+        "not_started": ~started,
+        "planned_started": Q(planned_start__lte=today),
+        "done": done,
+        "planned_done": Q(planned_end__lt=today),
+        "in_progress": pending & Q(gate=GateState.NONE),
+        "open": pending & Q(gate=GateState.OPEN),
+        "return": pending & Q(gate=GateState.RETURN),
+        "interview": pending & Q(gate=GateState.INTERVIEW),
+        "redo": pending & Q(gate=GateState.REDO),
+    }
+    if key in fixed:
+        return fixed[key]
+    for k, (phase_key, _name) in enumerate(phases):
+        if key == f"phase:{phase_key}":
+            return pending & Q(current_phase=k)
+    if key == "overdue":
+        return ~done & Q(current_due__lt=today)
+    if key == "reviews_overdue":
+        return pending & Q(gate=GateState.OPEN, gate_at__lt=today - timedelta(days=review_due_days()))
+    return None
+
+
+def _participation_figures(
+    batch: Batch, root: str, width: int, today: date, phases: list[tuple[str, str]]
+) -> dict[str, dict]:
+    keys = [m.key for m in MEASURES if m.group in ("progress", "gate")] + ["reviews_overdue"]
+    keys += [f"phase:{k}" for k, _name in phases]
+    aggregates: dict[str, Any] = {}
+    for key in keys:
+        q = unit_filter(key, phases, today)
+        aggregates[key.replace(":", "__")] = Count("id", filter=q) if q else Count("id")
+    qs = Participation.objects.filter(_under(root), batch=batch)
+    out = _grouped(qs, width, **aggregates)
+    return {path: {k.replace("__", ":"): v for k, v in values.items()} for path, values in out.items()}
+
+
+def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
+    """Coverage (cached until an assignment of the campaign changes: the supervision services bump its
+    version) and the early warnings."""
+    assigned = GroupAssignment.objects.filter(_under(root), campaign_id=batch.campaign_id).filter(
+        participation__batch=batch
+    )
+
+    def coverage() -> dict[str, dict]:
+        return _grouped(assigned, width, covered=Count("participation_id", distinct=True))
+
+    alerts = Alert.objects.filter(_under(root), batch=batch)
+    return [
+        versions.cached(
+            coverage_version(batch.campaign_id), f"dashboard:{batch.pk}:{root}:{width}", coverage
+        ),
+        _grouped(alerts, width, alerts=Count("id")),
+    ]
+
+
+LEDGER_MEASURES = {
+    (CountKind.OPINION, None): "opinions",
+    (CountKind.PROBLEM, None): "problems",
+    (CountKind.PROBLEM, ProblemStatus.DONE): "problems_done",
+    (CountKind.TASK, None): "tasks",
+    (CountKind.TASK, TaskStatus.VERIFIED): "tasks_verified",
+}
+
+
+def _ledger(paths: list[str], focus: str, width: int, today: date, own: bool) -> dict[str, dict]:
+    """From the ledger's counters of each subtree at ``paths``; with ``own`` the focus's own rows are its
+    counter minus its children's (the counters hold whole subtrees)."""
+    out: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    rows = LedgerCount.objects.filter(
+        path__in=[*paths, focus], kind__in=[CountKind.OPINION, CountKind.PROBLEM, CountKind.TASK], n__gt=0
+    ).values_list("path", "kind", "status", "n")
+    for path, kind, status, n in rows:
+        for (k, s), key in LEDGER_MEASURES.items():
+            if k == kind and s in (None, status):
+                out[path][key] += n
+    if own:
+        for key in LEDGER_MEASURES.values():
+            out[focus][key] -= sum(out[p][key] for p in paths)
+    else:
+        out.pop(focus, None)
+    late = Task.objects.filter(_under(focus), status__in=UNFINISHED, deadline__lt=today)
+    for path, values in _grouped(late, width, tasks_overdue=Count("id")).items():
+        out[path]["tasks_overdue"] = values["tasks_overdue"]
+    return out
+
+
+def _members(units: dict[str, Unit], focus: Unit | None) -> dict[str, dict]:
+    """The registry's rollups: each unit's subtree; the focus's own members (本级)."""
+    out = {
+        path: {"members": u.sub_members, "mobile": u.sub_mobile, "blind": u.sub_blind}
+        for path, u in units.items()
+    }
+    if focus is not None:
+        out[focus.path] = {
+            "members": focus.members_here,
+            "mobile": focus.mobile_here,
+            "blind": focus.blind_here,
+        }
+    return out
+
+
+def board(batch: Batch, focus: Unit, today: date | None = None) -> Board:
+    """The figures of ``focus``'s subtree in ``batch``: a row per child unit taking part (the focus's own
+    participation as the first row, 本级) and the total."""
+    today = today or timezone.localdate()
+    phases = [(p.key, p.name) for p in batch.campaign.spec.phases]
+    merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+
+    def merge(figures: dict[str, dict]) -> None:
+        for path, values in figures.items():
+            for key, value in values.items():
+                merged[path][key] += value
+
+    width = len(focus.path) + SEGMENT_WIDTH
+    merge(_participation_figures(batch, focus.path, width, today, phases))
+    children = [p for p in merged if p != focus.path]
+    units = Unit.objects.in_bulk(children, field_name="path") if children else {}
+    for part in _supervision(batch, focus.path, width):
+        merge({path: values for path, values in part.items() if path in merged})
+    ledger = _ledger(children, focus.path, width, today, own=focus.path in merged)
+    members = _members(units, focus)
+    for path in list(merged):
+        merge({path: ledger.get(path, {})})
+        merge({path: members.get(path, {})})
+    for values in merged.values():  # the rows that only some tables had get every measure
+        for m in board_measures(phases):
+            values.setdefault(m.key, 0)
+    rows = [
+        Row(path, units.get(path) if path != focus.path else None, merged[path]) for path in sorted(merged)
+    ]
+    total = Row(focus.path, focus)
+    for row in rows:
+        for key, value in row.values.items():
+            total.values[key] += value
+    return Board(batch=batch, focus=focus, today=today, phases=phases, total=total, rows=rows)
+
+
+def totals(batch: Batch, unit: Unit, today: date | None = None) -> dict[str, int]:
+    """The flat figures of ``unit``'s subtree (what a meeting freezes, a report pre-fills, a snapshot
+    keeps): {measure key: number}."""
+    return dict(board(batch, unit, today).total.values)
+
+
+def subtree_totals(
+    batch: Batch, depth: int, today: date | None = None, only: set[str] | None = None
+) -> dict[str, dict[str, int]]:
+    """The flat figures of the subtree of every unit at ``depth`` taking part in ``batch`` (or with units
+    below it taking part), set-based: each table is read once for all of them (the daily snapshot); with
+    ``only``, of those paths alone (the ledger's counters and the units are read for them only)."""
+    today = today or timezone.localdate()
+    phases = [(p.key, p.name) for p in batch.campaign.spec.phases]
+    width = depth * SEGMENT_WIDTH
+    merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    parts = [
+        _participation_figures(batch, "", width, today, phases),
+        *_supervision(batch, "", width),
+    ]
+    for part in parts:
+        for path, values in part.items():
+            if len(path) == width and (only is None or path in only):
+                for key, value in values.items():
+                    merged[path][key] += value
+    paths = sorted(merged)
+    ledger = _ledger(paths, "", width, today, own=False)
+    members = _members(Unit.objects.in_bulk(paths, field_name="path") if paths else {}, None)
+    out = {}
+    for path in paths:
+        values = merged[path]
+        for source in (ledger.get(path, {}), members.get(path, {})):
+            for key, value in source.items():
+                values[key] += value
+        out[path] = {m.key: values.get(m.key, 0) for m in board_measures(phases)}
+    return out
