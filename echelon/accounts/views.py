@@ -21,7 +21,7 @@ from echelon.accounts import services
 from echelon.accounts.forms import GrantForm, PasswordResetForm, TokenForm, UserCreateForm, UserImportForm
 from echelon.accounts.imports import COLUMNS, import_users
 from echelon.accounts.models import ApiToken, Grant, User
-from echelon.accounts.roles import ROLE_ACTIONS, Role
+from echelon.accounts.roles import ROLE_ACTIONS, Action, Role
 from echelon.accounts.selectors import grants_visible_to, managed_users
 from echelon.core import paging
 from echelon.core.actors import Actor
@@ -225,5 +225,8 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def roles_help(request: HttpRequest) -> HttpResponse:
-    rows = [(Role(r).label, r, sorted(actions)) for r, actions in ROLE_ACTIONS.items()]
+    rows = [
+        (Role(r).label, [a.label for a in Action if a.value in actions])
+        for r, actions in ROLE_ACTIONS.items()
+    ]
     return render(request, "accounts/roles.html", {"rows": rows})

@@ -180,10 +180,33 @@ def superuser_login_form() -> type[AuthenticationForm]:
     return _login_form
 
 
+# Chinese headings for the third-party apps and models the site lists (their own names are English and
+# untranslated): by app label, and by app label and model name.
+APP_NAMES = {
+    "axes": _("登录防护"),
+    "django_tasks_database": _("后台任务"),
+}
+MODEL_NAMES = {
+    ("axes", "AccessAttempt"): _("登录尝试"),
+    ("axes", "AccessFailureLog"): _("登录失败记录"),
+    ("axes", "AccessLog"): _("登录日志"),
+    ("django_tasks_database", "DBTaskResult"): _("任务结果"),
+}
+
+
 class EchelonAdminSite(admin.AdminSite):
     site_header = _("梯次 · 系统维护（仅超级管理员）")
     site_title = _("梯次系统维护")
     index_title = _("系统维护")
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[Any]:
+        """The index, the sidebar and an app's page name third-party apps and models in Chinese."""
+        app_list = super().get_app_list(request, app_label)
+        for app in app_list:
+            app["name"] = APP_NAMES.get(app["app_label"], app["name"])
+            for model in app["models"]:
+                model["name"] = MODEL_NAMES.get((app["app_label"], model["object_name"]), model["name"])
+        return app_list
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)

@@ -10,10 +10,12 @@ class OrgsConfig(AppConfig):
     def ready(self) -> None:
         from echelon.core import navigation as nav
         from echelon.core.filters import register_unit_path
+        from echelon.core.narration import register_unit_names
         from echelon.orgs import jobs  # noqa: F401  (registers the import/export job handlers)
-        from echelon.orgs.selectors import path_of_code
+        from echelon.orgs.selectors import names_of, path_of_code
 
         register_unit_path(path_of_code)
+        register_unit_names(names_of)
         nav.register("orgs", _("组织"), "bi-diagram-3", "orgs:browse", order=10)
         nav.register(
             "orgs",

@@ -411,3 +411,16 @@ def test_the_schema_describes_the_campaign_api(db, admin_user):
         "/api/v1/campaigns/{id}/schedule/" in paths and "/api/v1/campaigns/{id}/units/{code}/actual/" in paths
     )
     assert "/api/v1/campaign-templates/" in paths
+
+
+def test_the_template_pages_name_no_files_and_no_packages(tree, personas):
+    client = client_for(personas["region_office"])
+    listing = text(client.get(reverse("campaigns:templates")))
+    assert "党的群众路线教育实践活动" in listing and "Staged training roll-out" in listing
+    assert ".yaml" not in listing
+    client.post(reverse("campaigns:template_load"), {"name": BUILTIN})
+    listing = text(client.get(reverse("campaigns:templates")))
+    assert ".yaml" not in listing and f'<code class="small">{BUILTIN}</code>' not in listing
+    detail = text(client.get(reverse("campaigns:template_detail", args=[BUILTIN])))
+    assert "春节假期（按国家法定节假日安排）" in detail
+    assert "chinese-calendar" not in detail and "chinese_calendar" not in detail and ".yaml" not in detail

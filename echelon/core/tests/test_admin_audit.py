@@ -165,3 +165,14 @@ class TestAdminChangesAreAudited:
         assert event.after["tokens_revoked"] == 1
         assert event.unit_path == tree.village.path  # where the user's grants are
         assert secret not in str(event.before) + str(event.after)
+
+
+@pytest.mark.django_db
+def test_third_party_apps_have_chinese_headings(superuser_client):
+    html = superuser_client.get("/admin/").content.decode()
+    for name in ("登录防护", "登录尝试", "后台任务", "任务结果"):
+        assert name in html, name
+    for english in (">Axes<", "Task Results", "Tasks Database Backend", "Access attempts"):
+        assert english not in html, english
+    html = superuser_client.get("/admin/axes/").content.decode()
+    assert "登录防护" in html and ">Axes<" not in html
