@@ -152,6 +152,9 @@ class Counter(models.Model):
 class NotificationKind(models.TextChoices):
     REVIEW_WAITING = "review_waiting", _("待审核")
     RETURNED = "returned", _("被打回")
+    INTERVIEW = "interview", _("约谈")
+    REDO = "redo", _("返工")
+    PASSED = "passed", _("通过")
     DEADLINE = "deadline", _("期限临近")
     OVERDUE = "overdue", _("审核超期")
     LEDGER = "ledger", _("问题台账")
@@ -200,7 +203,15 @@ class Notification(models.Model):
                 fields=["user", "key"], condition=~Q(key=""), name="core_notification_once"
             ),
         ]
-        indexes = [models.Index(fields=["user", "read_at"], name="core_notification_unread_idx")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="core_notification_unread_idx"),
+            # the unread notices about one item, marked read when it is handled (notifications.settle)
+            models.Index(
+                fields=["target_type", "target_id"],
+                condition=Q(read_at__isnull=True),
+                name="core_notification_open_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:50]

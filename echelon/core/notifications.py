@@ -5,7 +5,8 @@ daily digest.
 notice is about is stored as an object (``target_type`` = ``app_label.model``, ``target_id``) and turned
 into a link only when shown, by the function the target's app registered from its ``AppConfig.ready()``
 (``register_target``): core knows no app's URLs (ADR 13). A target that is gone, or of a type nobody
-registered, shows no link.
+registered, shows no link. When the item is handled, the service that handles it marks the notices about
+it read (``settle``).
 """
 
 from __future__ import annotations
@@ -102,6 +103,17 @@ def notify(
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
+
+
+def settle(target: models.Model, *, kinds: Iterable[str]) -> int:
+    """The item ``target`` was handled: every unread notice of ``kinds`` about it, whoever's it is, is
+    marked read (inside the calling service's transaction, which audits the act). Returns how many."""
+    target_type, target_id = target_of(target)
+    return (
+        Notification.objects.unread()
+        .filter(target_type=target_type, target_id=target_id, kind__in=list(kinds))
+        .update(read_at=timezone.now())
+    )
 
 
 def notifications_for(user: Any) -> NotificationQuerySet:

@@ -85,6 +85,7 @@ from echelon.supervision.models import (
     ReviewState,
     SupervisionGroup,
 )
+from echelon.supervision.services.notices import DECISION_KINDS
 
 DEFAULT_SEED = 2014
 # Units of the batch running today made to fall behind on purpose (a stall in an earlier phase). Units that
@@ -1376,7 +1377,7 @@ def _notify(
             rows.append(
                 Notification(
                     user_id=user,
-                    kind=NotificationKind.RETURNED,
+                    kind=DECISION_KINDS[Decision(r.decision)],
                     text=f"“{p.name}”的“{names[k]}”{text}。意见：{r.comment}"[:500],
                     target_type=Participation._meta.label_lower,
                     target_id=str(p.id),

@@ -32,7 +32,12 @@ from echelon.core.text import within_length
 from echelon.supervision import selectors, submit_checks, verbs
 from echelon.supervision.models import ActionDone, Decision, Review, ReviewState
 from echelon.supervision.services.groups import covered, grant_paths
-from echelon.supervision.services.notices import notify_returned, notify_submission
+from echelon.supervision.services.notices import (
+    notify_decided,
+    notify_submission,
+    settle_decision,
+    settle_submission,
+)
 from echelon.supervision.services.unit_work import unit_participation
 
 
@@ -219,6 +224,8 @@ def gate_submit(
                 review.save()
         except IntegrityError as exc:
             raise ValidationError(_("本环节已提交，正在等待督导组审核。")) from exc
+        # Whatever the unit was told to fix in this phase is handled by this submission.
+        settled = settle_decision(participation)
         if not state.gate:
             _close_phase(participation, state.index, day, today, actor=actor)
         else:
@@ -237,6 +244,7 @@ def gate_submit(
                 "gate": state.gate,
                 "closed": not state.gate,
                 "override": override.pk if override is not None else None,
+                "notices_read": settled,
             },
         )
         return review
@@ -353,8 +361,8 @@ def gate_decide(
                 participation=participation, phase=review.phase, cleared_at=None
             ).update(cleared_at=now)
         review.refresh_from_db()
-        if decision != Decision.PASS:
-            notify_returned(actor, review, participation, state.name)
+        notify_decided(actor, review, participation, state.name)
+        settled = settle_submission(review)
         audit.record(
             actor=actor,
             verb=verbs.REVIEW_DECIDE[decision],
@@ -374,6 +382,7 @@ def gate_decide(
                 "interview_at": review.interview_at,
                 "interview_required": review.interview_required,
                 "override": override.pk if override is not None else None,
+                "notices_read": settled,
             },
         )
         return review

@@ -1,7 +1,9 @@
 """Who is told what (core's notifications, ADR 13): a submission → the responsible group's members; a
-return, interview or redo → the unit's operators and the submitter; and the daily run (``notify_due``): a
-return or redo deadline three days away, a review waiting too long. The notices link to their review or to
-the unit's phase page (the targets ``apps.py`` registers)."""
+decision (pass, return, interview, redo, each its own kind) → the unit's operators and the submitter; and
+the daily run (``notify_due``): a return or redo deadline three days away, a review waiting too long. The
+notices link to their review or to the unit's phase page (the targets ``apps.py`` registers). A handled
+item's notices mark themselves read, in the handling service's transaction: a submission's once the group
+decides it (``settle_submission``), a decision's once the unit resubmits (``settle_decision``)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from echelon.core import audit
 from echelon.core import verbs as core_verbs
 from echelon.core.actors import Actor
 from echelon.core.models import Notification, NotificationKind
-from echelon.core.notifications import notify
+from echelon.core.notifications import notify, settle
 from echelon.supervision import selectors
 from echelon.supervision.models import Decision, Review, ReviewState, SupervisionGroup
 
@@ -55,26 +57,70 @@ def notify_submission(actor: Actor, review: Review, participation: Participation
     )
 
 
-def notify_returned(actor: Actor, review: Review, participation: Participation, phase_name: str) -> None:
-    """Returned, interview or redo: the unit's operators (and whoever submitted)."""
-    what = {
-        Decision.RETURN: _("被打回修改，期限 %(deadline)s"),
-        Decision.REDO: _("需要返工，期限 %(deadline)s"),
-        Decision.INTERVIEW: _("督导组提出约谈"),
-    }[Decision(review.decision)] % {"deadline": review.deadline.isoformat() if review.deadline else "-"}
+# The notice a decision sends to the unit, by decision.
+DECISION_KINDS = {
+    Decision.PASS: NotificationKind.PASSED,
+    Decision.RETURN: NotificationKind.RETURNED,
+    Decision.INTERVIEW: NotificationKind.INTERVIEW,
+    Decision.REDO: NotificationKind.REDO,
+}
+
+
+def notify_decided(actor: Actor, review: Review, participation: Participation, phase_name: str) -> None:
+    """A decision (pass, return, interview or redo): the unit's operators (and whoever submitted), with the
+    notice's kind and text saying which; it links to the unit's phase page."""
+    decision = Decision(review.decision)
+    comment = review.comment or "；".join(c["comment"] for c in review.checks if c.get("comment"))
+    values = {
+        "unit": participation.unit.name,
+        "phase": phase_name,
+        "deadline": review.deadline.isoformat() if review.deadline else "-",
+        "who": review.interview_who,
+        "when": review.interview_at.isoformat() if review.interview_at else "-",
+        "comment": comment,
+    }
+    if decision == Decision.PASS:
+        following = selectors.phase_name(participation.campaign, review.phase + 1)
+        text = (
+            _("“%(unit)s”的“%(phase)s”已审核通过，下一环节“%(next)s”已开启。") % {**values, "next": following}
+            if following
+            else _("“%(unit)s”的“%(phase)s”已审核通过，全部环节已完成。") % values
+        )
+    else:
+        text = {
+            Decision.RETURN: _("“%(unit)s”的“%(phase)s”被打回修改，期限 %(deadline)s。意见：%(comment)s"),
+            Decision.REDO: _("“%(unit)s”的“%(phase)s”需要返工，期限 %(deadline)s。意见：%(comment)s"),
+            Decision.INTERVIEW: _(
+                "督导组就“%(unit)s”的“%(phase)s”提出约谈：约谈对象 %(who)s，日期 %(when)s。意见：%(comment)s"
+            ),
+        }[decision] % values
     notify(
         unit_operators(participation.unit_id)
         | ({review.submitted_by_id} if review.submitted_by_id else set()),
-        kind=NotificationKind.RETURNED,
-        text=_("“%(unit)s”的“%(phase)s”%(what)s。意见：%(comment)s")
-        % {
-            "unit": participation.unit.name,
-            "phase": phase_name,
-            "what": what,
-            "comment": review.comment or "；".join(c["comment"] for c in review.checks if c.get("comment")),
-        },
+        kind=DECISION_KINDS[decision],
+        text=text,
         target=participation,
         exclude=actor,
+    )
+
+
+def settle_submission(review: Review) -> int:
+    """The group decided ``review``: its members' notices that it waits (or waits too long) are read."""
+    return settle(review, kinds=[NotificationKind.REVIEW_WAITING, NotificationKind.OVERDUE])
+
+
+def settle_decision(participation: Participation) -> int:
+    """The unit resubmitted its phase after a return, interview or redo: the notices of that decision
+    (and of its deadline) are read. Only the current phase can be waiting for a resubmission, so these are
+    the unit's unread ones."""
+    return settle(
+        participation,
+        kinds=[
+            NotificationKind.RETURNED,
+            NotificationKind.INTERVIEW,
+            NotificationKind.REDO,
+            NotificationKind.DEADLINE,
+        ],
     )
 
 

@@ -17,6 +17,7 @@ from echelon.core import notifications, verbs
 from echelon.core.models import AuditEvent, Notification, NotificationDigest, NotificationKind
 from echelon.supervision import services
 from echelon.supervision.models import Decision, Review
+from echelon.supervision.tests.helpers import ahead, part, supervisor, user
 from echelon.supervision.tests.test_gates import all_checks, gate, meeting, upload  # noqa: F401
 
 TODAY = timezone.localdate()
@@ -32,8 +33,6 @@ def client_for(u):
 @pytest.fixture
 def submitted(tree, gate):  # noqa: F811
     campaign, _g, instructor, secretary = gate
-    from echelon.supervision.tests.helpers import part
-
     p = part(campaign, tree.village)
     meeting(secretary, p, 1, "study", type="study")
     upload(secretary, p, 1, "opinions")
@@ -169,3 +168,109 @@ def test_a_notice_links_to_its_target_while_it_exists(tree, personas, submitted)
     assert r.status_code == 302 and r["Location"] == reverse("notifications:list")
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+# --- decisions say what happened; handled items mark themselves read --------------------------------------
+
+
+def decide(review, instructor, decision, **extra):
+    return services.gate_decide(
+        actor=instructor,
+        review=review,
+        decision=decision,
+        checks=all_checks(decision == Decision.PASS),
+        **extra,
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("decision", "extra", "kind", "label", "words"),
+    [
+        (
+            Decision.RETURN,
+            {"comment": "补充走访", "deadline": TODAY + timedelta(days=3)},
+            NotificationKind.RETURNED,
+            "被打回",
+            "被打回修改",
+        ),
+        (
+            Decision.INTERVIEW,
+            {
+                "comment": "查摆不深",
+                "interview_who": "村党支部书记",
+                "interview_at": TODAY,
+                "interview_required": "重新查摆问题",
+            },
+            NotificationKind.INTERVIEW,
+            "约谈",
+            "提出约谈：约谈对象 村党支部书记",
+        ),
+        (
+            Decision.REDO,
+            {"comment": "走过场", "deadline": TODAY + timedelta(days=10)},
+            NotificationKind.REDO,
+            "返工",
+            "需要返工",
+        ),
+    ],
+)
+def test_a_decision_notice_says_which_decision(tree, submitted, decision, extra, kind, label, words):
+    review, instructor, secretary = submitted
+    decide(review, instructor, decision, **extra)
+    note = Notification.objects.get(user=secretary)
+    assert note.kind == kind and note.get_kind_display() == label
+    assert words in note.text and extra["comment"] in note.text
+    if decision != Decision.RETURN:
+        assert "被打回" not in note.text
+    page = client_for(secretary).get(reverse("notifications:list")).content.decode()
+    assert f">{label}</span>" in page
+
+
+@pytest.mark.django_db
+def test_a_pass_tells_the_operators_and_reads_the_groups_notices(tree, personas, submitted):
+    review, instructor, secretary = submitted
+    colleague = supervisor(user("colleague"), tree.township)
+    review.group.members.add(colleague)
+    notifications.notify([colleague], kind=NotificationKind.REVIEW_WAITING, text="待审核", target=review)
+    Review.objects.filter(pk=review.pk).update(submitted_at=timezone.now() - timedelta(days=30))
+    assert services.notify_due().overdue == 2
+    ahead(review.participation)  # the township has not passed this phase yet
+    decide(review, instructor, Decision.PASS)
+    note = Notification.objects.get(user=secretary)
+    following = review.campaign.spec.phases[review.phase + 1].name
+    assert note.kind == NotificationKind.PASSED and note.read_at is None
+    assert "已审核通过" in note.text and f"下一环节“{following}”已开启" in note.text
+    assert notifications.link(note) == reverse(
+        "supervision:unit", args=[review.campaign_id, tree.village.code]
+    )
+    # the submission was handled: every member's notices about it (waiting, overdue) are read
+    about = Notification.objects.filter(target_type="supervision.review", target_id=str(review.pk))
+    assert about.count() == 4 and not about.filter(read_at__isnull=True).exists()
+    assert not Notification.objects.filter(user=instructor, kind=NotificationKind.PASSED).exists()
+    event = AuditEvent.objects.filter(verb="review.pass").latest("pk")
+    assert event.after["notices_read"] == 4
+
+
+@pytest.mark.django_db
+def test_a_resubmission_reads_the_return_notices_of_its_unit(tree, personas, submitted):
+    review, instructor, secretary = submitted
+    decide(review, instructor, Decision.RETURN, comment="补充走访", deadline=TODAY + timedelta(days=3))
+    assert services.notify_due().deadlines == 1
+    p = review.participation
+    other = part(review.campaign, tree.community)
+    notifications.notify([secretary], kind=NotificationKind.RETURNED, text="别的单位", target=other)
+    mine = Notification.objects.filter(
+        user=secretary, target_id=str(p.pk), target_type="campaigns.participation"
+    )
+    assert sorted(mine.filter(read_at=None).values_list("kind", flat=True)) == ["deadline", "returned"]
+    again = services.gate_submit(actor=secretary, participation=p, note="已补充")
+    assert not mine.filter(read_at=None).exists()
+    assert Notification.objects.get(user=secretary, text="别的单位").read_at is None
+    # the group is told of the new submission, unread; the old one's notice stayed read
+    waiting = Notification.objects.filter(user=instructor, kind=NotificationKind.REVIEW_WAITING)
+    assert {(n.target_id, n.read_at is None) for n in waiting} == {
+        (str(review.pk), False),
+        (str(again.pk), True),
+    }
+    assert AuditEvent.objects.filter(verb="review.submit").latest("pk").after["notices_read"] == 2
