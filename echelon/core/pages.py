@@ -51,6 +51,22 @@ def attempt(
     return Outcome(True, value)
 
 
+def attempt_form(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    call: Callable[[dict[str, Any]], T],
+    *,
+    success: str | Callable[[T], str] = "",
+) -> Outcome[T]:
+    """A form posted from a panel of another page, then its service: invalid input becomes messages on that
+    page and nothing is called; valid input goes to ``call(cleaned_data)`` through ``attempt``. The view
+    goes back to the page either way."""
+    if not form.is_valid():
+        flash_form_errors(request, form)
+        return Outcome(False, errors=[str(e) for errors in form.errors.values() for e in errors])
+    return attempt(request, lambda: call(form.cleaned_data), success=success)
+
+
 def show_errors(request: HttpRequest, exc: ValidationError, form: forms.BaseForm | None = None) -> None:
     if form is None:
         for message in exc.messages:

@@ -3,10 +3,10 @@
 Everything is read live from what the apps below keep current with every write, so a village's submission
 shows at the region in the next request:
 
-- the participations' summary columns (``current_phase``, ``gate``, actual and planned dates): the units
-  by state and by phase, plan against actual;
-- the plan rows of the current phase (overdue: its planned end has passed and it is not closed);
-- open reviews (waiting longer than the due days), supervision assignments (coverage);
+- the participations' summary columns (``current_phase``, ``gate`` and ``gate_at``, ``current_due``,
+  actual and planned dates): the units by state and by phase, plan against actual, the current phase
+  overdue, submissions waiting longer than the due days;
+- the supervision assignments (coverage, cached on the coverage version);
 - the ledger's rollup counters and its unfinished tasks past their deadline;
 - the registry's member rollups; the early warnings found by the daily job.
 

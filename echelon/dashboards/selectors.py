@@ -12,22 +12,17 @@ from django.utils import timezone
 from echelon.campaigns.models import Batch, Campaign, Participation, Status
 from echelon.campaigns.selectors import campaigns_for, focus_breadcrumb
 from echelon.core.actors import Actor
-from echelon.core.querysets import scope_paths
 from echelon.core.tree import UPPER_BOUND, is_within
 from echelon.orgs.models import Unit
+from echelon.orgs.selectors import top_units
 
 
 def top_unit(user: Actor) -> Unit:
-    """The outermost unit the user sees (the root for who sees everything); 404 for nobody."""
-    paths = scope_paths(user, "view")
-    if paths is None:
-        root = Unit.objects.filter(parent__isnull=True).order_by("path").first()
-        if root is None:
-            raise Http404
-        return root
-    if not paths:
+    """The outermost unit the user sees (the shallowest of ``orgs``' top units); 404 for nobody."""
+    tops = sorted(top_units(user), key=lambda u: (len(u.path), u.path))
+    if not tops:
         raise Http404
-    return Unit.objects.get(path=sorted(paths, key=lambda p: (len(p), p))[0])
+    return tops[0]
 
 
 def unit_for(user: Actor, code: str) -> Unit:

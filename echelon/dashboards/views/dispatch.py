@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from echelon.core import paging
 from echelon.core.actors import Actor
-from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.pages import attempt, attempt_form
 from echelon.core.permissions import allowed, require, require_somewhere
 from echelon.core.querysets import scope_paths, scoped_object
 from echelon.core.tree import UPPER_BOUND
@@ -288,13 +288,10 @@ def _item(request: HttpRequest, pk: int) -> DispatchItem:
 @require_POST
 def item_done(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    form = DoneForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _back(request, item)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.item_done(actor=request.user, item=item, note=form.cleaned_data["note"]),
+        DoneForm(request.POST),
+        lambda d: services.item_done(actor=request.user, item=item, note=d["note"]),
         success=_("已报告办结。"),
     )
     return _back(request, item)
@@ -303,13 +300,10 @@ def item_done(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
-    form = ReopenItemForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _back(request, item)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.item_reopen(actor=request.user, item=item, reason=form.cleaned_data["reason"]),
+        ReopenItemForm(request.POST),
+        lambda d: services.item_reopen(actor=request.user, item=item, reason=d["reason"]),
         success=_("已退回重办。"),
     )
     return _back(request, item)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from echelon.core import paging
-from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.pages import attempt, attempt_form
 from echelon.core.permissions import allowed
 from echelon.dashboards import selectors
 from echelon.dashboards.forms import InfoReportEditForm, InfoReportNewForm, InfoReportReturnForm
@@ -245,13 +245,10 @@ def report_approve(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_return(request: HttpRequest, pk: int) -> HttpResponse:
     report = report_for(request, pk)
-    form = InfoReportReturnForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return redirect("dashboards:info_report", report.pk)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.report_return(actor=request.user, report=report, note=form.cleaned_data["note"]),
+        InfoReportReturnForm(request.POST),
+        lambda d: services.report_return(actor=request.user, report=report, note=d["note"]),
         success=_("已退回起草人修改。"),
     )
     return redirect("dashboards:info_report", report.pk)

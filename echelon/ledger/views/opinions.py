@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import LazyPaginator
 
 from echelon.core import paging
-from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.pages import attempt, attempt_form, flash_form_errors
 from echelon.core.permissions import allowed, require_somewhere
 from echelon.core.querysets import scope_paths, scoped_object
 from echelon.ledger import filters, services
@@ -160,13 +160,10 @@ def _back(opinion: Opinion) -> HttpResponse:
 @require_POST
 def opinion_reply(request: HttpRequest, pk: int) -> HttpResponse:
     opinion = _opinion(request, pk)
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _back(opinion)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.opinion_reply(actor=request.user, opinion=opinion, reply=form.cleaned_data["reply"]),
+        ReplyForm(request.POST),
+        lambda d: services.opinion_reply(actor=request.user, opinion=opinion, reply=d["reply"]),
         success=_("已公开答复，群众凭回执号可以查看。"),
     )
     return _back(opinion)
@@ -175,15 +172,10 @@ def opinion_reply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def opinion_close(request: HttpRequest, pk: int) -> HttpResponse:
     opinion = _opinion(request, pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _back(opinion)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.opinion_close(
-            actor=request.user, opinion=opinion, reason=form.cleaned_data["reason"]
-        ),
+        CloseForm(request.POST),
+        lambda d: services.opinion_close(actor=request.user, opinion=opinion, reason=d["reason"]),
         success=_("意见已关闭。"),
     )
     return _back(opinion)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.pages import attempt, attempt_form, flash_form_errors
 from echelon.core.querysets import scoped_object
 from echelon.ledger import services
 from echelon.ledger.forms import ClaimForm, DecideForm, EvidenceForm, ReopenForm, TaskForm
@@ -75,13 +75,10 @@ def task_evidence(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
-    form = ClaimForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to_task(task)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.task_claim(actor=request.user, task=task, note=form.cleaned_data["note"]),
+        ClaimForm(request.POST),
+        lambda d: services.task_claim(actor=request.user, task=task, note=d["note"]),
         success=_("已申请销号，等待上一级或督导组验收。"),
     )
     return _to_task(task)
@@ -112,13 +109,10 @@ def task_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task(request, pk)
-    form = ReopenForm(request.POST)
-    if not form.is_valid():
-        flash_form_errors(request, form)
-        return _to_task(task)
-    attempt(
+    attempt_form(
         request,
-        lambda: services.task_reopen(actor=request.user, task=task, reason=form.cleaned_data["reason"]),
+        ReopenForm(request.POST),
+        lambda d: services.task_reopen(actor=request.user, task=task, reason=d["reason"]),
         success=_("任务已重新打开。"),
     )
     return _to_task(task)
