@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -1014,8 +1018,6 @@ def _key(name: str, method: str = "GET") -> str:
 
 @pytest.fixture
 def ctx(personas, tree, settings, tmp_path) -> Ctx:
-    from django.db import transaction
-
     settings.MEDIA_ROOT = tmp_path
     member = make_member(tree.village, "M-V1", name="哨兵党员")
     (tmp_path / "exports").mkdir()
@@ -1199,7 +1201,6 @@ def test_every_page_that_takes_a_post_declares_it(ctx: Ctx, admin_user):
     """A page declared for GET whose view handles a POST (does not answer 405, and reads the POST) is a
     write route: it needs its own declaration ("name POST"). The probe posts nothing and is rolled back.
     Pages that answer a POST like a GET without reading it are listed (they should be GET-only)."""
-    from django.db import transaction
 
     missing, loose = [], []
     posted = {route_name(k) for k, d in DECLARED.items() if d.writes}
@@ -1240,40 +1241,66 @@ CASES = sorted(DECLARED)
 WRITES = [k for k in CASES if DECLARED[k].writes]
 
 
+@contextmanager
+def _undone() -> Iterator[None]:
+    """One persona's visit, undone afterwards (the database to the savepoint, the throttles' cache), so the
+    next persona meets the route exactly as the first did: the route's objects are built once per route."""
+    savepoint = transaction.savepoint()
+    try:
+        yield
+    finally:
+        transaction.savepoint_rollback(savepoint)
+        cache.clear()
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("key", CASES)
-def test_anonymous(key: str, ctx: Ctx):
+def test_route(key: str, ctx: Ctx, admin_user):
+    """Each declared route as every persona meets it, each visit undone before the next: the anonymous
+    visitor, the outsider, the wrong roles at the right place (writes), then the allowed persona."""
     decl = DECLARED[key]
     api = _is_api(key)
-    response = _call(_client_for(None), key, decl, ctx, api=api)
+    url, data = _prepare(key, decl, ctx)
+    with _undone():
+        _anonymous(key, decl, url, data, api=api)
+    if not decl.public:
+        with _undone():
+            _outsider(key, decl, ctx, url, data, api=api)
+    if decl.writes and (decl.refused or decl.bystanders):
+        with _undone():
+            _write_refused(key, decl, ctx, admin_user, url, data, api=api)
+    with _undone():
+        if decl.writes:
+            _write_allowed(key, decl, ctx, admin_user, url, data, api=api)
+        elif not decl.public:
+            _allowed(key, decl, ctx, admin_user, url, data, api=api)
+
+
+def _anonymous(key: str, decl: Declared, url: str, data: dict[str, Any], *, api: bool) -> None:
+    response = _send(_client_for(None), url, data, decl, api=api)
     if decl.public:
-        assert response.status_code in decl.ok
+        assert response.status_code in decl.ok, ("anonymous", key, response.status_code)
     elif api:
-        assert response.status_code == 401, response.content[:200]
+        assert response.status_code == 401, ("anonymous", key, response.content[:200])
     else:
-        assert response.status_code == 302
+        assert response.status_code == 302, ("anonymous", key, response.status_code)
         assert response["Location"].startswith(("/accounts/login/", "/admin/login/"))
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("key", [k for k in CASES if not DECLARED[k].public])
-def test_outsider(key: str, ctx: Ctx):
-    decl = DECLARED[key]
-    api = _is_api(key)
+def _outsider(key: str, decl: Declared, ctx: Ctx, url: str, data: dict[str, Any], *, api: bool) -> None:
     client = _client_for(ctx.personas["outsider"])
-    url, data = _prepare(key, decl, ctx)
     effect = decl.effect(ctx) if decl.effect is not None else None
     before = _last_event()
     response = _send(client, url, data, decl, api=api)
     if decl.outsider == "deny":
-        assert response.status_code in (302, 400, 403, 404), (key, response.status_code)
+        assert response.status_code in (302, 400, 403, 404), ("outsider", key, response.status_code)
         if response.status_code == 302:  # only the admin sends a non-staff user to its own login
             assert response["Location"].startswith("/admin/login/")
-        assert _events_since(before) == [], "a refused request wrote something"
+        assert _events_since(before) == [], f"{key}: a refused outsider's request wrote something"
     elif not decl.writes:
-        assert response.status_code in decl.ok, (key, response.status_code)
+        assert response.status_code in decl.ok, ("outsider", key, response.status_code)
     else:  # a form refused within the page, or a campaign-wide write of the outsider's own subtree
-        assert response.status_code < 500, (key, response.status_code)
+        assert response.status_code < 500, ("outsider", key, response.status_code)
         ours = AuditEvent.objects.filter(pk__gt=before, unit_path__startswith=ctx.tree.county.path)
         assert not ours.exists(), f"{key}: the outsider wrote {list(ours.values_list('verb', flat=True))}"
     if decl.effect is not None:
@@ -1286,28 +1313,24 @@ def test_outsider(key: str, ctx: Ctx):
     assert not leaked, f"{key} showed the outsider {leaked}"
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("key", [k for k in CASES if not DECLARED[k].public and not DECLARED[k].writes])
-def test_allowed(key: str, ctx: Ctx, admin_user):
-    decl = DECLARED[key]
-    url, data = _prepare(key, decl, ctx)
+def _allowed(
+    key: str, decl: Declared, ctx: Ctx, admin_user: Any, url: str, data: dict[str, Any], *, api: bool
+) -> None:
     user = _person(ctx, decl.allowed or "village_secretary", admin_user)
-    response = _send(_client_for(user), url, data, decl, api=_is_api(key))
-    assert response.status_code in decl.ok, (key, response.status_code, _text(response)[:300])
+    response = _send(_client_for(user), url, data, decl, api=api)
+    assert response.status_code in decl.ok, ("allowed", key, response.status_code, _text(response)[:300])
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("key", WRITES)
-def test_write_allowed(key: str, ctx: Ctx, admin_user):
+def _write_allowed(
+    key: str, decl: Declared, ctx: Ctx, admin_user: Any, url: str, data: dict[str, Any], *, api: bool
+) -> None:
     """The allowed persona's write happens: the declared status, the effect changed, and exactly one audit
     event of the route's verb, with that user as its actor."""
-    decl = DECLARED[key]
-    url, data = _prepare(key, decl, ctx)
     user = None if decl.public else _person(ctx, decl.allowed or "village_secretary", admin_user)
     client = _client_for(user)
     effect = decl.effect(ctx) if decl.effect is not None else None
     before = _last_event()
-    response = _send(client, url, data, decl, api=_is_api(key))
+    response = _send(client, url, data, decl, api=api)
     assert response.status_code in decl.ok, (key, response.status_code, _said(response))
     if decl.effect is not None:
         after = decl.effect(ctx)
@@ -1327,21 +1350,19 @@ def test_write_allowed(key: str, ctx: Ctx, admin_user):
         assert events == [], f"{key}: declared without effect, yet wrote {events}"
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("key", [k for k in WRITES if DECLARED[k].refused or DECLARED[k].bystanders])
-def test_write_refused(key: str, ctx: Ctx, admin_user):
+def _write_refused(
+    key: str, decl: Declared, ctx: Ctx, admin_user: Any, url: str, data: dict[str, Any], *, api: bool
+) -> None:
     """Each wrong persona gets 404 (or the route's declared refusal status) and changes nothing: the effect
     reads the same, no audit event is written. A bystander may get any answer, but the allowed persona's
     effect does not change."""
-    decl = DECLARED[key]
-    url, data = _prepare(key, decl, ctx)
     names = [*decl.refused, *decl.bystanders]
     clients = {name: _client_for(_person(ctx, name, admin_user)) for name in names}  # logins are audited
     problems = []
     for name in names:
         effect = decl.effect(ctx) if decl.effect is not None else None
         before = _last_event()
-        response = _send(clients[name], url, data, decl, api=_is_api(key))
+        response = _send(clients[name], url, data, decl, api=api)
         status = response.status_code
         if name in decl.refused and status not in decl.refusal:
             problems.append(f"{name}: answered {status}, expected {decl.refusal} ({_said(response)})")
