@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from echelon.supervision.models import Decision, GroupKind, LiaisonKind, MeetingType
+from echelon.supervision.models import Decision, Evidence, GroupKind, LiaisonKind, MeetingType
 from echelon.supervision.services import MEETING_MAX_PEOPLE, MEETING_TEXT_LIMITS
 
 
@@ -43,6 +43,16 @@ class PatrolForm(forms.Form):
 class MaterialForm(forms.Form):
     action = forms.CharField(max_length=64, widget=forms.HiddenInput)
     file = forms.FileField(label=_("材料文件（PDF、Word、Excel、图片）"))
+
+
+class OwnActionForm(forms.Form):
+    """An own action (自选动作): its name, its evidence and whether the unit requires it before submitting;
+    ``phase`` only when adding."""
+
+    phase = forms.IntegerField(label=_("环节"), min_value=0, required=False)
+    title = forms.CharField(label=_("自选动作"), max_length=100)
+    evidence = forms.ChoiceField(label=_("佐证"), choices=Evidence.choices, initial=Evidence.MATERIAL)
+    required = forms.BooleanField(label=_("提交前必须完成"), required=False)
 
 
 class MeetingForm(forms.Form):

@@ -9,6 +9,7 @@
 - ``ActionDone``: a required action (规定动作) of a phase confirmed (or evidenced) by the unit. A redo (返工)
   clears the phase's completions (``cleared_at``); they stay as history.
 - ``Material`` (versions) and ``Meeting``: the evidence of actions that need an upload or a meeting record.
+- ``OwnAction``: an action the unit adds to a phase itself (自选动作), required before submitting or not.
 - ``Review``: a unit's submission of a phase and the group's decision. At most one open review per
   participation and phase (partial unique constraint); the decision is taken by a conditional UPDATE.
 """
@@ -175,8 +176,58 @@ class ActionDone(models.Model):
         return f"{self.participation_id}#{self.phase}:{self.action_key}"
 
 
+# An own action's key in ActionDone, Material and Meeting: "own:<id>" (a template's keys have no ":").
+OWN_KEY_PREFIX = "own:"
+
+
+class OwnActionQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+    def current(self) -> OwnActionQuerySet:
+        return self.filter(removed_at=None)
+
+
+class OwnAction(models.Model):
+    """An action a unit adds to a phase itself (自选动作), beside the template's prescribed ones: done with
+    the same evidence (``ActionDone``, ``Material``, ``Meeting`` under the key ``own:<id>``); when
+    ``required`` the phase cannot be submitted before it is done. Removing one keeps the row
+    (``removed_at``)."""
+
+    participation = models.ForeignKey(
+        "campaigns.Participation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    path = PathField(_("单位路径"))
+    phase = models.PositiveSmallIntegerField(_("环节"))
+    title = models.CharField(_("自选动作"), max_length=100)
+    evidence = models.CharField(_("佐证"), max_length=10, choices=Evidence.choices)
+    required = models.BooleanField(_("提交前必须完成"), default=False)
+    created_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+
+    objects = OwnActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("自选动作")
+        verbose_name_plural = _("自选动作")
+        ordering = ["participation", "phase", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(evidence__in=Evidence.values), name="ownaction_evidence_valid")
+        ]
+        indexes = [models.Index(fields=["participation", "phase"], name="ownaction_phase_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def key(self) -> str:
+        return f"{OWN_KEY_PREFIX}{self.pk}"
+
+
 def material_path(instance: Material, filename: str) -> str:
-    where = f"{instance.participation_id}/{instance.phase}/{instance.action_key}"
+    where = f"{instance.participation_id}/{instance.phase}/{instance.action_key.replace(':', '-')}"
     return f"supervision/{where}/v{instance.version}-{filename}"
 
 

@@ -41,6 +41,7 @@ from echelon.dashboards.tests import kit_board, kit_dispatch, kit_reports, kit_w
 from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
 from echelon.supervision.tests import kit as sv
+from echelon.supervision.tests import kit_own
 
 # Text that belongs to the allowed subtree (武川县 and below) and must never reach the outsider.
 SENTINELS = ["武川县", "150125", "东土城", "哨兵党员", "village_secretary"]
@@ -1006,6 +1007,7 @@ DECLARED.update(kit_board.declarations(D))
 DECLARED.update(kit_dispatch.declarations(D))
 DECLARED.update(kit_reports.declarations(D))
 DECLARED.update(kit_warnings.declarations(D))
+DECLARED.update(kit_own.declarations(D))
 
 
 def _is_api(key: str) -> bool:

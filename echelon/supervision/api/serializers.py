@@ -4,11 +4,13 @@ from rest_framework import serializers
 
 from echelon.supervision.models import (
     Decision,
+    Evidence,
     GroupAssignment,
     GroupKind,
     Material,
     Meeting,
     MeetingType,
+    OwnAction,
     PatrolVisit,
     Review,
     SupervisionGroup,
@@ -181,6 +183,36 @@ class ActionDoneSerializer(serializers.Serializer):
     phase = serializers.IntegerField()
     action = serializers.CharField()
     done = serializers.BooleanField()
+
+
+class OwnActionSerializer(serializers.ModelSerializer):
+    key = serializers.CharField(read_only=True, help_text="the action key its evidence uses (`own:<id>`)")
+
+    class Meta:
+        model = OwnAction
+        fields = ["id", "key", "phase", "title", "evidence", "required", "created_at"]
+        read_only_fields = fields
+
+
+class OwnActionInputSerializer(serializers.Serializer):
+    phase = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the phase (0-based); default: the current one",
+    )
+    title = serializers.CharField(max_length=100)
+    evidence = serializers.ChoiceField(choices=Evidence.choices)
+    # a field named like Field.required
+    required = serializers.BooleanField(  # type: ignore[assignment]
+        default=False, help_text="must be done before the phase is submitted"
+    )
+
+
+class OwnActionUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=100, required=False)
+    evidence = serializers.ChoiceField(choices=Evidence.choices, required=False)
+    required = serializers.BooleanField(required=False)  # type: ignore[assignment]
 
 
 class MaterialUploadSerializer(serializers.Serializer):

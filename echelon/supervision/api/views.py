@@ -40,6 +40,9 @@ from echelon.supervision.api.serializers import (
     MaterialUploadSerializer,
     MeetingInputSerializer,
     MeetingSerializer,
+    OwnActionInputSerializer,
+    OwnActionSerializer,
+    OwnActionUpdateSerializer,
     PatrolInputSerializer,
     PatrolVisitSerializer,
     ProposalResultSerializer,
@@ -48,10 +51,11 @@ from echelon.supervision.api.serializers import (
     SubmitSerializer,
     UnassignSerializer,
 )
-from echelon.supervision.models import ActionDone, GroupAssignment, Review, SupervisionGroup
+from echelon.supervision.models import ActionDone, GroupAssignment, OwnAction, Review, SupervisionGroup
 
 MAX_LISTED = 500
 UNIT_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the unit's code")
+OWN_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="the own action's id")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -418,3 +422,72 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             actor=request.user, participation=participation, note=d["note"], explanations=d["explanations"]
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"], parameters=[UNIT_CODE], responses={200: OwnActionSerializer(many=True), **ERRORS}
+    )
+    @extend_schema(
+        methods=["POST"],
+        parameters=[UNIT_CODE],
+        request=OwnActionInputSerializer,
+        responses={201: OwnActionSerializer, **ERRORS},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path=r"units/(?P<code>[^/.]+)/own-actions",
+        url_name="unit-own-actions",
+    )
+    def unit_own_actions(self, request: Request, pk: Any = None, code: str = "") -> Response:
+        """The unit's own actions (自选动作) in every phase (GET); add one to the current or a later phase
+        (POST: `title`, `evidence`, `required`: whether it must be done before the phase is submitted)."""
+        participation = self._participation(code)
+        if request.method == "GET":
+            rows = selectors.own_actions(participation)
+            return Response(OwnActionSerializer(rows, many=True).data)
+        d = _input(OwnActionInputSerializer, request)
+        own = services.own_action_add(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase if d["phase"] is None else d["phase"],
+            title=d["title"],
+            evidence=d["evidence"],
+            required=d["required"],
+        )
+        return Response(OwnActionSerializer(own).data, status=status.HTTP_201_CREATED)
+
+    def _own(self, code: str, own_id: Any) -> OwnAction:
+        participation = self._participation(code)
+        own = OwnAction.objects.current().filter(participation=participation, pk=own_id).first()
+        if own is None:
+            raise exceptions.NotFound(_("找不到这项自选动作。"))
+        return own
+
+    @extend_schema(
+        methods=["PATCH"],
+        parameters=[UNIT_CODE, OWN_ID],
+        request=OwnActionUpdateSerializer,
+        responses={200: OwnActionSerializer, **ERRORS},
+    )
+    @extend_schema(methods=["DELETE"], parameters=[UNIT_CODE, OWN_ID], responses={204: None, **ERRORS})
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"units/(?P<code>[^/.]+)/own-actions/(?P<id>[0-9]+)",
+        url_name="unit-own-action",
+    )
+    def unit_own_action(self, request: Request, pk: Any = None, code: str = "", id: Any = None) -> Response:
+        """Change (PATCH) or remove (DELETE) one of the unit's own actions, until its phase is submitted."""
+        own = self._own(code, id)
+        if request.method == "DELETE":
+            services.own_action_remove(actor=request.user, own=own)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        d = _input(OwnActionUpdateSerializer, request)
+        own = services.own_action_update(
+            actor=request.user,
+            own=own,
+            title=d.get("title", own.title),
+            evidence=d.get("evidence", own.evidence),
+            required=d.get("required", own.required),
+        )
+        return Response(OwnActionSerializer(own).data)

@@ -43,7 +43,15 @@ from echelon.supervision.selectors.liaison import (
 )
 from echelon.supervision.selectors.patrol import in_patrol_scope, patrol_visits
 from echelon.supervision.selectors.reports import ReportData, report_data
-from echelon.supervision.selectors.unit_work import ActionState, PhaseState, history, phase_name, phase_state
+from echelon.supervision.selectors.unit_work import (
+    ActionState,
+    PhaseState,
+    history,
+    own_actions,
+    phase_name,
+    phase_state,
+    with_links,
+)
 
 __all__ = [
     "ID_CHUNK",
@@ -71,6 +79,7 @@ __all__ = [
     "leader_points",
     "may_review",
     "open_counts",
+    "own_actions",
     "patrol_visits",
     "pending_q",
     "phase_name",
@@ -83,5 +92,6 @@ __all__ = [
     "review_for",
     "reviews_for",
     "unit_labels",
+    "with_links",
     "workbench",
 ]

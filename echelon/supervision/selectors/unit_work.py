@@ -1,4 +1,5 @@
-"""A unit's phase: its required actions with their evidence (done or missing), the last and the open
+"""A unit's phase: its required actions (the template's, then the unit's own: 自选动作) with their evidence
+(done or missing; an own action the unit did not make required is never missing), the last and the open
 review, what the rules on actual progress say today and an office's override of them (a warning), and the
 history of its submissions."""
 
@@ -14,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Campaign, Participation, PhaseOverride
-from echelon.supervision.models import ActionDone, Material, Meeting, Review, ReviewState
+from echelon.supervision import action_links
+from echelon.supervision.models import ActionDone, Material, Meeting, OwnAction, Review, ReviewState
 
 
 @dataclass
@@ -26,6 +28,11 @@ class ActionState:
     done_at: Any = None
     materials: list[Material] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
+    # an own action (自选动作): its row's id, and whether the unit requires it before submitting
+    own_id: int | None = None
+    required: bool = True
+    # links the apps above put beside the action (``action_links``), e.g. the typical cases of this action
+    links: list[action_links.Link] = field(default_factory=list)
 
 
 @dataclass
@@ -46,7 +53,11 @@ class PhaseState:
 
     @property
     def missing(self) -> list[ActionState]:
-        return [a for a in self.actions if not a.done]
+        return [a for a in self.actions if not a.done and a.required]
+
+    @property
+    def own(self) -> list[ActionState]:
+        return [a for a in self.actions if a.own_id is not None]
 
 
 def phase_state(participation: Participation, phase: int | None = None) -> PhaseState:
@@ -80,6 +91,21 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
                 meetings[a.key],
             )
         )
+    for own in OwnAction.objects.current().filter(participation=participation, phase=k):
+        row = done.get(own.key)
+        actions.append(
+            ActionState(
+                own.key,
+                own.title,
+                own.evidence,
+                row is not None,
+                row.done_at if row else None,
+                materials[own.key],
+                meetings[own.key],
+                own_id=own.pk,
+                required=own.required,
+            )
+        )
     checks = [{"key": c.key, "name": c.name} for c in p.checks]
     reviews = Review.objects.filter(participation=participation, phase=k).order_by("-submitted_at", "-id")
     last = reviews.first()
@@ -91,6 +117,21 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
     return PhaseState(
         k, p.key, p.name, p.gate, checks, actions, open_review, last, waiting=waiting, override=override
     )
+
+
+def own_actions(participation: Participation) -> QuerySet[OwnAction]:
+    """The unit's own actions in every phase (not removed), by phase."""
+    return OwnAction.objects.current().filter(participation=participation).order_by("phase", "id")
+
+
+def with_links(participation: Participation, state: PhaseState) -> PhaseState:
+    """``state`` with each action's links from the apps above (``action_links``)."""
+    if state.finished or not state.actions:
+        return state
+    found = action_links.links(participation, state.key, [a.key for a in state.actions])
+    for a in state.actions:
+        a.links = found.get(a.key, [])
+    return state
 
 
 def history(participation: Participation) -> QuerySet[Review]:

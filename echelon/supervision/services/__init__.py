@@ -31,6 +31,9 @@ from echelon.supervision.services.unit_work import (
     action_confirm,
     material_upload,
     meeting_record,
+    own_action_add,
+    own_action_remove,
+    own_action_update,
 )
 
 __all__ = [
@@ -56,6 +59,9 @@ __all__ = [
     "material_upload",
     "meeting_record",
     "notify_due",
+    "own_action_add",
+    "own_action_remove",
+    "own_action_update",
     "patrol_record",
     "unassign",
 ]

@@ -1,6 +1,10 @@
 """A unit's own work in its current phase: required actions confirmed (``action_confirm``), materials
 uploaded as versions (``material_upload``, the type read from the content) and meetings recorded
-(``meeting_record``). A required action's evidence does not change while the phase waits for its review."""
+(``meeting_record``). A required action's evidence does not change while the phase waits for its review.
+
+The unit's own actions (自选动作: ``own_action_add``, ``own_action_update``, ``own_action_remove``) sit beside
+the template's in the current or a later phase, until that phase is submitted; they are done with the same
+evidence under their key ``own:<id>``."""
 
 from __future__ import annotations
 
@@ -30,11 +34,13 @@ from echelon.core.tabular import human_size
 from echelon.core.text import within_length
 from echelon.supervision import verbs
 from echelon.supervision.models import (
+    OWN_KEY_PREFIX,
     ActionDone,
     Evidence,
     Material,
     Meeting,
     MeetingType,
+    OwnAction,
     Review,
     ReviewState,
 )
@@ -60,6 +66,17 @@ def _action(participation: Participation, phase: int, action_key: str) -> Action
     for a in spec.actions(phases[phase].key, participation.kind):
         if a.key == action_key:
             return a
+    if action_key.startswith(OWN_KEY_PREFIX):
+        own_id = action_key.removeprefix(OWN_KEY_PREFIX)
+        own = (
+            OwnAction.objects.current()
+            .filter(participation=participation, phase=phase, pk=int(own_id))
+            .first()
+            if own_id.isdigit()
+            else None
+        )
+        if own is not None:
+            return ActionSpec(own.key, own.title, own.evidence)
     raise ValidationError(_("本环节没有规定动作“%(key)s”。") % {"key": action_key})
 
 
@@ -328,3 +345,133 @@ def meeting_record(
             after={"phase": phase, "action": action_key, **audit.snapshot(meeting, MEETING_FIELDS)},
         )
         return meeting
+
+
+# --- own actions (自选动作) --------------------------------------------------------------------------------
+
+OWN_TITLE_MAX = 100
+OWN_PER_PHASE_MAX = 30
+OWN_FIELDS = ["phase", "title", "evidence", "required"]
+
+
+def _own_clean(title: Any, evidence: Any, required: Any) -> tuple[str, str, bool]:
+    if not isinstance(title, str) or not title.strip():
+        raise ValidationError(_("请填写自选动作的名称。"))
+    title = within_length(" ".join(title.split()), OWN_TITLE_MAX, _("自选动作"))
+    if evidence not in Evidence.values:
+        raise ValidationError(_("请选择佐证方式：上传材料、会议记录或确认完成。"))
+    if not isinstance(required, bool):
+        raise ValidationError(_("请说明提交前是否必须完成。"))
+    return title, str(evidence), required
+
+
+def _own_phase_open(participation: Participation, phase: int) -> None:
+    """The phase takes changes to its own actions: the current or a later one, not waiting for its review."""
+    phases = participation.campaign.spec.phases
+    if not isinstance(phase, int) or isinstance(phase, bool) or not 0 <= phase < len(phases):
+        raise ValidationError(_("没有这个环节。"))
+    if phase < participation.current_phase:
+        raise ValidationError(
+            _("“%(phase)s”环节已经完成，不能再修改自选动作。") % {"phase": phases[phase].name}
+        )
+    if Review.objects.filter(participation=participation, phase=phase, state=ReviewState.OPEN).exists():
+        raise ValidationError(_("本环节已提交审核，审核结束前不能修改自选动作。"))
+
+
+def _own_locked(actor: Actor, own: OwnAction) -> tuple[OwnAction, Participation]:
+    own = OwnAction.objects.select_for_update().get(pk=own.pk)
+    participation = unit_participation(actor, Participation(pk=own.participation_id))
+    if own.removed_at is not None:
+        raise ValidationError(_("这项自选动作已经删除。"))
+    _own_phase_open(participation, own.phase)
+    return own, participation
+
+
+def _own_record(actor: Actor, verb: str, own: OwnAction, participation: Participation, **kw: Any) -> None:
+    audit.record(
+        actor=actor,
+        verb=verb,
+        obj=own,
+        object_repr=f"{participation.unit.name} · {own.title}",
+        unit_id=participation.unit_id,
+        unit_path=participation.path,
+        **kw,
+    )
+
+
+def own_action_add(
+    *,
+    actor: Actor,
+    participation: Participation,
+    phase: int,
+    title: str,
+    evidence: str,
+    required: bool = False,
+) -> OwnAction:
+    """Add an own action (自选动作) to the current or a later phase of the unit (the unit's ``change``)."""
+    title, evidence, required = _own_clean(title, evidence, required)
+    with transaction.atomic():
+        participation = unit_participation(actor, participation)
+        _own_phase_open(participation, phase)
+        rows = OwnAction.objects.current().filter(participation=participation, phase=phase)
+        if rows.count() >= OWN_PER_PHASE_MAX:
+            raise ValidationError(_("每个环节最多 %(n)d 项自选动作。") % {"n": OWN_PER_PHASE_MAX})
+        if rows.filter(title=title).exists():
+            raise ValidationError(_("本环节已有自选动作“%(title)s”。") % {"title": title})
+        own = OwnAction.objects.create(
+            participation=participation,
+            path=participation.path,
+            phase=phase,
+            title=title,
+            evidence=evidence,
+            required=required,
+            created_by=user_of(actor),
+        )
+        _own_record(actor, verbs.OWN_ACTION_ADD, own, participation, after=audit.snapshot(own, OWN_FIELDS))
+        return own
+
+
+def own_action_update(
+    *, actor: Actor, own: OwnAction, title: str, evidence: str, required: bool
+) -> OwnAction:
+    """Change an own action's title, evidence or whether it is required, until its phase is submitted; its
+    evidence type stays once evidence was given for it."""
+    title, evidence, required = _own_clean(title, evidence, required)
+    with transaction.atomic():
+        own, participation = _own_locked(actor, own)
+        before = audit.snapshot(own, OWN_FIELDS)
+        if evidence != own.evidence and _has_evidence(participation, own):
+            raise ValidationError(_("“%(title)s”已有佐证，不能改变佐证方式。") % {"title": own.title})
+        clash = OwnAction.objects.current().filter(participation=participation, phase=own.phase, title=title)
+        if clash.exclude(pk=own.pk).exists():
+            raise ValidationError(_("本环节已有自选动作“%(title)s”。") % {"title": title})
+        own.title, own.evidence, own.required = title, evidence, required
+        own.save(update_fields=["title", "evidence", "required"])
+        after = audit.snapshot(own, OWN_FIELDS)
+        if after != before:
+            _own_record(actor, verbs.OWN_ACTION_UPDATE, own, participation, before=before, after=after)
+        return own
+
+
+def own_action_remove(*, actor: Actor, own: OwnAction) -> OwnAction:
+    """Remove an own action until its phase is submitted (the row and its evidence stay, as history)."""
+    with transaction.atomic():
+        own, participation = _own_locked(actor, own)
+        own.removed_at = timezone.now()
+        own.save(update_fields=["removed_at"])
+        ActionDone.objects.filter(
+            participation=participation, phase=own.phase, action_key=own.key, cleared_at=None
+        ).update(cleared_at=own.removed_at)
+        _own_record(
+            actor, verbs.OWN_ACTION_REMOVE, own, participation, before=audit.snapshot(own, OWN_FIELDS)
+        )
+        return own
+
+
+def _has_evidence(participation: Participation, own: OwnAction) -> bool:
+    where = {"participation": participation, "phase": own.phase, "action_key": own.key}
+    return (
+        ActionDone.objects.filter(cleared_at=None, **where).exists()
+        or Material.objects.filter(**where).exists()
+        or Meeting.objects.filter(**where).exists()
+    )

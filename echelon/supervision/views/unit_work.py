@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from echelon.campaigns import selectors as campaign_selectors
-from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.pages import attempt, attempt_form, flash_form_errors
 from echelon.core.permissions import allowed
 from echelon.supervision import selectors, services, submit_checks
-from echelon.supervision.forms import MaterialForm, MeetingForm
-from echelon.supervision.models import Material, MeetingType
+from echelon.supervision.forms import MaterialForm, MeetingForm, OwnActionForm
+from echelon.supervision.models import Evidence, Material, MeetingType, OwnAction
 from echelon.supervision.views.common import campaign_of
 
 
@@ -27,8 +27,9 @@ def _participation(request: HttpRequest, pk: int, code: str) -> Any:
 @require_GET
 def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
-    state = selectors.phase_state(participation)
+    state = selectors.with_links(participation, selectors.phase_state(participation))
     can_record = allowed(request.user, "change", participation.path)
+    phases = participation.campaign.spec.phases
     ready = can_record and not state.finished and state.open_review is None and not state.missing
     return render(
         request,
@@ -44,8 +45,15 @@ def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "history": selectors.history(participation)[:50],
             "meeting_form": MeetingForm(),
             "groups": selectors.responsible_groups(participation),
-            "phases": participation.campaign.spec.phases,
+            "phases": phases,
             "meeting_types": MeetingType.choices,
+            "evidence_types": Evidence.choices,
+            # the own actions of the later phases (those of the current phase are among state.actions)
+            "later_own": [
+                (phases[o.phase].name, o)
+                for o in selectors.own_actions(participation).filter(phase__gt=participation.current_phase)
+            ],
+            "own_phases": [(k, ph.name) for k, ph in enumerate(phases) if k >= participation.current_phase],
         },
     )
 
@@ -134,6 +142,58 @@ def unit_submit(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             if review.state == "open"
             else _("本环节已完成，下一环节已开启。")
         ),
+    )
+    return _back(participation)
+
+
+@require_POST
+def unit_own_add(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """Add an own action (自选动作) to the current or a later phase."""
+    participation = _participation(request, pk, code)
+    attempt_form(
+        request,
+        OwnActionForm(request.POST),
+        lambda d: services.own_action_add(
+            actor=request.user,
+            participation=participation,
+            phase=participation.current_phase if d["phase"] is None else d["phase"],
+            title=d["title"],
+            evidence=d["evidence"],
+            required=d["required"],
+        ),
+        success=lambda own: _("已添加自选动作“%(title)s”。") % {"title": own.title},
+    )
+    return _back(participation)
+
+
+def _own(participation: Any, own: int) -> OwnAction:
+    """One of the unit's own actions (another unit's: 404)."""
+    return get_object_or_404(OwnAction.objects.current(), participation=participation, pk=own)
+
+
+@require_POST
+def unit_own_edit(request: HttpRequest, pk: int, code: str, own: int) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    row = _own(participation, own)
+    attempt_form(
+        request,
+        OwnActionForm(request.POST),
+        lambda d: services.own_action_update(
+            actor=request.user, own=row, title=d["title"], evidence=d["evidence"], required=d["required"]
+        ),
+        success=_("自选动作已修改。"),
+    )
+    return _back(participation)
+
+
+@require_POST
+def unit_own_remove(request: HttpRequest, pk: int, code: str, own: int) -> HttpResponse:
+    participation = _participation(request, pk, code)
+    row = _own(participation, own)
+    attempt(
+        request,
+        lambda: services.own_action_remove(actor=request.user, own=row),
+        success=_("已删除自选动作“%(title)s”。") % {"title": row.title},
     )
     return _back(participation)
 
