@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "echelon.campaigns",
     "echelon.supervision",
     "echelon.ledger",
+    "echelon.cases",
     "echelon.dashboards",
     "echelon.api",
     "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("supervision/", include("echelon.supervision.urls")),
     path("ledger/", include("echelon.ledger.urls")),
     path("dashboard/", include("echelon.dashboards.urls")),
+    path("cases/", include("echelon.cases.urls")),
     path("p/", include("echelon.ledger.public_urls")),
     path("jobs/", include("echelon.core.urls")),
     path("audit/", include(audit_urlpatterns)),

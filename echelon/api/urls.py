@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("echelon.supervision.api.urls")),
     path("", include("echelon.ledger.api.urls")),
     path("", include("echelon.dashboards.api.urls")),
+    path("", include("echelon.cases.api.urls")),
 ]

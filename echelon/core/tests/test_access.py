@@ -26,6 +26,7 @@ from django.urls import reverse
 from echelon.accounts import services as account_services
 from echelon.accounts.models import ApiToken, Grant, User
 from echelon.campaigns.tests import kit as ck
+from echelon.cases.tests import kit_cases
 from echelon.conftest import PERSONAS, make_member
 from echelon.core import audit
 from echelon.core.models import AuditEvent, Job, Notification
@@ -1008,6 +1009,7 @@ DECLARED.update(kit_dispatch.declarations(D))
 DECLARED.update(kit_reports.declarations(D))
 DECLARED.update(kit_warnings.declarations(D))
 DECLARED.update(kit_own.declarations(D))
+DECLARED.update(kit_cases.declarations(D))
 
 
 def _is_api(key: str) -> bool:
