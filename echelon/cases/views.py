@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,7 +25,7 @@ from echelon.cases import selectors, services
 from echelon.cases.forms import CaseForm, ReviewForm
 from echelon.cases.models import Case, CaseFile, CaseStatus
 from echelon.core import paging
-from echelon.core.pages import attempt, show_errors
+from echelon.core.pages import attempt
 from echelon.core.permissions import allowed
 
 PER_PAGE = 20
@@ -209,13 +209,18 @@ def _review(request: HttpRequest, pk: int, publish: bool) -> HttpResponse:
     case = selectors.case_for(request.user, pk)
     form = ReviewForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
-    try:
-        if publish:
-            services.case_publish(actor=request.user, case=case, comment=comment)
-        else:
-            services.case_return(actor=request.user, case=case, comment=comment)
-    except ValidationError as exc:
-        show_errors(request, exc)
+    if publish:
+        attempt(
+            request,
+            lambda: services.case_publish(actor=request.user, case=case, comment=comment),
+            success=_("案例已发布到案例库。"),
+        )
+    else:
+        attempt(
+            request,
+            lambda: services.case_return(actor=request.user, case=case, comment=comment),
+            success=_("案例已退回推荐单位。"),
+        )
     return redirect("cases:case", pk=case.pk)
 
 
