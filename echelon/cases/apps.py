@@ -10,8 +10,10 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from echelon.cases import selectors
+        from echelon.cases import todo as cases_todo
         from echelon.cases.models import Case
         from echelon.core import navigation as nav
+        from echelon.core import todo
         from echelon.core.notifications import register_target
         from echelon.supervision import action_links
 
@@ -19,4 +21,5 @@ class CasesConfig(AppConfig):
         # Beside each action of a unit's phase page: the library of that phase and action (ADR 13: the
         # supervision page knows nothing of cases).
         action_links.register(selectors.action_links)
+        todo.register("cases", _("典型案例"), "bi-award", cases_todo.items, order=45)
         register_target(Case, lambda case: reverse("cases:case", args=[case.pk]))

@@ -121,6 +121,7 @@ def test_return_edit_and_publish_with_audit_and_notices(campaign, tree, personas
     case = nominate(secretary, campaign, tree.village)
     client.force_login(office)
     assert "动员到户" in client.get(reverse("cases:queue")).content.decode()
+    assert "待您审核的典型案例" in client.get(reverse("home")).content.decode()
     r = client.post(reverse("cases:return", args=[case.pk]), {"comment": ""})
     assert r.status_code == 302
     case.refresh_from_db()
