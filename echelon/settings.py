@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "echelon.supervision",
     "echelon.ledger",
     "echelon.cases",
+    "echelon.evaluation",
     "echelon.dashboards",
     "echelon.api",
     "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)
@@ -292,6 +293,9 @@ SPECTACULAR_SETTINGS = {
         "TaskDecisionEnum": "echelon.ledger.services.tasks.DECISIONS",
         "ReviewDecisionEnum": "echelon.supervision.models.Decision",
         "InfoReportStatusEnum": "echelon.dashboards.models.ReportStatus",
+        "EvaluatorKindEnum": "echelon.evaluation.models.EvaluatorKind",
+        "EvaluationStatusEnum": "echelon.evaluation.models.SessionStatus",
+        "RedoStatusEnum": "echelon.evaluation.models.RedoStatus",
     },
 }
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("echelon.campaigns.api.urls")),
     path("", include("echelon.supervision.api.urls")),
     path("", include("echelon.ledger.api.urls")),
+    path("", include("echelon.evaluation.api.urls")),
     path("", include("echelon.dashboards.api.urls")),
     path("", include("echelon.cases.api.urls")),
 ]

@@ -333,7 +333,7 @@ def validate(raw: Any) -> Spec:
     phases = _phases(c, top.get("phases"), category_keys, [g["key"] for g in gate_checks])
     timing = _timing(c, top.get("timing"), _("时间规则（timing）"), defaults=TIMING_DEFAULTS)
     batches = _batches(c, top.get("batches"))
-    evaluation = _evaluation(c, top.get("evaluation"))
+    evaluation = _evaluation(c, top.get("evaluation"), [str(p.get("key")) for p in phases])
     ledger = _ledger(c, top.get("ledger"), [str(p.get("key")) for p in phases])
     warnings = _warnings(c, top.get("warnings"), phases)
 
@@ -821,22 +821,99 @@ def _overlap(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return shared
 
 
-def _evaluation(c: _Checker, value: Any) -> dict[str, Any]:
+# The satisfaction evaluation (群众满意度测评) when a template says nothing: the last phase, the items of the
+# 2014 evaluations (the first, the overall one, decides the result), a three-option scale of which all but
+# the last count as satisfied, a redo (补课) below 60 % on the rectification phase.
+EVALUATION_ITEMS = ["活动整体情况", "解决“四风”突出问题情况"]
+EVALUATION_SCALE = ["满意", "基本满意", "不满意"]
+EVALUATION_DEFAULTS: dict[str, Any] = {
+    "redo_below": 0.6,
+    "redo_phase": "rectify",
+    "redo_days": 30,
+    "ballot_days": 14,
+}
+EVALUATION_KEYS = {
+    "phase",
+    "items",
+    "scale",
+    "satisfied",
+    "redo_below",
+    "redo_phase",
+    "redo_days",
+    "ballot_days",
+}
+
+
+def evaluation_settings(raw: Mapping[str, Any] | None, phase_keys: Sequence[str]) -> dict[str, Any]:
+    """The evaluation section with every default filled in (a campaign copied before the section had its
+    keys reads the same way): the phase it is held in, its items, scale, the satisfied options, the
+    threshold, the redo's phase and days, and how long a ballot code stays valid."""
+    raw = dict(raw or {})
+    scale = [str(s) for s in raw.get("scale") or EVALUATION_SCALE]
+    phase = str(raw.get("phase") or (phase_keys[-1] if phase_keys else ""))
+    redo_phase = str(raw.get("redo_phase") or "")
+    if not redo_phase:
+        redo_phase = EVALUATION_DEFAULTS["redo_phase"]
+        if redo_phase not in phase_keys:
+            at = list(phase_keys).index(phase) if phase in phase_keys else len(phase_keys)
+            redo_phase = phase_keys[max(0, at - 1)] if phase_keys else ""
+    return {
+        "phase": phase,
+        "items": [str(i) for i in raw.get("items") or EVALUATION_ITEMS],
+        "scale": scale,
+        "satisfied": [str(s) for s in raw.get("satisfied") or scale[:-1] or scale],
+        "redo_below": float(raw.get("redo_below", EVALUATION_DEFAULTS["redo_below"])),
+        "redo_phase": redo_phase,
+        "redo_days": int(raw.get("redo_days", EVALUATION_DEFAULTS["redo_days"])),
+        "ballot_days": int(raw.get("ballot_days", EVALUATION_DEFAULTS["ballot_days"])),
+    }
+
+
+def _evaluation(c: _Checker, value: Any, phase_keys: list[str]) -> dict[str, Any]:
+    """The satisfaction evaluation (满意度测评): ``phase`` (default the last), ``items`` (the first is the
+    overall item that decides the result), ``scale``, ``satisfied`` (the options counted as satisfied,
+    default all but the last), ``redo_below`` (0–1), ``redo_phase`` (where a redo, 补课, opens), ``redo_days``
+    (its deadline) and ``ballot_days`` (how long a one-time ballot code is valid). Returned with defaults."""
     raw = c.mapping(value, _("满意度测评（evaluation）"))
-    c.unknown_keys(raw, {"scale", "redo_below"}, _("满意度测评"))
-    result: dict[str, Any] = {}
-    if "scale" in raw:
-        scale = [_text(s) for s in c.listing(raw["scale"], _("满意度测评的等次"))]
-        if not scale or not all(scale):
-            c.error(_("满意度测评的等次不能为空。"))
-        result["scale"] = scale
+    c.unknown_keys(raw, EVALUATION_KEYS, _("满意度测评"))
+    for name, label in (("items", _("满意度测评的项目")), ("scale", _("满意度测评的等次"))):
+        if name in raw:
+            entries = [_text(s) for s in c.listing(raw[name], label)]
+            if not entries or not all(entries):
+                c.error(_("%(what)s不能为空。") % {"what": label})
+            elif len(set(entries)) != len(entries):
+                c.error(_("%(what)s有重复。") % {"what": label})
+            raw[name] = entries
+    scale = raw.get("scale") or EVALUATION_SCALE
+    if "scale" in raw and len(scale) < 2:
+        c.error(_("满意度测评的等次至少要有两个。"))
+    if "satisfied" in raw:
+        satisfied = [_text(s) for s in c.listing(raw["satisfied"], _("满意度测评的满意等次"))]
+        unknown = [s for s in satisfied if s not in scale]
+        if unknown:
+            c.error(_("满意度测评的满意等次“%(names)s”不在等次中。") % {"names": "、".join(unknown)})
+        elif not satisfied or len(satisfied) >= len(scale):
+            c.error(_("满意度测评的满意等次至少一个，且不能包括全部等次。"))
+        raw["satisfied"] = satisfied
     if "redo_below" in raw:
         threshold = raw["redo_below"]
         if not isinstance(threshold, int | float) or isinstance(threshold, bool) or not 0 <= threshold <= 1:
             c.error(_("满意度测评的补课线 redo_below 必须在 0 和 1 之间。"))
-        else:
-            result["redo_below"] = float(threshold)
-    return result
+            raw.pop("redo_below")
+    for name in ("phase", "redo_phase"):
+        if name in raw:
+            raw[name] = _text(raw[name])
+            if raw[name] not in phase_keys:
+                c.error(
+                    _("满意度测评的 %(name)s“%(key)s”不是模板中的环节。") % {"name": name, "key": raw[name]}
+                )
+    for name, most in (("redo_days", 365), ("ballot_days", 90)):
+        if name in raw and (not _is_int(raw[name]) or not 1 <= int(raw[name]) <= most):
+            c.error(
+                _("满意度测评的 %(name)s 必须是 1 到 %(most)d 之间的天数。") % {"name": name, "most": most}
+            )
+            raw.pop(name)
+    return evaluation_settings(raw, phase_keys)
 
 
 LEDGER_LISTS = {
@@ -1391,6 +1468,11 @@ class Spec:
             scheduler.Phase(p.key, p.name, p.share / 100, min_days=p.min_days, leader_first=p.leader_first)
             for p in self.phases
         )
+
+    @property
+    def evaluation(self) -> dict[str, Any]:
+        """The satisfaction evaluation's settings, defaults filled in (``evaluation_settings``)."""
+        return evaluation_settings(self.data.get("evaluation"), [p.key for p in self.phases])
 
     def phase_index(self, key: str) -> int:
         for n, phase in enumerate(self.phases):
