@@ -39,6 +39,7 @@ from echelon.core.testing import (
     write_declaration_problems,
 )
 from echelon.dashboards.tests import kit_board, kit_dispatch, kit_reports, kit_warnings
+from echelon.evaluation.tests import kit_evaluation
 from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
 from echelon.supervision.tests import kit as sv
@@ -1010,6 +1011,7 @@ DECLARED.update(kit_reports.declarations(D))
 DECLARED.update(kit_warnings.declarations(D))
 DECLARED.update(kit_own.declarations(D))
 DECLARED.update(kit_cases.declarations(D))
+DECLARED.update(kit_evaluation.declarations(D))
 
 
 def _is_api(key: str) -> bool:

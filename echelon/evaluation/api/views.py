@@ -54,19 +54,19 @@ ERRORS = {400: EvaluationErrorSerializer, 403: EvaluationErrorSerializer, 404: E
 STATE_ERRORS = {**ERRORS, 409: EvaluationErrorSerializer}
 
 
-class OptionSerializer(serializers.Serializer):
+class EvaluationOptionSerializer(serializers.Serializer):
     name = serializers.CharField()
     votes = serializers.IntegerField()
     share = serializers.FloatField(allow_null=True)
 
 
-class ItemResultSerializer(serializers.Serializer):
+class EvaluationItemSerializer(serializers.Serializer):
     name = serializers.CharField()
     total = serializers.IntegerField()
-    options = OptionSerializer(many=True)
+    options = EvaluationOptionSerializer(many=True)
 
 
-class GroupSerializer(serializers.Serializer):
+class EvaluatorGroupSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EvaluatorKind.choices)
     present = serializers.IntegerField()
     codes_issued = serializers.IntegerField()
@@ -76,7 +76,7 @@ class GroupSerializer(serializers.Serializer):
     )
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class EvaluationSessionSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
@@ -107,15 +107,15 @@ class SessionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SessionDetailSerializer(SessionSerializer):
+class EvaluationSessionDetailSerializer(EvaluationSessionSerializer):
     groups = serializers.SerializerMethodField()
     results = serializers.SerializerMethodField()
 
-    class Meta(SessionSerializer.Meta):
-        fields = [*SessionSerializer.Meta.fields, "groups", "results"]
+    class Meta(EvaluationSessionSerializer.Meta):
+        fields = [*EvaluationSessionSerializer.Meta.fields, "groups", "results"]
         read_only_fields = fields
 
-    @extend_schema_field(GroupSerializer(many=True))
+    @extend_schema_field(EvaluatorGroupSerializer(many=True))
     def get_groups(self, session: Session) -> list[dict[str, Any]]:
         return [
             {
@@ -128,13 +128,13 @@ class SessionDetailSerializer(SessionSerializer):
             for g in selectors.group_rows(session)
         ]
 
-    @extend_schema_field(ItemResultSerializer(many=True))
+    @extend_schema_field(EvaluationItemSerializer(many=True))
     def get_results(self, session: Session) -> list[dict[str, Any]]:
         table = session.results if not session.is_open else services.results_of(session)
         return selectors.result_table(session, table)
 
 
-class RedoSerializer(serializers.ModelSerializer):
+class EvaluationRedoSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
 
@@ -160,17 +160,17 @@ class RedoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SessionCreateSerializer(serializers.Serializer):
+class EvaluationSessionCreateSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=32, help_text="the unit's code")
     held_on = serializers.DateField(help_text="the day of the evaluation meeting")
 
 
-class GroupInputSerializer(serializers.Serializer):
+class EvaluatorGroupInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EvaluatorKind.choices)
     present = serializers.IntegerField(min_value=1, max_value=PRESENT_MAX, help_text="the number present")
 
 
-class TallyInputSerializer(serializers.Serializer):
+class EvaluationTallyInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EvaluatorKind.choices)
     votes = serializers.ListField(
         child=serializers.ListField(child=serializers.IntegerField(min_value=0)),
@@ -178,24 +178,24 @@ class TallyInputSerializer(serializers.Serializer):
     )
 
 
-class CodesInputSerializer(serializers.Serializer):
+class BallotCodesInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=EvaluatorKind.choices)
     count = serializers.IntegerField(min_value=1, max_value=CODES_MAX)
 
 
-class CodesSerializer(serializers.Serializer):
+class BallotCodesSerializer(serializers.Serializer):
     codes = serializers.ListField(child=serializers.CharField(), help_text="shown this one time only")
 
 
-class CloseInputSerializer(serializers.Serializer):
+class EvaluationCloseInputSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
 
-class WorkInputSerializer(serializers.Serializer):
+class RedoWorkInputSerializer(serializers.Serializer):
     work = serializers.CharField(max_length=WORK_MAX)
 
 
-class DecideInputSerializer(serializers.Serializer):
+class RedoDecideInputSerializer(serializers.Serializer):
     done = serializers.BooleanField(help_text="true: the redo is done; false: kept open (comment required)")
     comment = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
 
@@ -206,12 +206,17 @@ def _input(serializer_class: type[serializers.Serializer], request: Request) -> 
     return dict(data.validated_data)
 
 
+CREATED = {201: EvaluationSessionDetailSerializer, **ERRORS}
+SESSION_OUT = {200: EvaluationSessionDetailSerializer, **STATE_ERRORS}
+REDO_OUT = {200: EvaluationRedoSerializer, **STATE_ERRORS}
+
+
 class SessionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Evaluation sessions: list, retrieve (groups, tallies, results), create, and per session its groups,
     paper tallies, ballot codes and closing."""
 
     queryset = Session.objects.select_related("unit")
-    serializer_class = SessionSerializer
+    serializer_class = EvaluationSessionSerializer
     lookup_value_regex = ID
     http_method_names = ["get", "post", "head", "options"]
 
@@ -226,12 +231,13 @@ class SessionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return qs
 
     def get_serializer_class(self) -> Any:
-        return SessionSerializer if self.action == "list" else SessionDetailSerializer
+        return EvaluationSessionSerializer if self.action == "list" else EvaluationSessionDetailSerializer
 
     def _out(self, session: Session, code: int = status.HTTP_200_OK) -> Response:
         session = Session.objects.select_related("unit").get(pk=session.pk)
         return Response(
-            SessionDetailSerializer(session, context=self.get_serializer_context()).data, status=code
+            EvaluationSessionDetailSerializer(session, context=self.get_serializer_context()).data,
+            status=code,
         )
 
     @extend_schema(
@@ -240,10 +246,13 @@ class SessionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=SessionCreateSerializer, responses={201: SessionDetailSerializer, **ERRORS})
+    @extend_schema(
+        request=EvaluationSessionCreateSerializer,
+        responses=CREATED,
+    )
     def create(self, request: Request) -> Response:
         """A new session of a unit (round 1 in the evaluation phase, or the next round of an open redo)."""
-        d = _input(SessionCreateSerializer, request)
+        d = _input(EvaluationSessionCreateSerializer, request)
         unit = scoped_object(
             request.user,
             Unit.objects.filter(is_active=True),
@@ -255,39 +264,48 @@ class SessionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         session = services.session_open(actor=request.user, unit=unit, held_on=d["held_on"])
         return self._out(session, status.HTTP_201_CREATED)
 
-    @extend_schema(request=GroupInputSerializer, responses={200: SessionDetailSerializer, **STATE_ERRORS})
+    @extend_schema(
+        request=EvaluatorGroupInputSerializer,
+        responses=SESSION_OUT,
+    )
     @action(detail=True, methods=["post"])
     def groups(self, request: Request, pk: Any = None) -> Response:
         """Set an evaluator group and the number present."""
         session = self.get_object()
-        d = _input(GroupInputSerializer, request)
+        d = _input(EvaluatorGroupInputSerializer, request)
         services.group_set(actor=request.user, session=session, kind=d["kind"], present=d["present"])
         return self._out(session)
 
-    @extend_schema(request=TallyInputSerializer, responses={200: SessionDetailSerializer, **STATE_ERRORS})
+    @extend_schema(
+        request=EvaluationTallyInputSerializer,
+        responses=SESSION_OUT,
+    )
     @action(detail=True, methods=["post"])
     def tallies(self, request: Request, pk: Any = None) -> Response:
         """A group's paper votes (replacing those entered before); never more than the number present."""
         session = self.get_object()
-        d = _input(TallyInputSerializer, request)
+        d = _input(EvaluationTallyInputSerializer, request)
         services.tally_record(actor=request.user, session=session, kind=d["kind"], votes=d["votes"])
         return self._out(session)
 
-    @extend_schema(request=CodesInputSerializer, responses={201: CodesSerializer, **STATE_ERRORS})
+    @extend_schema(request=BallotCodesInputSerializer, responses={201: BallotCodesSerializer, **STATE_ERRORS})
     @action(detail=True, methods=["post"])
     def codes(self, request: Request, pk: Any = None) -> Response:
         """One-time ballot codes for a group, returned this one time (only their hashes are kept)."""
         session = self.get_object()
-        d = _input(CodesInputSerializer, request)
+        d = _input(BallotCodesInputSerializer, request)
         codes = services.codes_generate(actor=request.user, session=session, kind=d["kind"], count=d["count"])
         return Response({"codes": codes}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CloseInputSerializer, responses={200: SessionDetailSerializer, **STATE_ERRORS})
+    @extend_schema(
+        request=EvaluationCloseInputSerializer,
+        responses=SESSION_OUT,
+    )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         """Close: the result; below the threshold a redo opens (the unit or its supervision group)."""
         session = self.get_object()
-        d = _input(CloseInputSerializer, request)
+        d = _input(EvaluationCloseInputSerializer, request)
         services.session_close(actor=request.user, session=session, note=d["note"])
         return self._out(session)
 
@@ -296,30 +314,30 @@ class RedoViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """Redos (补课): list, retrieve, the unit's work, the supervision group's decision."""
 
     queryset = Redo.objects.select_related("unit")
-    serializer_class = RedoSerializer
+    serializer_class = EvaluationRedoSerializer
     lookup_value_regex = ID
     http_method_names = ["get", "post", "head", "options"]
 
-    @extend_schema(request=WorkInputSerializer, responses={200: RedoSerializer, **STATE_ERRORS})
+    @extend_schema(request=RedoWorkInputSerializer, responses=REDO_OUT)
     @action(detail=True, methods=["post"])
     def work(self, request: Request, pk: Any = None) -> Response:
         """What the unit did (replaces the text recorded before)."""
-        d = _input(WorkInputSerializer, request)
+        d = _input(RedoWorkInputSerializer, request)
         redo = services.redo_record(actor=request.user, redo=self.get_object(), work=d["work"])
-        return Response(RedoSerializer(redo).data)
+        return Response(EvaluationRedoSerializer(redo).data)
 
-    @extend_schema(request=DecideInputSerializer, responses={200: RedoSerializer, **STATE_ERRORS})
+    @extend_schema(request=RedoDecideInputSerializer, responses=REDO_OUT)
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: Any = None) -> Response:
         """The responsible supervision group: done, or kept open with a comment."""
-        d = _input(DecideInputSerializer, request)
+        d = _input(RedoDecideInputSerializer, request)
         redo = services.redo_decide(
             actor=request.user, redo=self.get_object(), done=d["done"], comment=d["comment"]
         )
-        return Response(RedoSerializer(redo).data)
+        return Response(EvaluationRedoSerializer(redo).data)
 
 
-class RollupRowSerializer(serializers.Serializer):
+class EvaluationRollupRowSerializer(serializers.Serializer):
     unit = serializers.CharField(allow_null=True, help_text="unit code")
     name = serializers.CharField()
     own = serializers.BooleanField(help_text="the unit's own participation (本级), not a child's subtree")
@@ -334,11 +352,11 @@ class RollupRowSerializer(serializers.Serializer):
     redo_done = serializers.IntegerField()
 
 
-class RollupSerializer(serializers.Serializer):
+class EvaluationRollupSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
     redo_below = serializers.FloatField()
-    total = RollupRowSerializer()
-    rows = RollupRowSerializer(many=True)
+    total = EvaluationRollupRowSerializer()
+    rows = EvaluationRollupRowSerializer(many=True)
 
 
 class RollupView(APIView):
@@ -349,7 +367,7 @@ class RollupView(APIView):
         parameters=[
             OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="unit code")
         ],
-        responses={200: RollupSerializer, 404: EvaluationErrorSerializer},
+        responses={200: EvaluationRollupSerializer, 404: EvaluationErrorSerializer},
     )
     def get(self, request: Request, code: str) -> Response:
         unit = org_selectors.unit_for(request.user, code)
@@ -374,11 +392,11 @@ class PublicBallotInputSerializer(serializers.Serializer):
     )
 
 
-class PublicBallotDoneSerializer(serializers.Serializer):
+class BallotDoneSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class PublicMessageSerializer(serializers.Serializer):
+class BallotMessageSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="why, in Chinese")
 
 
@@ -394,10 +412,10 @@ class PublicBallotView(APIView):
         tags=["public"],
         request=PublicBallotInputSerializer,
         responses={
-            201: PublicBallotDoneSerializer,
+            201: BallotDoneSerializer,
             400: EvaluationErrorSerializer,
             409: EvaluationErrorSerializer,
-            429: PublicMessageSerializer,
+            429: BallotMessageSerializer,
         },
         auth=[],
         description=(

@@ -1,0 +1,368 @@
+"""The evaluation's routes (pages ``evaluation:*``, the public ballot ``ballot:*`` and the API
+``api:evaluation-*``, ``api:public-ballots``) for core's access kit (echelon/core/tests/test_access.py):
+``DECLARED.update(kit_evaluation.declarations(D))``.
+
+The world (the built-in campaign on the region, 东土城村 in its summary phase, an instructor group of
+可可以力更镇 with the county supervisor responsible for the village), in stages built through the services:
+- ``open``: round 1 open, 基层群众 10 present with 5 paper votes on each item (room for 5 codes);
+- ``redo``: round 1 closed at 20 % → its redo open (work not yet recorded);
+- ``passed``: the redo's work recorded, round 2 closed at 80 % → the redo waits for the group.
+
+Who is refused (the wrong role at the right place, ADR 11):
+- the unit's own work (sessions, groups, tallies, codes, redo work): who looks at the village without
+  changing it: the county supervisor, the liaison leader, the township's leader (403);
+- closing: the liaison leader and the township's leader (the responsible group's member may close);
+- deciding a redo: the village secretary (who did the work), the township's operator (above it), the
+  county office and the liaison leader (no group member) (403).
+"""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from echelon.evaluation import services
+from echelon.evaluation.models import Ballot, EvaluatorGroup, Redo, RedoFile, Session
+from echelon.evaluation.tests.helpers import HELD_ON, evaluation_world
+
+UNIT_WORK = ("county_supervisor", "liaison_leader", "township_leader")
+CLOSE_REFUSED = ("liaison_leader", "township_leader")
+DECIDE_REFUSED = ("village_secretary", "township_operator", "county_office", "liaison_leader")
+VILLAGE = "150125100201"
+
+
+def world(ctx: Any, stage: str) -> SimpleNamespace:
+    """The objects of one stage (cached on the kit's context)."""
+    cache: dict[str, SimpleNamespace] = ctx.__dict__.setdefault("_evaluation", {})
+    if stage in cache:
+        return cache[stage]
+    tree, p = ctx.tree, ctx.personas
+    base = evaluation_world(tree, p)
+    secretary = p["village_secretary"]
+    session = services.session_open(actor=secretary, unit=tree.village, held_on=HELD_ON)
+    services.group_set(actor=secretary, session=session, kind="public", present=10)
+    if stage == "open":
+        services.tally_record(actor=secretary, session=session, kind="public", votes=[[3, 1, 1], [2, 2, 1]])
+        w = SimpleNamespace(**vars(base), session=session)
+    else:
+        services.tally_record(actor=secretary, session=session, kind="public", votes=[[1, 1, 8], [2, 2, 6]])
+        services.session_close(actor=secretary, session=session)
+        redo = Redo.objects.get(session=session)
+        second = None
+        if stage == "passed":
+            services.redo_record(actor=secretary, redo=redo, work="逐户走访，公开村务账目。")
+            second = services.session_open(actor=secretary, unit=tree.village, held_on=HELD_ON)
+            services.group_set(actor=secretary, session=second, kind="public", present=10)
+            votes = [[6, 2, 2], [5, 3, 2]]
+            services.tally_record(actor=secretary, session=second, kind="public", votes=votes)
+            services.session_close(actor=secretary, session=second)
+        w = SimpleNamespace(**vars(base), session=session, redo=redo, second=second)
+    cache[stage] = w
+    return w
+
+
+def _pk(stage: str, attr: str) -> Any:
+    return lambda c: {"pk": getattr(world(c, stage), attr).pk}
+
+
+def _built(stage: str) -> Any:
+    def build(c: Any) -> dict[str, Any]:
+        world(c, stage)
+        return {}
+
+    return build
+
+
+def _village(c: Any) -> dict[str, Any]:
+    world(c, "open")
+    return {"code": c.tree.village.code}
+
+
+def _sessions(c: Any) -> int:
+    return Session.objects.count()
+
+
+def _present(c: Any) -> Any:
+    return list(EvaluatorGroup.objects.order_by("id").values_list("kind", "present"))
+
+
+def _session_field(field: str) -> Any:
+    return lambda c: (
+        Session.objects.filter(pk=world(c, "open").session.pk).values_list(field, flat=True).first()
+    )
+
+
+def _tallies(c: Any) -> Any:
+    return list(
+        EvaluatorGroup.objects.filter(session=world(c, "open").session).values_list(
+            "tallies__votes", flat=True
+        )
+    )
+
+
+def _redo_field(stage: str, field: str) -> Any:
+    return lambda c: Redo.objects.filter(pk=world(c, stage).redo.pk).values_list(field, flat=True).first()
+
+
+def _files(c: Any) -> int:
+    return RedoFile.objects.count()
+
+
+def _ballots(c: Any) -> int:
+    return Ballot.objects.count()
+
+
+def _redo_file(c: Any) -> dict[str, Any]:
+    w = world(c, "redo")
+    row = services.redo_upload(
+        actor=c.personas["village_secretary"], redo=w.redo, fileobj=io.BytesIO(b"%PDF-1.4\n"), name="补课.pdf"
+    )
+    return {"pk": row.pk}
+
+
+def _fresh_code(c: Any) -> str:
+    """A new code of the open session's group (generated by the system, not the visitor)."""
+    session = world(c, "open").session
+    return services.codes_generate(actor=None, session=session, kind="public", count=1)[0]
+
+
+def _tally_form(c: Any) -> dict[str, Any]:
+    return {
+        "kind": "public",
+        "v_0_0": "4",
+        "v_0_1": "1",
+        "v_0_2": "1",
+        "v_1_0": "3",
+        "v_1_1": "2",
+        "v_1_2": "1",
+    }
+
+
+def declarations(D: Any) -> dict[str, Any]:
+    """The declarations of the evaluation's pages, public ballot and API; ``D`` is the kit's ``Declared``."""
+    secretary = "village_secretary"
+    group_member = "county_supervisor"
+    return {
+        # --- pages: reads
+        "evaluation:index": D(kwargs=_built("redo"), allowed=secretary, outsider="empty"),
+        "evaluation:export": D(kwargs=_built("redo"), allowed=secretary, query=f"unit={VILLAGE}"),
+        "evaluation:unit": D(kwargs=_village, allowed=secretary),
+        "evaluation:session": D(kwargs=_pk("open", "session"), allowed=secretary),
+        "evaluation:redo": D(kwargs=_pk("passed", "redo"), allowed=group_member),
+        "evaluation:redo_download": D(kwargs=_redo_file, allowed=secretary),
+        # --- pages: writes
+        "evaluation:session_new": D(
+            kwargs=lambda c: {"code": c.tree.village.code} if world(c, "redo") else {},
+            allowed=secretary,
+            method="POST",
+            data=lambda c: (
+                services.redo_record(actor=None, redo=world(c, "redo").redo, work="补课：公开账目。")
+                and {"held_on": HELD_ON.isoformat()}
+            ),
+            ok=(302,),
+            effect=_sessions,
+            verb="evaluation.create",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "evaluation:session_group": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"kind": "cadres", "present": "6"},
+            ok=(302,),
+            effect=_present,
+            verb="evaluator_group.record",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "evaluation:session_tally": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=_tally_form,
+            ok=(302,),
+            effect=_tallies,
+            verb="tally.record",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "evaluation:session_codes": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"kind": "public", "count": "2"},
+            ok=(200,),
+            effect=lambda c: (
+                EvaluatorGroup.objects.filter(session=world(c, "open").session)
+                .values_list("codes_issued", flat=True)
+                .first()
+            ),
+            verb="ballot_code.generate",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "evaluation:session_close": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"note": ""},
+            ok=(302,),
+            effect=_session_field("status"),
+            verb="evaluation.close",
+            refused=CLOSE_REFUSED,
+            refusal=(403,),
+        ),
+        "evaluation:redo_work": D(
+            kwargs=_pk("redo", "redo"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"work": "逐户走访，公开村务账目。"},
+            ok=(302,),
+            effect=_redo_field("redo", "work"),
+            verb="redo.record",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "evaluation:redo_file": D(
+            kwargs=_pk("redo", "redo"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"file": SimpleUploadedFile("补课.pdf", b"%PDF-1.4\n")},
+            ok=(302,),
+            effect=_files,
+            verb="redo.upload",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "evaluation:redo_decide": D(
+            kwargs=_pk("passed", "redo"),
+            allowed=group_member,
+            method="POST",
+            data=lambda c: {"decision": "done", "comment": "补课扎实"},
+            ok=(302,),
+            effect=_redo_field("passed", "status"),
+            verb="redo.confirm",
+            refused=DECIDE_REFUSED,
+            refusal=(403,),
+        ),
+        # --- the public ballot: no login
+        "ballot:enter": D(allowed=None, public=True),
+        "ballot:enter POST": D(
+            allowed=None,
+            public=True,
+            method="POST",
+            data=lambda c: {"code": _fresh_code(c)},
+            no_effect="a valid code shows the ballot; nothing is written until the ballot is cast",
+        ),
+        "ballot:cast": D(
+            allowed=None,
+            public=True,
+            method="POST",
+            data=lambda c: {"code": _fresh_code(c), "item_0": "0", "item_1": "1"},
+            ok=(302,),
+            effect=_ballots,
+            verb="ballot.submit",
+            anonymous=True,
+        ),
+        "ballot:thanks": D(allowed=None, public=True),
+        "api:public-ballots POST": D(
+            allowed=None,
+            public=True,
+            method="POST",
+            data=lambda c: {"code": _fresh_code(c), "choices": [0, 1]},
+            ok=(201,),
+            effect=_ballots,
+            verb="ballot.submit",
+            anonymous=True,
+        ),
+        # --- API: reads
+        "api:evaluation-session-list": D(kwargs=_built("open"), allowed=secretary, outsider="empty"),
+        "api:evaluation-session-detail": D(kwargs=_pk("open", "session"), allowed=secretary),
+        "api:evaluation-redo-list": D(kwargs=_built("redo"), allowed=secretary, outsider="empty"),
+        "api:evaluation-redo-detail": D(kwargs=_pk("redo", "redo"), allowed=secretary),
+        "api:evaluation-rollup": D(kwargs=lambda c: world(c, "redo") and {"code": c.tree.village.code}),
+        # --- API: writes
+        "api:evaluation-session-list POST": D(
+            kwargs=_built("redo"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: (
+                services.redo_record(actor=None, redo=world(c, "redo").redo, work="补课：公开账目。")
+                and {"unit": c.tree.village.code, "held_on": HELD_ON.isoformat()}
+            ),
+            ok=(201,),
+            effect=_sessions,
+            verb="evaluation.create",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "api:evaluation-session-groups POST": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"kind": "cadres", "present": 6},
+            effect=_present,
+            verb="evaluator_group.record",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "api:evaluation-session-tallies POST": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"kind": "public", "votes": [[4, 1, 1], [3, 2, 1]]},
+            effect=_tallies,
+            verb="tally.record",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "api:evaluation-session-codes POST": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"kind": "public", "count": 2},
+            ok=(201,),
+            effect=lambda c: (
+                EvaluatorGroup.objects.filter(session=world(c, "open").session)
+                .values_list("codes_issued", flat=True)
+                .first()
+            ),
+            verb="ballot_code.generate",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "api:evaluation-session-close POST": D(
+            kwargs=_pk("open", "session"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"note": ""},
+            effect=_session_field("status"),
+            verb="evaluation.close",
+            refused=CLOSE_REFUSED,
+            refusal=(403,),
+        ),
+        "api:evaluation-redo-work POST": D(
+            kwargs=_pk("redo", "redo"),
+            allowed=secretary,
+            method="POST",
+            data=lambda c: {"work": "逐户走访，公开村务账目。"},
+            effect=_redo_field("redo", "work"),
+            verb="redo.record",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
+        "api:evaluation-redo-decide POST": D(
+            kwargs=_pk("passed", "redo"),
+            allowed=group_member,
+            method="POST",
+            data=lambda c: {"done": True, "comment": "补课扎实"},
+            effect=_redo_field("passed", "status"),
+            verb="redo.confirm",
+            refused=DECIDE_REFUSED,
+            refusal=(403,),
+        ),
+    }
