@@ -24,7 +24,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent  # the project: bench/ is beside echelon/
 WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
 DB = WORK / "registry.sqlite3"
-STEPS = ["seed", "counts", "cold_start", "pages", "import", "schedule", "supervision", "ledger", "dashboards"]
+STEPS = [
+    "seed",
+    "counts",
+    "cold_start",
+    "pages",
+    "import",
+    "schedule",
+    "supervision",
+    "ledger",
+    "dashboards",
+    "evaluation",
+]
 COLD_RUNS = 5
 
 
@@ -322,6 +333,19 @@ def step_dashboards() -> dict[str, Any]:
     return bench_dashboards(verbose=False)
 
 
+def step_evaluation() -> dict[str, Any]:
+    """On the ledger step's copy (made here when missing): the demo's evaluations (seeded when the demo
+    command did not), the region's evaluation rollup, the board pages and the API."""
+    copy = WORK / "ledger.sqlite3"
+    if not copy.exists():
+        step_ledger()
+    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
+    _setup(copy)
+    from bench.evaluation import bench_evaluation
+
+    return bench_evaluation(verbose=False)
+
+
 # --- the parent ---------------------------------------------------------------------------------------
 
 BUDGETS = [
@@ -380,6 +404,12 @@ BUDGETS = [
     ("dashboard_live_next_read", "a village's write shows at the region in the next read", None, ""),
     ("snapshot_all_units_s", "daily snapshot of every unit (s)", 60, "≤"),
     ("warnings_refresh_s", "early warnings refresh (s)", None, ""),
+    ("evaluation_seed_s", "demo evaluations seeded (s)", None, ""),
+    ("evaluation_rollup_region_p95_ms", "evaluation rollup of the region p95 (ms)", 200, "≤"),
+    ("evaluation_board_region_p95_ms", "evaluation board of the region p95 (ms)", 200, "≤"),
+    ("evaluation_board_league_p95_ms", "evaluation board of a league p95 (ms)", 200, "≤"),
+    ("evaluation_board_county_p95_ms", "evaluation board of a county p95 (ms)", 200, "≤"),
+    ("evaluation_api_rollup_region_p95_ms", "evaluation rollup API of the region p95 (ms)", 200, "≤"),
 ]
 
 

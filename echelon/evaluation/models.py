@@ -113,8 +113,11 @@ class Session(models.Model):
         ]
         indexes = [
             models.Index(fields=["campaign", "path"], name="evaluation_session_path_idx"),
+            # the rollup reads the units' current results from this index alone
             models.Index(
-                fields=["campaign", "path"], condition=Q(current=True), name="evaluation_session_current_idx"
+                fields=["campaign", "path", "satisfied_votes", "total_votes", "passed"],
+                condition=Q(current=True),
+                name="evaluation_session_current_idx",
             ),
         ]
 

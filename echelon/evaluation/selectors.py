@@ -2,8 +2,9 @@
 part), a unit's sessions and redos, a session's tables, and the public result of a unit.
 
 The rollup is one GROUP BY per table over the focus's path range, grouped by the child's path prefix
-(``substr(path, 1, len + 5)``, as in ``dashboards.figures``): participations (the denominator), the units'
-current results (``Session.current``: each unit's latest closed session) and the redos.
+(``substr(path, 1, len + 5)``, as in ``dashboards.figures``): participations (the denominator, cached: the
+set is fixed when the campaign is created), the units' current results (``Session.current``: each unit's
+latest closed session, read from a covering partial index) and the redos.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from echelon.campaigns.models import Campaign, Participation
+from echelon.core import versions
 from echelon.core.actors import Actor
 from echelon.core.querysets import in_scope
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
 from echelon.evaluation.models import Ballot, EvaluatorGroup, Redo, RedoStatus, Session, SessionStatus, Tally
 from echelon.orgs.models import Unit
+from echelon.orgs.services import TREE_VERSION
 
 REDO_OPEN = (RedoStatus.OPEN, RedoStatus.PASSED)
 
@@ -93,11 +96,24 @@ def _grouped(qs: QuerySet[Any], width: int, **aggregates: Any) -> dict[str, dict
     return {r.pop("child"): r for r in rows}
 
 
+def _units_per_child(campaign: Campaign, focus: Unit, width: int) -> dict[str, dict[str, Any]]:
+    """The denominators: the units taking part per child. Fixed when the campaign is created; cached under
+    the tree's version (a unit that moves, merges or appears bumps it) and the campaign's count."""
+
+    def count() -> dict[str, dict[str, Any]]:
+        where = Q(campaign=campaign) & _under(focus.path)
+        return _grouped(Participation.objects.filter(where), width, units=Count("id"))
+
+    key = f"evaluation:units:{campaign.pk}:{campaign.participations_count}:{focus.path}"
+    return versions.cached(TREE_VERSION, key, count)
+
+
 def rollup(campaign: Campaign, focus: Unit) -> Rollup:
-    """The figures of ``focus``'s subtree in ``campaign``, per child unit (and the focus's own row)."""
+    """The figures of ``focus``'s subtree in ``campaign``, per child unit (and the focus's own row): the
+    denominators (cached, see ``_units_per_child``), then the current results and the redos, read live."""
     width = len(focus.path) + SEGMENT_WIDTH
     where = Q(campaign=campaign) & _under(focus.path)
-    parts = _grouped(Participation.objects.filter(where), width, units=Count("id"))
+    parts = _units_per_child(campaign, focus, width)
     results = _grouped(
         Session.objects.filter(where, current=True),
         width,
@@ -118,7 +134,7 @@ def rollup(campaign: Campaign, focus: Unit) -> Rollup:
             row = by_path.setdefault(path, Figures(path=path, own=len(path) < width))
             for key, value in values.items():
                 setattr(row, key, getattr(row, key) + int(value or 0))
-    units = Unit.objects.in_bulk([p for p in by_path], field_name="path")
+    units = Unit.objects.only("id", "code", "name", "path", "level").in_bulk(list(by_path), field_name="path")
     total = Figures(path=focus.path, unit=focus)
     rows = []
     for path in sorted(by_path, key=lambda p: (len(p) == width, units[p].name if p in units else p)):
