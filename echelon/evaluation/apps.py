@@ -20,6 +20,7 @@ class EvaluationConfig(AppConfig):
 
     def ready(self) -> None:
         from echelon.core import navigation as nav
+        from echelon.core import todo
         from echelon.core.notifications import register_target
         from echelon.evaluation.models import Redo, Session
 
@@ -27,5 +28,8 @@ class EvaluationConfig(AppConfig):
         nav.register(
             "evaluation", _("满意度测评"), "bi-hand-thumbs-up", "evaluation:unit", section="unit", order=55
         )
+        from echelon.evaluation.todo import items as evaluation_todo
+
+        todo.register("evaluation", _("满意度测评"), "bi-hand-thumbs-up", evaluation_todo, order=45)
         register_target(Session, session_url)
         register_target(Redo, redo_url)

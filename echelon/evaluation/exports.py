@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from echelon.core import audit, tabular
 from echelon.core.actors import Actor
 from echelon.core.permissions import require
+from echelon.core.tree import UPPER_BOUND
 from echelon.evaluation import selectors, verbs
 from echelon.evaluation.models import Redo, Session
 from echelon.orgs.models import Unit
@@ -55,13 +56,17 @@ def unit_header() -> list[str]:
 def _unit_rows(campaign_id: int, focus: Unit) -> Iterator[list[Any]]:
     redo_status = {
         r["participation_id"]: r["status"]
-        for r in Redo.objects.filter(campaign_id=campaign_id, path__startswith=focus.path)
+        for r in Redo.objects.filter(
+            campaign_id=campaign_id, path__gte=focus.path, path__lt=focus.path + UPPER_BOUND
+        )
         .order_by("id")
         .values("participation_id", "status")
     }
     labels = dict(Redo._meta.get_field("status").flatchoices)
     rows = (
-        Session.objects.filter(campaign_id=campaign_id, current=True, path__startswith=focus.path)
+        Session.objects.filter(
+            campaign_id=campaign_id, current=True, path__gte=focus.path, path__lt=focus.path + UPPER_BOUND
+        )
         .order_by("path")
         .values_list(
             "unit__name",

@@ -346,6 +346,9 @@ def ballot_cast(*, actor: Actor = None, code: str, choices: Sequence[Any]) -> Se
             if not 0 <= option < n_options:
                 raise ValidationError(_("请对“%(item)s”作出选择。") % {"item": item})
             clean.append(option)
+        # the session row locked: a ballot and the closing never cross (a closed session counts no more)
+        if not Session.objects.select_for_update().filter(pk=session.pk, status=SessionStatus.OPEN).exists():
+            raise Conflict(_("本次测评已经结束。"))
         spent = BallotCode.objects.filter(pk=row.pk, used=False, expires_at__gt=timezone.now()).update(
             used=True
         )
@@ -394,6 +397,7 @@ def session_close(*, actor: Actor, session: Session, note: str = "", today: date
     stays open; a re-evaluation that passes sends the redo to the supervision group to decide."""
     today = today or timezone.localdate()
     with transaction.atomic():
+        Session.objects.select_for_update().filter(pk=session.pk).first()  # ballots wait for the result
         session = Session.objects.select_related("participation__unit", "campaign", "unit").get(pk=session.pk)
         if not _may_close(actor, session):
             raise PermissionDenied(_("只有本单位或负责该单位的督导组可以结束测评。"))

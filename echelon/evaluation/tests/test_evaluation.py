@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from echelon.core.models import AuditEvent, Notification
-from echelon.evaluation import selectors, services
+from echelon.evaluation import selectors, services, todo
 from echelon.evaluation.models import (
     Ballot,
     BallotCode,
@@ -66,6 +66,9 @@ def test_below_threshold_redo_reevaluation_and_group_decision(world, tree, perso
     assert Notification.objects.filter(user=secretary, kind="redo").exists() is False  # the actor is not told
     assert AuditEvent.objects.filter(verb="evaluation.close", object_id=str(closed.pk)).count() == 1
 
+    # the unit's to-do list shows it
+    assert [i.title for i in todo.items(secretary)] == ["补课待完成"]
+    assert todo.items(supervisor) == []
     # a new evaluation needs the work recorded first
     with pytest.raises(ValidationError, match="补课情况"):
         _open(personas, tree)
@@ -79,6 +82,7 @@ def test_below_threshold_redo_reevaluation_and_group_decision(world, tree, perso
     assert redo.status == RedoStatus.PASSED
     assert Notification.objects.filter(user=supervisor, kind="review_waiting").exists()
 
+    assert [(i.title, i.count) for i in todo.items(supervisor)] == [("补课待认定", 1)]
     # the operator who did the work never decides it; the group's member does
     with pytest.raises(PermissionDenied):
         services.redo_decide(actor=secretary, redo=redo, done=True)
@@ -224,3 +228,20 @@ def test_board_and_export(world, tree, personas):
     response = client.get(reverse("api:evaluation-rollup", args=[tree.county.code]))
     data = response.json()
     assert data["total"]["evaluated"] == 1 and data["total"]["below"] == 1 and data["total"]["redo_open"] == 1
+
+
+def test_a_code_is_spent_once_even_when_two_requests_read_it_unused(world, tree, personas, monkeypatch):
+    """The second of two requests that both read the code unused loses at the conditional UPDATE."""
+    from echelon.core.errors import Conflict
+    from echelon.evaluation.services import sessions
+
+    secretary = personas["village_secretary"]
+    session = _open(personas, tree)
+    _public(session, secretary, 10)
+    (code,) = services.codes_generate(actor=secretary, session=session, kind="public", count=1)
+    stale = services.check_code(code)  # the other request's read, before this one votes
+    services.ballot_cast(code=code, choices=[0, 0])
+    monkeypatch.setattr(sessions, "check_code", lambda _code: stale)
+    with pytest.raises(Conflict, match="已经使用过"):
+        services.ballot_cast(code=code, choices=[1, 1])
+    assert Ballot.objects.count() == 1
