@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -78,11 +77,10 @@ def enter(request: HttpRequest) -> HttpResponse:
     refusal = throttle.admit(request)
     if refusal is not None:
         return _refused(request, code, refusal)
-    try:
-        row = services.check_code(code)
-    except ValidationError as exc:
-        return _entry(request, code, " ".join(exc.messages), 400)
-    return _ballot(request, row, code)
+    found = attempt(request, lambda: services.check_code(code), show=False)
+    if not found.ok or found.value is None:
+        return _entry(request, code, " ".join(found.errors), 400)
+    return _ballot(request, found.value, code)
 
 
 @login_not_required
@@ -94,10 +92,10 @@ def cast(request: HttpRequest) -> HttpResponse:
     refusal = throttle.admit(request)
     if refusal is not None:
         return _refused(request, code, refusal)
-    try:
-        row = services.check_code(code)
-    except ValidationError as exc:
-        return _entry(request, code, " ".join(exc.messages), 400)
+    found = attempt(request, lambda: services.check_code(code), show=False)
+    if not found.ok or found.value is None:
+        return _entry(request, code, " ".join(found.errors), 400)
+    row = found.value
     n = len(row.group.session.items)
     chosen = [request.POST.get(f"item_{i}", "") for i in range(n)]
     if any(c == "" for c in chosen):
