@@ -78,6 +78,7 @@ def test_below_threshold_redo_done_and_evaluated_again(world, browser, live_serv
     tree = world
     page = _page(browser, live_server, "village_secretary")
     _evaluate(page, live_server, tree.village.code, "12", [[2, 1, 7], [2, 2, 6]])
+    page.screenshot(path=str(SHOTS / "evaluation_session.png"), full_page=True)
     # more paper votes than people present: refused on the page, nothing written
     group = page.get_by_test_id("group-public")
     group.locator("input[name=v_0_0]").fill("9")
@@ -130,6 +131,10 @@ def test_below_threshold_redo_done_and_evaluated_again(world, browser, live_serv
     page.goto(f"{live_server.url}/evaluation/redos/{redo.pk}/")
     assert page.get_by_test_id("redo-decide").count() == 0  # who did the work never decides it
 
+    narrow = _page(browser, live_server, "village_secretary", PHONE)
+    narrow.goto(f"{live_server.url}/evaluation/unit/{tree.village.code}/")
+    assert narrow.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    narrow.screenshot(path=str(SHOTS / "evaluation_unit_phone.png"), full_page=True)
     group_member = _page(browser, live_server, "county_supervisor")
     group_member.goto(f"{live_server.url}/evaluation/redos/{redo.pk}/")
     group_member.locator("input[name=decision][value=done]").check()

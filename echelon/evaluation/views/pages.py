@@ -49,13 +49,19 @@ def index(request: HttpRequest) -> HttpResponse:
 def unit(request: HttpRequest, code: str) -> HttpResponse:
     """A unit's evaluations and redos (the unit page's tab), and opening a new session."""
     found = org_selectors.unit_for(request.user, code)
+    sessions = list(selectors.sessions_of(request.user, found))
+    redos = list(selectors.redos_of(request.user, found))
+    # a new session: none open, and either none yet or a redo still open (the service decides the rest)
+    due = not sessions or any(r.status == RedoStatus.OPEN for r in redos)
     context = {
         "unit": found,
         "tab": "evaluation",
         "breadcrumb": org_selectors.breadcrumb(request.user, found),
-        "sessions": selectors.sessions_of(request.user, found),
-        "redos": selectors.redos_of(request.user, found),
-        "may_change": allowed(request.user, "change", found.path),
+        "sessions": sessions,
+        "redos": redos,
+        "may_change": allowed(request.user, "change", found.path)
+        and due
+        and not any(s.is_open for s in sessions),
         "open_form": OpenForm(),
     }
     return render(request, "evaluation/unit.html", context)
