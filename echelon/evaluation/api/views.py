@@ -9,6 +9,7 @@
     POST evaluation/sessions/<id>/close/      {"note"?} → the result (a redo opens below the threshold)
     GET  evaluation/redos/, evaluation/redos/<id>/
     POST evaluation/redos/<id>/work/          {"work"}
+    POST evaluation/redos/<id>/files/         multipart ``file``: the redo's material
     POST evaluation/redos/<id>/decide/        {"done", "comment"?} (the responsible supervision group)
     GET  evaluation/rollup/<code>/            a subtree's figures per child unit
     POST public/ballots/                      {"code", "choices"} no login, throttled per address
@@ -28,7 +29,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -160,6 +161,18 @@ class EvaluationRedoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RedoFileSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    size = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class RedoFileUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="PDF, Word, Excel, PNG or JPG; checked by content and size")
+
+
 class EvaluationSessionCreateSerializer(serializers.Serializer):
     unit = serializers.CharField(max_length=32, help_text="the unit's code")
     held_on = serializers.DateField(help_text="the day of the evaluation meeting")
@@ -209,6 +222,7 @@ def _input(serializer_class: type[serializers.Serializer], request: Request) -> 
 CREATED = {201: EvaluationSessionDetailSerializer, **ERRORS}
 SESSION_OUT = {200: EvaluationSessionDetailSerializer, **STATE_ERRORS}
 REDO_OUT = {200: EvaluationRedoSerializer, **STATE_ERRORS}
+FILE_OUT = {201: RedoFileSerializer, **STATE_ERRORS}
 
 
 class SessionViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -325,6 +339,26 @@ class RedoViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         d = _input(RedoWorkInputSerializer, request)
         redo = services.redo_record(actor=request.user, redo=self.get_object(), work=d["work"])
         return Response(EvaluationRedoSerializer(redo).data)
+
+    @extend_schema(
+        request={"multipart/form-data": RedoFileUploadSerializer},
+        responses={201: RedoFileSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def files(self, request: Request, pk: Any = None) -> Response:
+        """A file of the redo's material (multipart: ``file``), checked by its content."""
+        redo = self.get_object()
+        d = _input(RedoFileUploadSerializer, request)
+        upload = d["file"]
+        row = services.redo_upload(actor=request.user, redo=redo, fileobj=upload, name=upload.name)
+        data = {
+            "id": row.pk,
+            "name": row.name,
+            "kind": row.kind,
+            "size": row.size,
+            "uploaded_at": row.uploaded_at,
+        }
+        return Response(RedoFileSerializer(data).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RedoDecideInputSerializer, responses=REDO_OUT)
     @action(detail=True, methods=["post"])

@@ -355,6 +355,18 @@ def declarations(D: Any) -> dict[str, Any]:
             refused=UNIT_WORK,
             refusal=(403,),
         ),
+        "api:evaluation-redo-files POST": D(
+            kwargs=_pk("redo", "redo"),
+            allowed=secretary,
+            method="POST",
+            multipart=True,
+            data=lambda c: {"file": SimpleUploadedFile("补课.pdf", b"%PDF-1.4\n")},
+            ok=(201,),
+            effect=_files,
+            verb="redo.upload",
+            refused=UNIT_WORK,
+            refusal=(403,),
+        ),
         "api:evaluation-redo-decide POST": D(
             kwargs=_pk("passed", "redo"),
             allowed=group_member,
