@@ -17,7 +17,7 @@ class CasesConfig(AppConfig):
         from echelon.core.notifications import register_target
         from echelon.supervision import action_links
 
-        nav.register("cases", _("典型案例"), "bi-award", "cases:index", order=45)
+        nav.register("cases", _("典型案例"), "bi-award", "cases:index", order=55)
         # Beside each action of a unit's phase page: the library of that phase and action (ADR 13: the
         # supervision page knows nothing of cases).
         action_links.register(selectors.action_links)

@@ -32,7 +32,7 @@ from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign
 from echelon.core import context
 from echelon.core.commands import run_service
-from echelon.demo import cases, history, ledger
+from echelon.demo import cases, evaluation, history, ledger
 from echelon.orgs.models import Unit
 from echelon.supervision import services
 from echelon.supervision.models import GroupAssignment, LiaisonKind
@@ -155,6 +155,7 @@ class Command(BaseCommand):
                     self.stdout.write(note)
                 filled = ledger.fill_ledger(campaign, today, options["seed"], log=self.stdout.write)
                 self.stdout.write(filled.line())
+                self.stdout.write(evaluation.seed_evaluation(campaign, today, options["seed"]).line())
                 shown = cases.seed_cases(campaign, today, options["seed"])
                 self.stdout.write(
                     f"典型案例：已发布 {shown.published} 个，待审核 {shown.waiting} 个，"
