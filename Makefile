@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale install-maps browser-deps run seed clean help
+.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
@@ -41,19 +41,31 @@ $(VENV)/.maps-installed: | $(VENV)/.installed
 	$(BIN)/pip install -q --no-build-isolation $(MAP_PACKAGES)
 	@touch $@
 
-# The English catalogue: the .po is in git, the compiled .mo is a build product (needs msgfmt, from gettext).
-LOCALE_MO := echelon/locale/en/LC_MESSAGES/django.mo
-$(LOCALE_MO): echelon/locale/en/LC_MESSAGES/django.po $(VENV)/.installed
+# The catalogues (English; Mongolian in the traditional script, for the public pages): the .po files are in
+# git, the compiled .mo files are build products (msgfmt, from the Debian package gettext).
+LOCALE_MO := echelon/locale/en/LC_MESSAGES/django.mo echelon/locale/mn/LC_MESSAGES/django.mo
+echelon/locale/%/LC_MESSAGES/django.mo: echelon/locale/%/LC_MESSAGES/django.po $(VENV)/.installed
 	@command -v msgfmt >/dev/null || { echo "Installing gettext (Debian package) for msgfmt…"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
-	cd echelon && ../$(BIN)/echelon compilemessages -l en -v0
+	cd echelon && ../$(BIN)/echelon compilemessages -l $* -v0
 	@touch $@
+
+# The Mongolian font of the public pages: Noto Sans Mongolian from the Debian package fonts-noto-core, copied
+# into var/fonts (git-ignored), which settings.py serves as static files under fonts/. Never committed.
+MONGOLIAN_FONT := /usr/share/fonts/truetype/noto/NotoSansMongolian-Regular.ttf
+FONT_COPY := var/fonts/NotoSansMongolian-Regular.ttf
+$(FONT_COPY):
+	@test -f $(MONGOLIAN_FONT) || { echo "Installing the Mongolian font (Debian package fonts-noto-core)…"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core >/dev/null; }
+	mkdir -p $(dir $@)
+	cp $(MONGOLIAN_FONT) $@
 
 install-python: $(VENV)/.installed
 install-assets: node_modules/.installed
 install-locale: $(LOCALE_MO)
 install-maps: $(VENV)/.maps-installed
-install: install-python install-assets install-locale install-maps
+install-fonts: $(FONT_COPY)
+install: install-python install-assets install-locale install-maps install-fonts
 
 # Debian packages for the browser tests: headless Chromium and CJK fonts to render Chinese.
 browser-deps:

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "echelon.ledger",
     "echelon.cases",
     "echelon.evaluation",
+    "echelon.publicity",
     "echelon.dashboards",
     "echelon.api",
     "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)
@@ -189,7 +190,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Mongolian (traditional script) is for the public pages only (core.middleware.LanguageMiddleware).
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English"), ("mn", "ᠮᠣᠩᠭᠣᠯ")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -228,6 +230,11 @@ STATICFILES_DIRS += [
     )
     if folder is not None
 ]
+# The Mongolian font of the public pages (Noto Sans Mongolian, from the Debian package fonts-noto-core),
+# copied here by `make install-fonts`: served from our own static URL, never committed, nothing from the net.
+FONTS_DIR = VAR_DIR / "fonts"
+if FONTS_DIR.is_dir():
+    STATICFILES_DIRS.append(("fonts", FONTS_DIR))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

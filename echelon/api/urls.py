@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("echelon.supervision.api.urls")),
     path("", include("echelon.ledger.api.urls")),
     path("", include("echelon.evaluation.api.urls")),
+    path("", include("echelon.publicity.api.urls")),
     path("", include("echelon.dashboards.api.urls")),
     path("", include("echelon.cases.api.urls")),
 ]

@@ -53,6 +53,7 @@ TOP_KEYS = {
     "evaluation",
     "ledger",
     "warnings",
+    "publicity",
 }
 TIMING_KEYS = (
     "level_stagger_days",
@@ -336,6 +337,7 @@ def validate(raw: Any) -> Spec:
     evaluation = _evaluation(c, top.get("evaluation"), [str(p.get("key")) for p in phases])
     ledger = _ledger(c, top.get("ledger"), [str(p.get("key")) for p in phases])
     warnings = _warnings(c, top.get("warnings"), phases)
+    publicity = _publicity(c, top.get("publicity"))
 
     if c.errors:
         raise TemplateError(c.errors)
@@ -354,6 +356,7 @@ def validate(raw: Any) -> Spec:
         "evaluation": evaluation,
         "ledger": ledger,
         "warnings": warnings,
+        "publicity": publicity,
     }
     return Spec(data)
 
@@ -916,6 +919,24 @@ def _evaluation(c: _Checker, value: Any, phase_keys: list[str]) -> dict[str, Any
     return evaluation_settings(raw, phase_keys)
 
 
+# A template without a publicity section: a notice stays up for seven days (公示期).
+PUBLICITY_DEFAULT: dict[str, Any] = {"days": 7}
+PUBLICITY_DAYS_MAX = 366
+
+
+def _publicity(c: _Checker, value: Any) -> dict[str, Any]:
+    """Publicity (公示): how many days an approved notice stays on the unit's public page."""
+    if value is None:
+        return dict(PUBLICITY_DEFAULT)
+    raw = c.mapping(value, _("公示（publicity）"))
+    c.unknown_keys(raw, {"days"}, _("公示"))
+    days = raw.get("days", PUBLICITY_DEFAULT["days"])
+    if not _is_int(days) or not 1 <= int(days) <= PUBLICITY_DAYS_MAX:
+        c.error(_("公示期 days 必须是 1 至 %(max)d 之间的整数（天）。") % {"max": PUBLICITY_DAYS_MAX})
+        return dict(PUBLICITY_DEFAULT)
+    return {"days": int(days)}
+
+
 LEDGER_LISTS = {
     "sources": gettext_lazy("问题来源（sources）"),
     "categories": gettext_lazy("问题类别（categories）"),
@@ -1452,6 +1473,12 @@ class Spec:
     @property
     def name(self) -> str:
         return str(self.data["name"])
+
+    @property
+    def publicity_days(self) -> int:
+        """How long an approved publicity notice stays up (a campaign copied before templates had it: 7)."""
+        section = self.data.get("publicity") or PUBLICITY_DEFAULT
+        return int(section.get("days") or PUBLICITY_DEFAULT["days"])
 
     def warning(self, key: str) -> WarningSpec | None:
         """The warning rule ``key`` when the campaign runs it, else None (turned off)."""

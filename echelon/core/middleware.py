@@ -29,8 +29,15 @@ class RequestContextMiddleware:
 class LanguageMiddleware:
     """Chinese first: the interface is zh-hans unless the user chose another language (cookie).
 
-    The browser's Accept-Language is deliberately ignored: an office PC set to English still gets Chinese.
+    Staff pages ignore the browser's Accept-Language (an office PC set to English still gets Chinese) and
+    know Chinese and English only. The public pages (``/p/…``, ``/api/v1/public/…``), read by the public
+    on their own phones, follow the cookie (the page's switch) or else the browser's Accept-Language among
+    Chinese and Mongolian (``Accept-Language: mn`` gives the traditional script), and say that they vary.
     """
+
+    PUBLIC_PATHS = ("/p/", "/api/v1/public/")
+    PUBLIC_LANGUAGES = ("zh-hans", "mn")
+    STAFF_ONLY_NOT = ("mn",)  # languages only the public pages speak
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -38,14 +45,41 @@ class LanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.conf import settings
         from django.utils import translation
+        from django.utils.cache import patch_vary_headers
 
+        public = request.path_info.startswith(self.PUBLIC_PATHS)
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        known = dict(settings.LANGUAGES)
+        if chosen in known and (public or chosen not in self.STAFF_ONLY_NOT):
+            language = chosen
+        elif public:
+            accepted = _accepted(request.META.get("HTTP_ACCEPT_LANGUAGE", ""), self.PUBLIC_LANGUAGES)
+            language = accepted or settings.LANGUAGE_CODE
+        else:
+            language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        if public:
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
+
+
+def _accepted(header: str, offered: tuple[str, ...]) -> str | None:
+    """The first of ``offered`` the browser accepts, by its weights (``mn``, ``mn-MN``, ``mn-Mong`` give
+    ``mn``; ``zh``, ``zh-CN``, ``zh-Hans`` give ``zh-hans``); None when it accepts none of them."""
+    from django.utils.translation.trans_real import parse_accept_lang_header
+
+    for tag, _quality in parse_accept_lang_header(header[:500]):
+        tag = tag.lower()
+        base = tag.split("-")[0]
+        for code in offered:
+            if tag == code or base == code.split("-")[0]:
+                if base == "zh" and tag not in ("zh", "zh-cn", "zh-hans", "zh-sg", "zh-hans-cn"):
+                    continue  # zh-TW, zh-Hant: traditional characters, not offered
+                return code
+    return None
 
 
 API_PATHS = ("/api/v1/", "/api/schema/")

@@ -92,6 +92,7 @@ ACTIONS = {
     "update": gettext_lazy("修改"),
     "upload": gettext_lazy("上传"),
     "verify": gettext_lazy("验收"),
+    "withdraw": gettext_lazy("撤回"),
 }
 
 # Labels of keys that are no model field (summaries services write), used when the model has none.

@@ -8,6 +8,7 @@ opinion's own status and public reply; no other unit, no counts, no staff, no co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -17,6 +18,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -27,6 +29,27 @@ from echelon.ledger import selectors, services, throttle
 from echelon.ledger.models import TEXT_MAX
 from echelon.ledger.services.opinions import CONTACT_MAX, TEXT_MIN, normalize_code
 from echelon.orgs.models import Unit
+
+# Parts other apps add to a unit's public page (publicity: what the unit published), by slot, in order.
+# A part renders HTML from the request and the unit; it must show only what is public.
+PagePart = Callable[[HttpRequest, Unit], str]
+_PARTS: dict[str, list[tuple[int, PagePart]]] = {}
+
+
+def register_part(slot: str, part: PagePart, order: int = 50) -> None:
+    """Add ``part`` to the unit page's ``slot`` ("published": above the opinion box; "ballot": the
+    ballot-code entry). Registered once, from an app's ``ready()``."""
+    parts = _PARTS.setdefault(slot, [])
+    if all(existing is not part for _n, existing in parts):
+        parts.append((order, part))
+        parts.sort(key=lambda entry: entry[0])
+
+
+def page_parts(request: HttpRequest, unit: Unit) -> dict[str, SafeString]:
+    """Every slot's parts rendered, as safe HTML (the parts render their own templates)."""
+    return {
+        slot: SafeString("".join(part(request, unit) for _n, part in parts)) for slot, parts in _PARTS.items()
+    }
 
 
 class OpinionForm(forms.Form):
@@ -66,6 +89,12 @@ def unit_url(request: HttpRequest, unit: Unit) -> str:
     return f"{base}{path}" if base else request.build_absolute_uri(path)
 
 
+def qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG; the quiet zone (four modules) is inside it: a scanner needs
+    it, whatever frames the code."""
+    return str(segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#000"))
+
+
 def _message(request: HttpRequest, status: int, title: str, message: str, icon: str) -> HttpResponse:
     context = {"status": status, "title": title, "message": message, "icon": icon}
     return render(request, "ledger/public/message.html", context, status=status)
@@ -92,6 +121,7 @@ def _form_page(
         "honeypot": throttle.HONEYPOT,
         "text_min": TEXT_MIN,
         "text_max": TEXT_MAX,
+        "parts": page_parts(request, unit),
     }
     response = render(request, "ledger/public/unit.html", context, status=status)
     if retry_after:
@@ -182,8 +212,7 @@ def poster(request: HttpRequest, code: str) -> HttpResponse:
     if found is None:
         return _unit_not_found(request)
     url = unit_url(request, found)
-    # the quiet zone (four modules) is inside the SVG: a scanner needs it, whatever frames the code
-    qr = segno.make(url, error="m").svg_inline(scale=1, border=4, omitsize=True, dark="#000")
+    qr = qr_svg(url)
     context: dict[str, Any] = {
         "unit": found,
         "url": url,

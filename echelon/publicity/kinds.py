@@ -1,0 +1,200 @@
+"""What a unit can publish (公示): a small registry of kinds. Each kind checks what the unit typed
+(``clean``), builds the frozen public copy (``freeze``: only public facts, personal data masked) and names
+the template that shows that copy on the public page and on the printed notice.
+
+The built-in kinds read the ledger: the problem list with the rectification progress, and the results.
+Another app adds its own kind with ``register`` (e.g. the evaluation result: ``evaluation``, built from the
+evaluation app's public result of the unit) without touching the services or the pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from echelon.core.text import within_length
+from echelon.ledger.models import Opinion, Problem, ProblemStatus, Task, TaskStatus
+from echelon.publicity.masking import mask, names_in_contacts
+
+if TYPE_CHECKING:
+    from echelon.publicity.models import Publication
+
+PROMISES_MAX = 30
+PROMISE_MAX = 300
+ITEMS_MAX = 300  # problems in one notice: a village's list is a few dozen
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str | Promise
+    template: str  # the public copy's partial, rendered with ``snapshot`` (and ``publication``)
+    freeze: Callable[[Publication], dict[str, Any]]
+    clean: Callable[[Mapping[str, Any]], dict[str, Any]] = lambda content: {}
+    order: int = 50
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.key] = kind
+    return kind
+
+
+def get(key: str) -> Kind:
+    """The kind ``key``; ValidationError in Chinese when there is none."""
+    kind = KINDS.get(str(key or ""))
+    if kind is None:
+        raise ValidationError(
+            _("未知的公示内容“%(kind)s”，可选：%(choices)s。")
+            % {"kind": str(key)[:20], "choices": "、".join(f"{k.key}（{k.label}）" for k in ordered())}
+        )
+    return kind
+
+
+def ordered() -> list[Kind]:
+    return sorted(KINDS.values(), key=lambda k: (k.order, k.key))
+
+
+def choices() -> list[tuple[str, str]]:
+    return [(k.key, str(k.label)) for k in ordered()]
+
+
+# --- promises ------------------------------------------------------------------------------------------
+
+
+def clean_promises(content: Mapping[str, Any]) -> dict[str, Any]:
+    """A list of short texts (what the unit promises: 承诺事项), one per line or as a list."""
+    items = content.get("items", []) if isinstance(content, Mapping) else None
+    if isinstance(items, str):
+        items = items.splitlines()
+    if not isinstance(items, list | tuple):
+        raise ValidationError(_("承诺事项须是一条一条的文字。"))
+    texts = [within_length(str(t).strip(), PROMISE_MAX, _("承诺事项")) for t in items if str(t).strip()]
+    if not texts:
+        raise ValidationError(_("请至少填写一条承诺事项。"))
+    if len(texts) > PROMISES_MAX:
+        raise ValidationError(_("承诺事项最多 %(n)d 条。") % {"n": PROMISES_MAX})
+    return {"items": texts}
+
+
+def freeze_promises(publication: Publication) -> dict[str, Any]:
+    items = clean_promises(publication.content or {})["items"]
+    return {"items": [mask(text) for text in items]}
+
+
+# --- the ledger: problems with progress, results --------------------------------------------------------
+
+
+def _problems(publication: Publication) -> list[Problem]:
+    qs = Problem.objects.filter(unit_id=publication.unit_id, path=publication.path)
+    if publication.campaign_id:
+        qs = qs.filter(campaign_id=publication.campaign_id)
+    return list(qs.order_by("found_on", "id")[:ITEMS_MAX])
+
+
+def _names(problems: list[Problem]) -> set[str]:
+    """The names opinion givers left with the opinions these problems answer (never shown; masked)."""
+    ids = [p.pk for p in problems]
+    contacts = (
+        Opinion.objects.filter(problem_id__in=ids).exclude(contact="").values_list("contact", flat=True)
+    )
+    return names_in_contacts(contacts)
+
+
+def _category_names(publication: Publication) -> dict[str, str]:
+    if publication.campaign is None:
+        return {}
+    ledger = publication.campaign.spec.ledger
+    return ledger.names(ledger.categories)
+
+
+def freeze_problems(publication: Publication) -> dict[str, Any]:
+    """The unit's problem list, each problem with its measures' progress (never who is responsible)."""
+    problems = _problems(publication)
+    names = _names(problems)
+    categories = _category_names(publication)
+    tasks: dict[int, list[Task]] = {}
+    for task in Task.objects.filter(problem_id__in=[p.pk for p in problems]).order_by("deadline", "id"):
+        tasks.setdefault(task.problem_id, []).append(task)
+    items: list[dict[str, Any]] = []
+    for p in problems:
+        measures = [
+            {"measure": mask(t.measure, names), "deadline": t.deadline.isoformat(), "status": t.status}
+            for t in tasks.get(p.pk, [])
+        ]
+        items.append(
+            {
+                "number": p.number,
+                "title": mask(p.title, names),
+                "description": mask(p.description, names),
+                "category": categories.get(p.category, p.category),
+                "status": "done" if p.status == ProblemStatus.DONE else "open",
+                "found_on": p.found_on.isoformat(),
+                "done_on": p.done_on.isoformat() if p.done_on else None,
+                "tasks": measures,
+            }
+        )
+    all_tasks = [t for i in items for t in i["tasks"]]
+    done = sum(1 for i in items if i["status"] == "done")
+    task_total, task_done = len(all_tasks), sum(1 for t in all_tasks if t["status"] == TaskStatus.VERIFIED)
+    counts = {"problems": len(items), "done": done, "tasks": task_total, "tasks_done": task_done}
+    return {"items": items, "counts": counts}
+
+
+def freeze_results(publication: Publication) -> dict[str, Any]:
+    """What the rectification achieved: the problems ticked off (销号) with what was done for each (the
+    verified measures' completion notes), and the counts."""
+    problems = _problems(publication)
+    names = _names(problems)
+    done = [p for p in problems if p.status == ProblemStatus.DONE]
+    verified = Task.objects.filter(
+        Q(problem_id__in=[p.pk for p in done]), status=TaskStatus.VERIFIED
+    ).order_by("verified_at", "id")
+    results: dict[int, list[str]] = {}
+    for task in verified:
+        results.setdefault(task.problem_id, []).append(mask(task.claim_note or task.measure, names))
+    items = [
+        {
+            "number": p.number,
+            "title": mask(p.title, names),
+            "done_on": p.done_on.isoformat() if p.done_on else None,
+            "results": results.get(p.pk, []),
+        }
+        for p in done
+    ]
+    counts = {"problems": len(problems), "done": len(done)}
+    return {"items": items, "counts": counts}
+
+
+def register_builtins() -> None:
+    register(
+        Kind(
+            "promises",
+            gettext_lazy("承诺事项"),
+            "publicity/kinds/promises.html",
+            freeze_promises,
+            clean_promises,
+            order=10,
+        )
+    )
+    register(
+        Kind(
+            "problems",
+            gettext_lazy("问题清单和整改进展"),
+            "publicity/kinds/problems.html",
+            freeze_problems,
+            order=20,
+        )
+    )
+    register(
+        Kind("results", gettext_lazy("整改结果"), "publicity/kinds/results.html", freeze_results, order=30)
+    )
