@@ -64,6 +64,13 @@ def _locked(publication: Publication) -> Publication:
     return Publication.objects.select_for_update().select_related("unit", "campaign").get(pk=publication.pk)
 
 
+def _forget(unit_id: int) -> None:
+    """The public page's cached part of the unit: forgotten now and again once the change is committed
+    (a page rendered in between, from the old rows, is not kept)."""
+    cache.forget(unit_id)
+    transaction.on_commit(lambda: cache.forget(unit_id))
+
+
 def default_title(unit: Unit, kind: kinds.Kind) -> str:
     return _("%(unit)s%(kind)s公示") % {"unit": unit.name, "kind": kind.label}
 
@@ -217,7 +224,7 @@ def publication_approve(*, actor: Actor, publication: Publication) -> Publicatio
         publication.starts_on, publication.ends_on = today, ends_on
         publication.approved_at, publication.approved_by = now, user
         _record(actor, verbs.PUBLICATION_APPROVE, publication, starts_on=today, ends_on=ends_on, days=days)
-        transaction.on_commit(lambda: cache.forget(publication.unit_id))
+        _forget(publication.unit_id)
         return publication
 
 
@@ -262,5 +269,5 @@ def publication_withdraw(*, actor: Actor, publication: Publication, reason: str)
         publication.status, publication.withdraw_reason = PublicationStatus.WITHDRAWN, reason
         publication.withdrawn_at, publication.withdrawn_by = now, user
         _record(actor, verbs.PUBLICATION_WITHDRAW, publication, reason=reason)
-        transaction.on_commit(lambda: cache.forget(publication.unit_id))
+        _forget(publication.unit_id)
         return publication

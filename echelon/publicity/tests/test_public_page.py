@@ -1,0 +1,154 @@
+"""The public unit page (issue 12 item 5) and the public API (item 9): what the unit published (frozen
+copies), the opinion box and the tracking lookup of the ledger, no login; nothing unpublished, internal or
+personal; a request for an unpublished item is a 404 that reveals nothing; the published part is cached
+per unit and language and forgotten on publish and withdraw. The languages (item 6): the public pages
+follow the cookie or the browser among Chinese and Mongolian; the staff pages do not."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from echelon.ledger import services as ledger
+from echelon.publicity import services
+from echelon.supervision.tests.helpers import make_campaign
+
+pytestmark = pytest.mark.django_db
+
+PROMISES = {"items": ["每月 5 日公开村务财务", "群众反映的问题 7 日内答复"]}
+NOT_FOUND = "没有找到这项公示"
+
+
+@pytest.fixture
+def campaign(tree):
+    return make_campaign(tree.region)
+
+
+def _draft(personas, tree, kind="promises", content=None):
+    return services.publication_create(
+        actor=personas["village_secretary"], unit=tree.village, kind=kind, content=content
+    )
+
+
+def _published(personas, tree, kind="promises", content=PROMISES):
+    p = _draft(personas, tree, kind, content if kind == "promises" else None)
+    services.publication_submit(actor=personas["village_secretary"], publication=p)
+    return services.publication_approve(actor=personas["township_operator"], publication=p)
+
+
+def page(client, tree, **headers) -> str:
+    response = client.get(f"/p/{tree.village.code}/", **headers)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_page_shows_what_is_published_with_the_opinion_box_and_tracking(tree, personas, campaign):
+    ledger.problem_create(
+        actor=personas["village_secretary"],
+        unit=tree.village,
+        title="路灯坏了没人修",
+        category="bureaucratism",
+        source="public",
+        owner="王书记",
+    )
+    _published(personas, tree)
+    _published(personas, tree, kind="problems")
+    draft = _draft(personas, tree, content={"items": ["尚未审核的承诺"]})
+    submitted = _draft(personas, tree, content={"items": ["等待审核的承诺"]})
+    services.publication_submit(actor=personas["village_secretary"], publication=submitted)
+    html = page(Client(), tree)
+    assert "每月 5 日公开村务财务" in html and "路灯坏了没人修" in html
+    assert (
+        html.index("承诺事项") < html.index("问题清单和整改进展") < html.index('data-testid="opinion-form"')
+    )
+    assert 'data-testid="track-lookup"' in html and 'data-testid="language-switch"' in html
+    assert "尚未审核的承诺" not in html and "等待审核的承诺" not in html
+    assert "王书记" not in html and "village_secretary" not in html
+    assert draft.pk  # (the draft exists, just not in public)
+
+
+def test_an_unpublished_item_is_a_404_revealing_nothing(tree, personas, campaign):
+    published = _published(personas, tree)
+    draft = _draft(personas, tree, content={"items": ["草稿里的承诺"]})
+    withdrawn = _published(personas, tree, content={"items": ["撤回的承诺"]})
+    services.publication_withdraw(actor=personas["village_secretary"], publication=withdrawn, reason="有误")
+    client = Client()
+    ok = client.get(f"/p/{tree.village.code}/notice/{published.pk}/")
+    assert ok.status_code == 200 and "每月 5 日公开村务财务" in ok.content.decode()
+    assert 'data-testid="notice-qr"' in ok.content.decode()
+    answers = [
+        client.get(f"/p/{tree.village.code}/notice/{draft.pk}/"),
+        client.get(f"/p/{tree.village.code}/notice/{withdrawn.pk}/"),
+        client.get(f"/p/{tree.township.code}/notice/{published.pk}/"),  # another unit's address
+        client.get(f"/p/999999999/notice/{published.pk}/"),  # no such unit
+        client.get(f"/p/{tree.village.code}/notice/987654/"),
+    ]
+    # the same answer for all (but the language switch's token and the address it comes back to)
+    bodies = {re.sub(r'name="(csrfmiddlewaretoken|next)"[^>]*', "", a.content.decode()) for a in answers}
+    assert {a.status_code for a in answers} == {404} and len(bodies) == 1  # the same answer for all
+    body = bodies.pop()
+    assert NOT_FOUND in body and "草稿里的承诺" not in body and "撤回的承诺" not in body
+    assert tree.village.name not in body
+
+
+def test_the_published_part_is_cached_and_forgotten_on_publish_and_withdraw(tree, personas, campaign):
+    client = Client()
+    page(client, tree)
+    with CaptureQueriesContext(connection) as first:
+        page(client, tree)
+    assert not any("publicity_publication" in q["sql"] for q in first.captured_queries)  # from the cache
+    p = _published(personas, tree)
+    assert "每月 5 日公开村务财务" in page(client, tree)
+    assert "每月 5 日公开村务财务" in page(client, tree, HTTP_ACCEPT_LANGUAGE="mn")
+    services.publication_withdraw(actor=personas["village_secretary"], publication=p, reason="有误")
+    assert "每月 5 日公开村务财务" not in page(client, tree)
+    assert "每月 5 日公开村务财务" not in page(client, tree, HTTP_ACCEPT_LANGUAGE="mn")
+
+
+def test_the_public_api_returns_only_what_is_published_and_the_pages_address(tree, personas, campaign):
+    _published(personas, tree)
+    _draft(personas, tree, content={"items": ["草稿里的承诺"]})
+    response = Client().get(f"/api/v1/public/units/{tree.village.code}/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["url"] == f"http://testserver/p/{tree.village.code}/"
+    assert (data["code"], data["name"], data["parent"]) == (tree.village.code, "东土城村", "可可以力更镇")
+    [item] = data["publications"]
+    assert item["kind"] == "promises" and item["content"] == PROMISES
+    assert "草稿里的承诺" not in response.content.decode()
+    assert Client().get("/api/v1/public/units/999999999/").status_code == 404
+    tree.sibling_village.is_active = False
+    tree.sibling_village.save(update_fields=["is_active"])
+    assert Client().get(f"/api/v1/public/units/{tree.sibling_village.code}/").status_code == 404
+
+
+def test_public_pages_follow_the_browser_among_chinese_and_mongolian(tree, personas, campaign):
+    _published(personas, tree)
+    client = Client()
+    mongolian = client.get(f"/p/{tree.village.code}/", HTTP_ACCEPT_LANGUAGE="mn")
+    assert mongolian["Content-Language"] == "mn" and '<html lang="mn">' in mongolian.content.decode()
+    assert "Accept-Language" in mongolian["Vary"]
+    assert "pub-mn" in mongolian.content.decode()
+    chinese = client.get(f"/p/{tree.village.code}/", HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5")
+    assert chinese["Content-Language"] == "zh-hans"
+    other = client.get(f"/p/{tree.village.code}/", HTTP_ACCEPT_LANGUAGE="fr-FR,en;q=0.8")
+    assert other["Content-Language"] == "zh-hans"  # neither offered: Chinese first
+    api = client.get(f"/api/v1/public/units/{tree.village.code}/", HTTP_ACCEPT_LANGUAGE="mn")
+    assert api["Content-Language"] == "mn"
+    client.cookies["django_language"] = "zh-hans"  # the switch wins over the browser
+    assert client.get(f"/p/{tree.village.code}/", HTTP_ACCEPT_LANGUAGE="mn")["Content-Language"] == "zh-hans"
+
+
+def test_the_switch_sets_mongolian_and_staff_pages_stay_chinese(tree, personas, campaign):
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "mn", "next": f"/p/{tree.village.code}/"})
+    assert client.get(f"/p/{tree.village.code}/")["Content-Language"] == "mn"
+    client.force_login(personas["village_secretary"])
+    staff = client.get("/ledger/", HTTP_ACCEPT_LANGUAGE="mn")
+    assert staff["Content-Language"] == "zh-hans"  # the cookie says mn: the staff side stays Chinese
+    client.cookies["django_language"] = "en"
+    assert client.get("/ledger/")["Content-Language"] == "en"
