@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from echelon.ledger import services as ledger
 from echelon.publicity import services
