@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
@@ -141,11 +142,11 @@ class PublicStatus:
 
 
 PUBLIC_STATUS = {
-    OpinionStatus.NEW: ("received", "已收到，正在处理"),
-    OpinionStatus.PROBLEM: ("in_progress", "已列入问题清单，正在整改"),
-    OpinionStatus.REPLIED: ("replied", "已答复"),
-    OpinionStatus.MERGED: ("in_progress", "已与相同意见合并处理"),
-    OpinionStatus.CLOSED: ("closed", "已办结"),
+    OpinionStatus.NEW: ("received", gettext_noop("已收到，正在处理")),
+    OpinionStatus.PROBLEM: ("in_progress", gettext_noop("已列入问题清单，正在整改")),
+    OpinionStatus.REPLIED: ("replied", gettext_noop("已答复")),
+    OpinionStatus.MERGED: ("in_progress", gettext_noop("已与相同意见合并处理")),
+    OpinionStatus.CLOSED: ("closed", gettext_noop("已办结")),
 }
 
 
@@ -166,7 +167,7 @@ def public_status(code: str) -> PublicStatus | None:
             Problem.objects.filter(pk=followed.problem_id).values_list("status", flat=True).first()
         )
         if problem_status == "done":
-            status, label = "resolved", "已整改销号"
+            status, label = "resolved", gettext_noop("已整改销号")
     return PublicStatus(
         tracking_code=opinion.tracking_code,
         unit_name=opinion.unit.name,

@@ -152,3 +152,63 @@ def test_the_switch_sets_mongolian_and_staff_pages_stay_chinese(tree, personas, 
     assert staff["Content-Language"] == "zh-hans"  # the cookie says mn: the staff side stays Chinese
     client.cookies["django_language"] = "en"
     assert client.get("/ledger/")["Content-Language"] == "en"
+
+
+# --- Mongolian: every string of the public pages, and nothing Cyrillic --------------------------------------
+
+PUBLIC_TEMPLATES = [
+    "echelon/ledger/templates/ledger/public",
+    "echelon/publicity/templates/publicity/public",
+    "echelon/publicity/templates/publicity/kinds",
+]
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+MONGOLIAN = re.compile(r"[\u1800-\u18af]")
+
+
+def _template_strings() -> set[str]:
+    from pathlib import Path
+
+    strings: set[str] = set()
+    for folder in PUBLIC_TEMPLATES:
+        for path in Path(folder).glob("*.html"):
+            text = path.read_text(encoding="utf-8")
+            strings.update(re.findall(r"{% translate [\"']([^\"']+)[\"'] %}", text))
+            for body in re.findall(r"{% blocktranslate[^%]*%}(.*?){% endblocktranslate %}", text, re.S):
+                strings.add(re.sub(r"{{ (\w+) }}", r"%(\1)s", body))
+    return strings
+
+
+def test_every_public_page_string_has_mongolian():
+    from django.utils import translation
+
+    strings = _template_strings()
+    assert len(strings) > 50
+    with translation.override("mn"):
+        missing = sorted(s for s in strings if not MONGOLIAN.search(translation.gettext(s)))
+    assert not missing, f"add these to echelon/locale/mn/LC_MESSAGES/django.po: {missing}"
+
+
+def test_the_public_pages_in_mongolian_show_no_cyrillic(tree, personas, campaign):
+    from django.contrib.auth.models import AnonymousUser
+
+    p = _published(personas, tree)
+    _published(personas, tree, kind="problems")
+    opinion = ledger.opinion_submit_public(
+        actor=AnonymousUser(), unit_code=tree.village.code, text="路灯坏了。"
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="mn")
+    code = tree.village.code
+    for url, status in [
+        (f"/p/{code}/", 200),
+        (f"/p/{code}/poster/", 200),
+        (f"/p/{code}/notice/{p.pk}/", 200),
+        ("/p/track/", 200),
+        (f"/p/track/{opinion.tracking_code}/", 200),
+        (f"/p/receipt/{opinion.tracking_code}/", 200),
+        ("/p/track/ABCDEFGHJK/", 404),
+        ("/p/no-such-unit/", 404),
+    ]:
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == status, url
+        assert MONGOLIAN.search(html) and not CYRILLIC.search(html), url
