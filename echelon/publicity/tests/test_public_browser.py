@@ -136,3 +136,21 @@ def test_the_printable_notice(browser, live_server, village):
     assert box and box["width"] > 100
     page.screenshot(path=str(SHOTS / "publicity_notice.png"), full_page=True)
     context.close()
+
+
+def test_the_qr_poster_in_mongolian_fills_one_a4_page(browser, live_server, village):
+    context = browser.new_context(locale="mn", viewport={"width": 794, "height": 1123})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/p/{village.village.code}/poster/")
+    assert page.locator("html").get_attribute("lang") == "mn"
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate(f"document.fonts.check('{FONT}', '{MONGOL}')")
+    sheet = page.locator("[data-testid=poster]")
+    assert sheet.evaluate("e => getComputedStyle(e).writingMode") == "vertical-lr"
+    assert sheet.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the columns spill off the sheet"
+    page.screenshot(path=str(SHOTS / "publicity_poster_mn.png"), full_page=True)
+    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1, (
+        "the poster spills onto a second sheet"
+    )
+    context.close()
