@@ -35,6 +35,7 @@ STEPS = [
     "ledger",
     "dashboards",
     "evaluation",
+    "publicity",
 ]
 COLD_RUNS = 5
 
@@ -346,6 +347,19 @@ def step_evaluation() -> dict[str, Any]:
     return bench_evaluation(verbose=False)
 
 
+def step_publicity() -> dict[str, Any]:
+    """On the ledger step's copy (made here when missing): the demo's publicity seeded (timed), then the
+    public unit page of villages that publish, in Chinese and Mongolian, warm and cold, and the public API."""
+    copy = WORK / "ledger.sqlite3"
+    if not copy.exists():
+        step_ledger()
+    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
+    _setup(copy)
+    from bench.publicity import bench_publicity
+
+    return bench_publicity(verbose=False)
+
+
 # --- the parent ---------------------------------------------------------------------------------------
 
 BUDGETS = [
@@ -410,6 +424,10 @@ BUDGETS = [
     ("evaluation_board_league_p95_ms", "evaluation board of a league p95 (ms)", 200, "≤"),
     ("evaluation_board_county_p95_ms", "evaluation board of a county p95 (ms)", 200, "≤"),
     ("evaluation_api_rollup_region_p95_ms", "evaluation rollup API of the region p95 (ms)", 200, "≤"),
+    ("publicity_seed_s", "demo publicity: 20% of the units with problems publish (s)", None, ""),
+    ("public_unit_page_p95_ms", "public unit page of a village (公示), zh and mn, p95 (ms)", 100, "≤"),
+    ("public_unit_page_cold_p95_ms", "  the same with an empty cache, p95 (ms)", None, ""),
+    ("public_unit_api_p95_ms", "public unit API p95 (ms)", 100, "≤"),
 ]
 
 

@@ -27,5 +27,11 @@ def cached(unit_id: int, language: str, build: Callable[[], str]) -> str:
 
 
 def forget(unit_id: int) -> None:
+    forget_many([unit_id])
+
+
+def forget_many(unit_ids: list[int]) -> None:
     today = timezone.localdate()
-    django_cache.delete_many([key(unit_id, code, today) for code, _name in settings.LANGUAGES])
+    keys = [key(unit_id, code, today) for unit_id in unit_ids for code, _name in settings.LANGUAGES]
+    for start in range(0, len(keys), 3_000):
+        django_cache.delete_many(keys[start : start + 3_000])

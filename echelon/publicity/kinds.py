@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -94,16 +93,8 @@ def freeze_promises(publication: Publication) -> dict[str, Any]:
 # --- the ledger: problems with progress, results --------------------------------------------------------
 
 
-def _problems(publication: Publication) -> list[Problem]:
-    qs = Problem.objects.filter(unit_id=publication.unit_id, path=publication.path)
-    if publication.campaign_id:
-        qs = qs.filter(campaign_id=publication.campaign_id)
-    return list(qs.order_by("found_on", "id")[:ITEMS_MAX])
-
-
-def _names(problems: list[Problem]) -> set[str]:
+def _names(ids: list[int]) -> set[str]:
     """The names opinion givers left with the opinions these problems answer (never shown; masked)."""
-    ids = [p.pk for p in problems]
     contacts = (
         Opinion.objects.filter(problem_id__in=ids).exclude(contact="").values_list("contact", flat=True)
     )
@@ -117,62 +108,96 @@ def _category_names(publication: Publication) -> dict[str, str]:
     return ledger.names(ledger.categories)
 
 
-def freeze_problems(publication: Publication) -> dict[str, Any]:
-    """The unit's problem list, each problem with its measures' progress (never who is responsible)."""
-    problems = _problems(publication)
-    names = _names(problems)
-    categories = _category_names(publication)
-    tasks: dict[int, list[Task]] = {}
-    for task in Task.objects.filter(problem_id__in=[p.pk for p in problems]).order_by("deadline", "id"):
-        tasks.setdefault(task.problem_id, []).append(task)
+def _task_rows(problem_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    rows: dict[int, list[dict[str, Any]]] = {}
+    fields = ("problem_id", "measure", "deadline", "status", "claim_note")
+    for row in Task.objects.filter(problem_id__in=problem_ids).order_by("deadline", "id").values(*fields):
+        rows.setdefault(row["problem_id"], []).append(row)
+    return rows
+
+
+def problems_copy(
+    problems: list[dict[str, Any]],
+    tasks: Mapping[int, list[dict[str, Any]]],
+    names: set[str],
+    categories: Mapping[str, str],
+) -> dict[str, Any]:
+    """The public copy of a problem list with its measures' progress (never who is responsible), from
+    plain rows (``Problem``'s id, title, description, category, status, found_on, done_on; ``Task``'s
+    measure, deadline, status): the service for one unit, the demo for thousands at once."""
     items: list[dict[str, Any]] = []
+    task_total = task_done = 0
     for p in problems:
         measures = [
-            {"measure": mask(t.measure, names), "deadline": t.deadline.isoformat(), "status": t.status}
-            for t in tasks.get(p.pk, [])
+            {
+                "measure": mask(t["measure"], names),
+                "deadline": t["deadline"].isoformat(),
+                "status": t["status"],
+            }
+            for t in tasks.get(p["id"], [])
         ]
+        task_total += len(measures)
+        task_done += sum(1 for t in measures if t["status"] == TaskStatus.VERIFIED)
         items.append(
             {
-                "number": p.number,
-                "title": mask(p.title, names),
-                "description": mask(p.description, names),
-                "category": categories.get(p.category, p.category),
-                "status": "done" if p.status == ProblemStatus.DONE else "open",
-                "found_on": p.found_on.isoformat(),
-                "done_on": p.done_on.isoformat() if p.done_on else None,
+                "number": f"W{p['id']:07d}",
+                "title": mask(p["title"], names),
+                "description": mask(p["description"], names),
+                "category": categories.get(p["category"], p["category"]),
+                "status": "done" if p["status"] == ProblemStatus.DONE else "open",
+                "found_on": p["found_on"].isoformat(),
+                "done_on": p["done_on"].isoformat() if p["done_on"] else None,
                 "tasks": measures,
             }
         )
-    all_tasks = [t for i in items for t in i["tasks"]]
     done = sum(1 for i in items if i["status"] == "done")
-    task_total, task_done = len(all_tasks), sum(1 for t in all_tasks if t["status"] == TaskStatus.VERIFIED)
     counts = {"problems": len(items), "done": done, "tasks": task_total, "tasks_done": task_done}
     return {"items": items, "counts": counts}
 
 
-def freeze_results(publication: Publication) -> dict[str, Any]:
+def results_copy(
+    problems: list[dict[str, Any]], tasks: Mapping[int, list[dict[str, Any]]], names: set[str]
+) -> dict[str, Any]:
     """What the rectification achieved: the problems ticked off (销号) with what was done for each (the
-    verified measures' completion notes), and the counts."""
-    problems = _problems(publication)
-    names = _names(problems)
-    done = [p for p in problems if p.status == ProblemStatus.DONE]
-    verified = Task.objects.filter(
-        Q(problem_id__in=[p.pk for p in done]), status=TaskStatus.VERIFIED
-    ).order_by("verified_at", "id")
-    results: dict[int, list[str]] = {}
-    for task in verified:
-        results.setdefault(task.problem_id, []).append(mask(task.claim_note or task.measure, names))
+    verified measures' completion notes), and the counts; from plain rows like ``problems_copy``."""
+    done = [p for p in problems if p["status"] == ProblemStatus.DONE]
     items = [
         {
-            "number": p.number,
-            "title": mask(p.title, names),
-            "done_on": p.done_on.isoformat() if p.done_on else None,
-            "results": results.get(p.pk, []),
+            "number": f"W{p['id']:07d}",
+            "title": mask(p["title"], names),
+            "done_on": p["done_on"].isoformat() if p["done_on"] else None,
+            "results": [
+                mask(t["claim_note"] or t["measure"], names)
+                for t in tasks.get(p["id"], [])
+                if t["status"] == TaskStatus.VERIFIED
+            ],
         }
         for p in done
     ]
-    counts = {"problems": len(problems), "done": len(done)}
-    return {"items": items, "counts": counts}
+    return {"items": items, "counts": {"problems": len(problems), "done": len(done)}}
+
+
+PROBLEM_FIELDS = ("id", "title", "description", "category", "status", "found_on", "done_on")
+
+
+def _problem_rows(publication: Publication) -> list[dict[str, Any]]:
+    qs = Problem.objects.filter(unit_id=publication.unit_id, path=publication.path)
+    if publication.campaign_id:
+        qs = qs.filter(campaign_id=publication.campaign_id)
+    return list(qs.order_by("found_on", "id").values(*PROBLEM_FIELDS)[:ITEMS_MAX])
+
+
+def freeze_problems(publication: Publication) -> dict[str, Any]:
+    """The unit's problem list, each problem with its measures' progress."""
+    problems = _problem_rows(publication)
+    ids = [p["id"] for p in problems]
+    return problems_copy(problems, _task_rows(ids), _names(ids), _category_names(publication))
+
+
+def freeze_results(publication: Publication) -> dict[str, Any]:
+    problems = _problem_rows(publication)
+    ids = [p["id"] for p in problems]
+    return results_copy(problems, _task_rows(ids), _names(ids))
 
 
 def register_builtins() -> None:
