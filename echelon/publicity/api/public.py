@@ -41,7 +41,7 @@ class PublicUnitSerializer(serializers.Serializer):
     publications = PublicItemSerializer(many=True, help_text="what is published today; may be empty")
 
 
-class PublicMessageSerializer(serializers.Serializer):
+class PublicUnitMessageSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="why, in Chinese")
 
 
@@ -57,7 +57,7 @@ class PublicUnitView(APIView):
         parameters=[
             OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the unit's code")
         ],
-        responses={200: PublicUnitSerializer, 404: PublicMessageSerializer},
+        responses={200: PublicUnitSerializer, 404: PublicUnitMessageSerializer},
         auth=[],
         description=(
             "No login. Only what is published today (approved by the level above, within its period, not "

@@ -81,11 +81,11 @@ class PublicationUpdateSerializer(serializers.Serializer):
     content = serializers.DictField(required=False)
 
 
-class NoteSerializer(serializers.Serializer):
+class ReturnNoteSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=500, help_text="why it is returned")
 
 
-class ReasonSerializer(serializers.Serializer):
+class WithdrawReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, help_text="why it is taken off the public page")
 
 
@@ -176,21 +176,21 @@ class PublicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         publication = services.publication_approve(actor=request.user, publication=self.get_object())
         return self._out(publication)
 
-    @extend_schema(request=NoteSerializer, responses={200: PublicationSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=ReturnNoteSerializer, responses={200: PublicationSerializer, **DECIDE_ERRORS})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Submitted → draft, with the level above's note."""
-        d = _input(NoteSerializer, request)
+        d = _input(ReturnNoteSerializer, request)
         publication = services.publication_return(
             actor=request.user, publication=self.get_object(), note=d["note"]
         )
         return self._out(publication)
 
-    @extend_schema(request=ReasonSerializer, responses={200: PublicationSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=WithdrawReasonSerializer, responses={200: PublicationSerializer, **DECIDE_ERRORS})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         """Published → withdrawn (off the public page at once), with a reason."""
-        d = _input(ReasonSerializer, request)
+        d = _input(WithdrawReasonSerializer, request)
         publication = services.publication_withdraw(
             actor=request.user, publication=self.get_object(), reason=d["reason"]
         )
