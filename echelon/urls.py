@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("echelon.cases.urls")),
     path("evaluation/", include("echelon.evaluation.urls")),
     path("p/ballot/", include("echelon.evaluation.public_urls")),
+    path("publicity/", include("echelon.publicity.urls")),
     path("p/", include("echelon.publicity.public_urls")),
     path("p/", include("echelon.ledger.public_urls")),
     path("jobs/", include("echelon.core.urls")),
