@@ -150,6 +150,7 @@ def test_the_switch_sets_mongolian_and_staff_pages_stay_chinese(tree, personas, 
     client.force_login(personas["village_secretary"])
     staff = client.get("/ledger/", HTTP_ACCEPT_LANGUAGE="mn")
     assert staff["Content-Language"] == "zh-hans"  # the cookie says mn: the staff side stays Chinese
+    assert 'value="mn"' not in staff.content.decode()  # and its switch offers English only
     client.cookies["django_language"] = "en"
     assert client.get("/ledger/")["Content-Language"] == "en"
 
