@@ -9,4 +9,5 @@ app_name = "publicity_public"
 
 urlpatterns = [
     path("<str:code>/notice/<int:pk>/", public.notice, name="notice"),
+    path("<str:code>/notice/<int:pk>/docx/", public.notice_docx, name="notice_docx"),
 ]

@@ -86,6 +86,11 @@ def declarations(D: Any) -> dict[str, Any]:
             allowed=None,
             public=True,
         ),
+        "publicity_public:notice_docx": D(
+            kwargs=lambda c: {"code": c.tree.village.code, "pk": world(c).published.pk},
+            allowed=None,
+            public=True,
+        ),
         "api:public-unit": D(
             kwargs=lambda c: (world(c), {"code": c.tree.village.code})[1], allowed=None, public=True
         ),

@@ -80,6 +80,15 @@ def test_an_unpublished_item_is_a_404_revealing_nothing(tree, personas, campaign
     ok = client.get(f"/p/{tree.village.code}/notice/{published.pk}/")
     assert ok.status_code == 200 and "每月 5 日公开村务财务" in ok.content.decode()
     assert 'data-testid="notice-qr"' in ok.content.decode()
+    word = client.get(f"/p/{tree.village.code}/notice/{published.pk}/docx/")
+    assert word.status_code == 200 and word.content[:2] == b"PK"
+    import io
+
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(io.BytesIO(word.content)).paragraphs)
+    assert "东土城村承诺事项" in text and "1. 每月 5 日公开村务财务" in text and "公示期" in text
+    assert client.get(f"/p/{tree.village.code}/notice/{draft.pk}/docx/").status_code == 404
     answers = [
         client.get(f"/p/{tree.village.code}/notice/{draft.pk}/"),
         client.get(f"/p/{tree.village.code}/notice/{withdrawn.pk}/"),
@@ -213,3 +222,34 @@ def test_the_public_pages_in_mongolian_show_no_cyrillic(tree, personas, campaign
         html = response.content.decode()
         assert response.status_code == status, url
         assert MONGOLIAN.search(html) and not CYRILLIC.search(html), url
+
+
+def test_the_word_notice_of_a_problem_list(tree, personas, campaign):
+    import io
+
+    from docx import Document
+
+    problem = ledger.problem_create(
+        actor=personas["village_secretary"],
+        unit=tree.village,
+        title="路灯坏了没人修",
+        category="bureaucratism",
+        source="public",
+    )
+    ledger.task_add(
+        actor=personas["village_secretary"],
+        problem=problem,
+        measure="更换路灯三盏",
+        responsible="李会计",
+        deadline=campaign.end,
+    )
+    p = _published(personas, tree, kind="problems")
+    word = Client().get(f"/p/{tree.village.code}/notice/{p.pk}/docx/")
+    table = Document(io.BytesIO(word.content)).tables[0]
+    assert [c.text for c in table.rows[1].cells] == [
+        "1",
+        "路灯坏了没人修",
+        "官僚主义",
+        f"更换路灯三盏（限 {campaign.end.isoformat()} 前完成）",
+        "整改中",
+    ]

@@ -6,6 +6,8 @@ an unknown unit) is the same 404, revealing nothing."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,6 +26,25 @@ def _not_found(request: HttpRequest) -> HttpResponse:
         "icon": "bi-signpost-split",
     }
     return render(request, "ledger/public/message.html", context, status=404)
+
+
+@login_not_required
+@require_GET
+def notice_docx(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The same notice as a Word file (official-document layout) with the unit's QR code."""
+    from echelon.publicity.exports import notice_docx as build
+
+    unit = public_unit(code)
+    item = selectors.public_item(unit, pk) if unit is not None else None
+    if unit is None or item is None:
+        return _not_found(request)
+    response = HttpResponse(
+        build(unit, item, unit_url(request, unit)),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = quote(f"{unit.name}{item.kind_label}公示.docx")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+    return response
 
 
 @login_not_required
