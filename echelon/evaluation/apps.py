@@ -32,4 +32,8 @@ class EvaluationConfig(AppConfig):
 
         todo.register("evaluation", _("满意度测评"), "bi-hand-thumbs-up", evaluation_todo, order=45)
         register_target(Session, session_url)
+        from echelon.evaluation.views.public import ballot_entry
+        from echelon.ledger.views.public import register_part
+
+        register_part("ballot", ballot_entry)
         register_target(Redo, redo_url)

@@ -2,7 +2,8 @@
 (``clean``), builds the frozen public copy (``freeze``: only public facts, personal data masked) and names
 the template that shows that copy on the public page and on the printed notice.
 
-The built-in kinds read the ledger: the problem list with the rectification progress, and the results.
+The built-in kinds read the ledger (the problem list with the rectification progress, and the results)
+and the evaluation (the latest satisfaction evaluation's result).
 Another app adds its own kind with ``register`` (e.g. the evaluation result: ``evaluation``, built from the
 evaluation app's public result of the unit) without touching the services or the pages.
 """
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from echelon.core.text import within_length
+from echelon.evaluation.selectors import public_result
 from echelon.ledger.models import Opinion, Problem, ProblemStatus, Task, TaskStatus
 from echelon.publicity.masking import mask, names_in_contacts
 
@@ -200,6 +202,18 @@ def freeze_results(publication: Publication) -> dict[str, Any]:
     return results_copy(problems, _task_rows(ids), _names(ids))
 
 
+# --- the satisfaction evaluation's result ---------------------------------------------------------------
+
+
+def freeze_evaluation(publication: Publication) -> dict[str, Any]:
+    """The unit's latest closed evaluation (counts and shares only: ballots are anonymous, tallies name
+    no one); refused in Chinese when the unit has not been evaluated yet."""
+    result = public_result(publication.unit)
+    if result is None:
+        raise ValidationError(_("本单位还没有结束的满意度测评，不能公示测评结果。"))
+    return result
+
+
 def register_builtins() -> None:
     register(
         Kind(
@@ -222,4 +236,13 @@ def register_builtins() -> None:
     )
     register(
         Kind("results", gettext_lazy("整改结果"), "publicity/kinds/results.html", freeze_results, order=30)
+    )
+    register(
+        Kind(
+            "evaluation",
+            gettext_lazy("群众满意度测评结果"),
+            "publicity/kinds/evaluation.html",
+            freeze_evaluation,
+            order=40,
+        )
     )

@@ -12,14 +12,23 @@ from typing import Any
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from echelon.core.pages import attempt
 from echelon.evaluation import services, throttle
-from echelon.evaluation.models import BallotCode, Session
+from echelon.evaluation.models import BallotCode, Session, SessionStatus
 from echelon.ledger.throttle import Refusal
+
+
+def ballot_entry(request: HttpRequest, unit: Any) -> str:
+    """The ballot-code entry on the unit's public page (the ledger's "ballot" slot), while the unit has an
+    evaluation open for ballots; nothing otherwise."""
+    if not Session.objects.filter(unit=unit, status=SessionStatus.OPEN).exists():
+        return ""
+    return render_to_string("evaluation/public/_entry.html", request=request)
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:

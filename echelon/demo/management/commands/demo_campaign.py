@@ -32,7 +32,7 @@ from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign
 from echelon.core import context
 from echelon.core.commands import run_service
-from echelon.demo import cases, evaluation, history, ledger
+from echelon.demo import cases, evaluation, history, ledger, publicity
 from echelon.orgs.models import Unit
 from echelon.supervision import services
 from echelon.supervision.models import GroupAssignment, LiaisonKind
@@ -156,6 +156,10 @@ class Command(BaseCommand):
                 filled = ledger.fill_ledger(campaign, today, options["seed"], log=self.stdout.write)
                 self.stdout.write(filled.line())
                 self.stdout.write(evaluation.seed_evaluation(campaign, today, options["seed"]).line())
+                published = publicity.seed_publicity(campaign, today, seed=options["seed"])
+                self.stdout.write(
+                    f"公示：{sum(published.counts.values()):,} 份（{published.seconds:.1f} 秒）。"
+                )
                 shown = cases.seed_cases(campaign, today, options["seed"])
                 self.stdout.write(
                     f"典型案例：已发布 {shown.published} 个，待审核 {shown.waiting} 个，"
