@@ -170,6 +170,7 @@ PUBLIC_TEMPLATES = [
     "echelon/ledger/templates/ledger/public",
     "echelon/publicity/templates/publicity/public",
     "echelon/publicity/templates/publicity/kinds",
+    "echelon/evaluation/templates/evaluation/public",
 ]
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 MONGOLIAN = re.compile(r"[\u1800-\u18af]")
