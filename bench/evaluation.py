@@ -1,5 +1,5 @@
 """The evaluation's rollups for ``make bench`` on a full-scale database with the demo campaign (the ledger
-step's copy), its evaluations seeded when missing (``echelon.demo.evaluation``, timed).
+step's copy), with evaluations seeded for every unit of the tree (``echelon.demo.evaluation``, timed).
 
     DATABASE_URL=sqlite:////path/to/full-with-demo.sqlite3 python -m bench.evaluation
 
@@ -47,9 +47,13 @@ def bench_evaluation(
     campaign = selectors.campaign_for(root)
     if campaign is None:
         raise RuntimeError("no campaign on the region: run the demo campaign first")
-    if not Session.objects.filter(campaign=campaign).exists():
+    # Evaluations across the whole tree (the demo's date has few units in the summary phase yet): the
+    # demo's own are replaced on this copy by the same seeding for every unit, timed.
+    if Session.objects.filter(campaign=campaign).count() < campaign.participations_count // 2:
+        Redo.objects.filter(campaign=campaign).delete()
+        Session.objects.filter(campaign=campaign).delete()
         began = time.perf_counter()
-        seeded = seed_evaluation(campaign)
+        seeded = seed_evaluation(campaign, every_unit=True)
         out["evaluation_seed_s"] = round(time.perf_counter() - began, 1)
         out["evaluation_seed_sessions"] = seeded.sessions
 

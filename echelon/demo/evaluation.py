@@ -77,8 +77,11 @@ def _votes(rng: random.Random, present: int, share: float, options: int) -> list
     return rows
 
 
-def seed_evaluation(campaign: Campaign, today: date | None = None, seed: int = 2014) -> EvaluationResult:
-    """Seed the campaign's evaluations (see the module's docstring)."""
+def seed_evaluation(
+    campaign: Campaign, today: date | None = None, seed: int = 2014, *, every_unit: bool = False
+) -> EvaluationResult:
+    """Seed the campaign's evaluations (see the module's docstring). ``every_unit``: as if every unit had
+    reached the evaluation phase (the bench's full-scale rollups; the demo keeps to the units that have)."""
     began = time.perf_counter()
     today = today or timezone.localdate()
     spec = campaign.spec
@@ -89,11 +92,10 @@ def seed_evaluation(campaign: Campaign, today: date | None = None, seed: int = 2
         phase_index = len(spec.phases) - 1
     if Session.objects.filter(campaign=campaign).exists():
         return EvaluationResult(0, 0, 0, 0, 0, 0.0)
-    reached = list(
-        Participation.objects.filter(campaign=campaign, current_phase__gte=phase_index).values_list(
-            "id", "unit_id", "path", "level"
-        )
-    )
+    participations = Participation.objects.filter(campaign=campaign)
+    if not every_unit:
+        participations = participations.filter(current_phase__gte=phase_index)
+    reached = list(participations.values_list("id", "unit_id", "path", "level"))
     started = dict(
         PhaseActual.objects.filter(participation__campaign=campaign, phase=phase_index).values_list(
             "participation_id", "start"
