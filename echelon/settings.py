@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "echelon.cases",
     "echelon.evaluation",
     "echelon.publicity",
+    "echelon.appraisal",
     "echelon.dashboards",
     "echelon.api",
     "echelon.demo",  # demo data and commands: the top of the layer order (docs/adr/0012)

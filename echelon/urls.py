@@ -15,6 +15,7 @@ urlpatterns = [
     path("campaigns/", include("echelon.campaigns.urls")),
     path("supervision/", include("echelon.supervision.urls")),
     path("ledger/", include("echelon.ledger.urls")),
+    path("appraisal/", include("echelon.appraisal.urls")),
     path("dashboard/", include("echelon.dashboards.urls")),
     path("cases/", include("echelon.cases.urls")),
     path("evaluation/", include("echelon.evaluation.urls")),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("echelon.ledger.api.urls")),
     path("", include("echelon.evaluation.api.urls")),
     path("", include("echelon.publicity.api.urls")),
+    path("", include("echelon.appraisal.api.urls")),
     path("", include("echelon.dashboards.api.urls")),
     path("", include("echelon.cases.api.urls")),
 ]

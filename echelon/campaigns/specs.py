@@ -51,6 +51,7 @@ TOP_KEYS = {
     "timing",
     "batches",
     "evaluation",
+    "appraisal",
     "ledger",
     "warnings",
     "publicity",
@@ -335,6 +336,7 @@ def validate(raw: Any) -> Spec:
     timing = _timing(c, top.get("timing"), _("时间规则（timing）"), defaults=TIMING_DEFAULTS)
     batches = _batches(c, top.get("batches"))
     evaluation = _evaluation(c, top.get("evaluation"), [str(p.get("key")) for p in phases])
+    appraisal = _appraisal(c, top.get("appraisal"), phases)
     ledger = _ledger(c, top.get("ledger"), [str(p.get("key")) for p in phases])
     warnings = _warnings(c, top.get("warnings"), phases)
     publicity = _publicity(c, top.get("publicity"))
@@ -354,6 +356,7 @@ def validate(raw: Any) -> Spec:
         "timing": timing,
         "batches": batches,
         "evaluation": evaluation,
+        "appraisal": appraisal,
         "ledger": ledger,
         "warnings": warnings,
         "publicity": publicity,
@@ -935,6 +938,65 @@ def _publicity(c: _Checker, value: Any) -> dict[str, Any]:
         c.error(_("公示期 days 必须是 1 至 %(max)d 之间的整数（天）。") % {"max": PUBLICITY_DAYS_MAX})
         return dict(PUBLICITY_DEFAULT)
     return {"days": int(days)}
+
+
+# 民主评议党员 without an ``appraisal`` section: the four grades of the usual appraisal.
+APPRAISAL_SCALE_DEFAULT = ["优秀", "合格", "基本合格", "不合格"]
+
+
+def appraisal_phase_default(phases: Sequence[Mapping[str, Any]]) -> str:
+    """The phase whose actions include one keyed ``appraisal`` (any category), else the last phase."""
+    for phase in phases:
+        actions = phase.get("actions") or {}
+        if isinstance(actions, Mapping) and any(
+            isinstance(a, Mapping) and a.get("key") == "appraisal"
+            for listed in actions.values()
+            if isinstance(listed, list)
+            for a in listed
+        ):
+            return str(phase.get("key"))
+    return str(phases[-1].get("key")) if phases else ""
+
+
+def appraisal_settings(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A campaign's appraisal settings (``scale``, ``lowest``, ``phase``), with the defaults for a template
+    copied before it had the section."""
+    found = data.get("appraisal")
+    if isinstance(found, Mapping) and found.get("scale"):
+        return dict(found)
+    scale = list(APPRAISAL_SCALE_DEFAULT)
+    return {"scale": scale, "lowest": scale[-1:], "phase": appraisal_phase_default(data.get("phases") or [])}
+
+
+def _appraisal(c: _Checker, value: Any, phases: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """民主评议党员: the grades (``scale``, best first), the grades whose members get a follow-up talk
+    (``lowest``, default the last grade) and the phase the appraisal meeting belongs to (``phase``, default
+    the phase with an ``appraisal`` action)."""
+    raw = c.mapping(value, _("民主评议党员（appraisal）"))
+    c.unknown_keys(raw, {"scale", "lowest", "phase"}, _("民主评议党员"))
+    scale = list(APPRAISAL_SCALE_DEFAULT)
+    if "scale" in raw:
+        scale = [_text(s) for s in c.listing(raw["scale"], _("民主评议的等次（scale）"))]
+        if len(scale) < 2 or not all(scale):
+            c.error(_("民主评议的等次至少两项，且不能为空。"))
+        elif len(set(scale)) != len(scale):
+            c.error(_("民主评议的等次有重复。"))
+        elif any(len(s) > 20 for s in scale):
+            c.error(_("民主评议的等次每项不超过 20 个字。"))
+    lowest = scale[-1:]
+    if "lowest" in raw:
+        lowest = [_text(s) for s in c.listing(raw["lowest"], _("需要帮助谈话的等次（lowest）"))]
+        unknown = [s for s in lowest if s not in scale]
+        if not lowest or unknown:
+            c.error(
+                _("民主评议的 lowest 必须是 scale 中的等次：%(grades)s。")
+                % {"grades": "、".join(unknown) or "—"}
+            )
+    keys = [str(p.get("key")) for p in phases]
+    phase = _text(raw.get("phase")) or appraisal_phase_default(phases)
+    if keys and phase not in keys:
+        c.error(_("民主评议的 phase“%(key)s”不是模板中的环节。") % {"key": phase})
+    return {"scale": scale, "lowest": lowest, "phase": phase}
 
 
 LEDGER_LISTS = {

@@ -1,0 +1,167 @@
+"""What the appraisal's pages and API read: the campaign of a unit, the rollup of counts (one GROUP BY per
+table over a path prefix, honest denominators: the branches that take part and have members, appraised or
+not yet), and the individual ratings of a branch for those allowed (``access``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from echelon.appraisal.access import responsible_for
+from echelon.appraisal.models import Appraisal, GradeCount, Rating, State
+from echelon.campaigns.models import Campaign, Participation, Status
+from echelon.core.actors import Actor
+from echelon.core.tree import SEGMENT_WIDTH
+from echelon.orgs.models import Member, Unit
+from echelon.orgs.selectors import top_units
+
+
+def top_unit(user: Actor) -> Unit:
+    """The outermost unit the user sees; 404 for nobody."""
+    tops = sorted(top_units(user), key=lambda u: (len(u.path), u.path))
+    if not tops:
+        raise Http404
+    return tops[0]
+
+
+def unit_for(user: Actor, code: str) -> Unit:
+    return get_object_or_404(Unit.objects.visible_to(user), code=code)
+
+
+def campaign_of(unit: Unit) -> Campaign | None:
+    """The campaign whose appraisals a unit's pages show: the latest scheduled one covering the unit."""
+    candidates = [
+        c
+        for c in Campaign.objects.exclude(status=Status.DRAFT).order_by("-start", "-id")
+        if unit.path.startswith(c.path) or c.path.startswith(unit.path)
+    ]
+    return candidates[0] if candidates else None
+
+
+@dataclass
+class Row:
+    """One line of the summary: a child's subtree (or the unit itself, ``own``)."""
+
+    unit: Unit
+    own: bool = False
+    branches: int = 0  # units taking part with members: the denominator
+    recorded: int = 0
+    draft: int = 0
+    members: int = 0
+    rated: int = 0
+    grades: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def not_yet(self) -> int:
+        return max(self.branches - self.recorded - self.draft, 0)
+
+
+def summary(campaign: Campaign, unit: Unit, scale: list[str]) -> tuple[Row, list[Row]]:
+    """The counts of ``unit``'s subtree in ``campaign``: the total and one row per child (and the unit
+    itself when it is a branch). Counts only: nobody's name."""
+    width = len(unit.path) + SEGMENT_WIDTH
+    prefix = Substr("path", 1, width)
+    base = Q(path__startswith=unit.path)
+    branches = (
+        Participation.objects.filter(base, campaign=campaign, unit__members_here__gt=0)
+        .annotate(key=prefix)
+        .values("key")
+        .annotate(n=Count("id"), members=Sum("unit__members_here"))
+    )
+    appraisals = (
+        Appraisal.objects.filter(base, campaign=campaign)
+        .annotate(key=prefix)
+        .values("key", "state")
+        .annotate(n=Count("id"), rated=Sum("rated"))
+    )
+    grades = (
+        GradeCount.objects.filter(base, appraisal__campaign=campaign, appraisal__state=State.RECORDED)
+        .annotate(key=prefix)
+        .values("key", "grade")
+        .annotate(n=Sum("count"))
+    )
+    rows: dict[str, Row] = {}
+    units = {u.path: u for u in Unit.objects.filter(Q(parent=unit) | Q(pk=unit.pk))}
+
+    def row(key: str) -> Row | None:
+        if key not in units:
+            return None
+        if key not in rows:
+            rows[key] = Row(units[key], own=key == unit.path)
+        return rows[key]
+
+    for b in branches:
+        if (r := row(b["key"])) is not None:
+            r.branches += b["n"]
+            r.members += b["members"] or 0
+    for a in appraisals:
+        if (r := row(a["key"])) is not None:
+            if a["state"] == State.RECORDED:
+                r.recorded += a["n"]
+                r.rated += a["rated"] or 0
+            else:
+                r.draft += a["n"]
+    for g in grades:
+        if (r := row(g["key"])) is not None:
+            r.grades[g["grade"]] = r.grades.get(g["grade"], 0) + (g["n"] or 0)
+    total = Row(unit)
+    for r in rows.values():
+        for name in ("branches", "recorded", "draft", "members", "rated"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+        for grade, n in r.grades.items():
+            total.grades[grade] = total.grades.get(grade, 0) + n
+    ordered = sorted(rows.values(), key=lambda r: (not r.own, r.unit.path))
+    for r in [total, *ordered]:
+        r.grades = {g: r.grades.get(g, 0) for g in scale} | {
+            g: n for g, n in r.grades.items() if g not in scale
+        }
+    return total, ordered
+
+
+def appraisal_of(user: Actor, campaign: Campaign, unit: Unit) -> Appraisal | None:
+    """The branch's appraisal in the campaign, if the user sees the branch (counts level)."""
+    return (
+        Appraisal.objects.visible_to(user)
+        .select_related("unit", "campaign")
+        .filter(campaign=campaign, unit=unit)
+        .first()
+    )
+
+
+def appraisal_for(user: Actor, pk: int, *, individual: bool = False) -> Appraisal:
+    """An appraisal the user sees (counts), or whose individual ratings they may see; 404 otherwise."""
+    qs = Appraisal.objects.individual_to(user) if individual else Appraisal.objects.visible_to(user)
+    return get_object_or_404(qs.select_related("unit", "campaign"), pk=pk)
+
+
+def ratings_of(user: Actor, appraisal: Appraisal) -> list[Rating]:
+    """The appraisal's individual ratings, for the branch and the level directly responsible; [] else."""
+    return list(
+        Rating.objects.visible_to(user)
+        .filter(appraisal=appraisal)
+        .select_related("member", "followup")
+        .order_by("member__code")
+    )
+
+
+def sees_names(user: Actor, appraisal: Appraisal) -> bool:
+    return responsible_for(user, appraisal.path)
+
+
+def counts_of(appraisal: Appraisal, scale: list[str]) -> dict[str, int]:
+    found = dict(GradeCount.objects.filter(appraisal=appraisal).values_list("grade", "count"))
+    return {g: found.get(g, 0) for g in scale} | {g: n for g, n in found.items() if g not in scale}
+
+
+def members_grid(appraisal: Appraisal) -> list[dict[str, Any]]:
+    """The branch's members with their grade (the rating sheet), for those allowed (the caller checks)."""
+    grades = dict(Rating.objects.filter(appraisal=appraisal).values_list("member_id", "grade"))
+    return [
+        {"member": m, "grade": grades.get(m.pk, "")}
+        for m in Member.objects.filter(unit_id=appraisal.unit_id).only("id", "code", "name").order_by("code")
+    ]
