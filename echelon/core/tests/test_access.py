@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from echelon.accounts import services as account_services
 from echelon.accounts.models import ApiToken, Grant, User
+from echelon.appraisal.tests import kit_appraisal
 from echelon.campaigns.tests import kit as ck
 from echelon.cases.tests import kit_cases
 from echelon.conftest import PERSONAS, make_member
@@ -1014,6 +1015,7 @@ DECLARED.update(kit_own.declarations(D))
 DECLARED.update(kit_cases.declarations(D))
 DECLARED.update(kit_evaluation.declarations(D))
 DECLARED.update(kit_publicity.declarations(D))
+DECLARED.update(kit_appraisal.declarations(D))
 
 
 def _is_api(key: str) -> bool:
