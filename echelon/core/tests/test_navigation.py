@@ -13,7 +13,7 @@ from echelon.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-MAIN = ["组织", "调度看板", "活动安排", "督导", "问题台账", "满意度测评", "典型案例"]
+MAIN = ["组织", "调度看板", "活动安排", "督导", "问题台账", "满意度测评", "民主评议", "典型案例"]
 EVERYONE = ["通知", "我的后台任务", "API 令牌", "修改密码", "退出登录"]
 OFFICE = ["通知", "我的后台任务", "用户与授权", "审计记录", "API 令牌", "修改密码", "退出登录"]
 
