@@ -13,11 +13,12 @@ The world (the built-in campaign on the region; its scale 好 / 一般 / 差, �
 - ``township``: 可可以力更镇's own draft (its operator's branch): two members present, one rated;
 - 城关街道 has a member and no appraisal yet (``kit_appraiser``'s own branch: the one to open).
 
-Who is refused: individual ratings and their writes belong to the branch and the level directly above it,
-so the county office (which may change the units below it, and sees their counts) gets 404 at a village,
-and so do the county's supervisor and the liaison leader; at a branch directly below the county (a township,
-城关街道) the county is the level directly responsible, and the league's office is the one refused; the follow-ups are the branch's own: the township's
-operator, directly above the village, sees them but may not record them (403).
+Who is refused: individual ratings and their writes belong to the branch and the level directly above
+it, so the county office (which may change the units below it, and sees their counts) gets 404 at a
+village, and so do the county's supervisor and the liaison leader; at a branch directly below the county
+(a township, 城关街道) the county is the level directly responsible, and the league's office is the one
+refused. The follow-ups are the branch's own: the township's operator, directly above the village, sees
+them but may not record them (403).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def world(ctx: Any) -> SimpleNamespace:
         return found
     tree, p = ctx.tree, ctx.personas
     campaign = Campaign.objects.filter(root=tree.region).first() or make_campaign(tree.region)
-    appraiser = account_services.user_create(actor=None, username=APPRAISER, password=None, display_name="评议员")
+    appraiser = account_services.user_create(
+        actor=None, username=APPRAISER, password=None, display_name="评议员"
+    )
     account_services.grant_add(actor=None, user=appraiser, unit=tree.community_township, role="operator")
     secretary = p["village_secretary"]
 
@@ -63,7 +66,11 @@ def world(ctx: Any) -> SimpleNamespace:
     services.appraisal_confirm(actor=secretary, appraisal=village)
     talked = Rating.objects.get(appraisal=village, member=low[0])
     followup = services.followup_record(
-        actor=secretary, rating=talked, talk_date=MEETING, talk="指出不足，提出要求。", deadline=date(2014, 8, 31)
+        actor=secretary,
+        rating=talked,
+        talk_date=MEETING,
+        talk="指出不足，提出要求。",
+        deadline=date(2014, 8, 31),
     )
 
     community_members = [make_member(tree.community, f"K-C{n}", name=f"社区党员{n}") for n in (1, 2)]
