@@ -29,11 +29,11 @@ from echelon.orgs.models import Unit
 ID = r"[0-9]+"
 
 
-class ErrorSerializer(serializers.Serializer):
+class AppraisalErrorSerializer(serializers.Serializer):
     detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
 
 
-ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+ERRORS = {400: AppraisalErrorSerializer, 403: AppraisalErrorSerializer, 404: AppraisalErrorSerializer}
 
 
 class AppraisalSerializer(serializers.ModelSerializer):
@@ -78,7 +78,7 @@ class AppraisalUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2_000, required=False, allow_blank=True)
 
 
-class FollowUpSerializer(serializers.ModelSerializer):
+class AppraisalFollowUpSerializer(serializers.ModelSerializer):
     rating = serializers.IntegerField(source="rating_id", read_only=True)
     member_code = serializers.CharField(source="rating.member.code", read_only=True)
     member_name = serializers.CharField(source="rating.member.name", read_only=True)
@@ -100,7 +100,7 @@ class FollowUpSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RatingSerializer(serializers.ModelSerializer):
+class AppraisalRatingSerializer(serializers.ModelSerializer):
     member_code = serializers.CharField(source="member.code", read_only=True)
     member_name = serializers.CharField(source="member.name", read_only=True)
 
@@ -110,31 +110,31 @@ class RatingSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RatingEntrySerializer(serializers.Serializer):
+class AppraisalRatingEntrySerializer(serializers.Serializer):
     member = serializers.CharField(max_length=32, help_text="the member's code")
     grade = serializers.CharField(max_length=20, help_text="a grade of the campaign's scale")
 
 
-class RatingsInputSerializer(serializers.Serializer):
-    ratings = RatingEntrySerializer(many=True)
+class AppraisalRatingsInputSerializer(serializers.Serializer):
+    ratings = AppraisalRatingEntrySerializer(many=True)
 
 
-class GradeSerializer(serializers.Serializer):
+class AppraisalGradeSerializer(serializers.Serializer):
     grade = serializers.CharField(max_length=20)
 
 
-class FollowUpCreateSerializer(serializers.Serializer):
+class AppraisalFollowUpCreateSerializer(serializers.Serializer):
     rating = serializers.IntegerField(help_text="the rating (a member rated in a lowest grade)")
     talk_date = serializers.DateField()
     talk = serializers.CharField(max_length=2_000)
     deadline = serializers.DateField()
 
 
-class FollowUpCloseSerializer(serializers.Serializer):
+class AppraisalFollowUpCloseSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=2_000)
 
 
-class SummaryRowSerializer(serializers.Serializer):
+class AppraisalSummaryRowSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     own = serializers.BooleanField(help_text="the unit itself (本级), not a child's subtree")
@@ -147,11 +147,11 @@ class SummaryRowSerializer(serializers.Serializer):
     grades = serializers.DictField(child=serializers.IntegerField(), help_text="{grade: members}")
 
 
-class SummarySerializer(serializers.Serializer):
+class AppraisalSummarySerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
     scale = serializers.ListField(child=serializers.CharField())
-    total = SummaryRowSerializer()
-    rows = SummaryRowSerializer(many=True)
+    total = AppraisalSummaryRowSerializer()
+    rows = AppraisalSummaryRowSerializer(many=True)
 
 
 def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -178,7 +178,7 @@ def _row(r: selectors.Row) -> dict[str, Any]:
 class SummaryView(APIView):
     """Counts of a unit's subtree (per child, and the total): never a name."""
 
-    @extend_schema(responses={200: SummarySerializer, 404: ErrorSerializer})
+    @extend_schema(responses={200: AppraisalSummarySerializer, 404: AppraisalErrorSerializer})
     def get(self, request: Request, code: str) -> Response:
         unit = selectors.unit_for(request.user, code)
         campaign = selectors.campaign_of(unit)
@@ -256,11 +256,13 @@ class AppraisalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         appraisal = services.appraisal_confirm(actor=request.user, appraisal=self._individual(pk))
         return Response(AppraisalSerializer(appraisal).data)
 
-    @extend_schema(methods=["GET"], responses={200: RatingSerializer(many=True), 404: ErrorSerializer})
+    @extend_schema(
+        methods=["GET"], responses={200: AppraisalRatingSerializer(many=True), 404: AppraisalErrorSerializer}
+    )
     @extend_schema(
         methods=["POST"],
-        request=RatingsInputSerializer,
-        responses={200: RatingSerializer(many=True), **ERRORS},
+        request=AppraisalRatingsInputSerializer,
+        responses={200: AppraisalRatingSerializer(many=True), **ERRORS},
     )
     @action(detail=True, methods=["get", "post"])
     def ratings(self, request: Request, pk: Any = None) -> Response:
@@ -268,30 +270,32 @@ class AppraisalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         with PATCH ``ratings/<id>/``). 404 for anyone but the branch and the level directly above it."""
         appraisal = self._individual(pk)
         if request.method == "POST":
-            d = _input(RatingsInputSerializer, request)
+            d = _input(AppraisalRatingsInputSerializer, request)
             services.ratings_record(
                 actor=request.user,
                 appraisal=appraisal,
                 entries=[(e["member"], e["grade"]) for e in d["ratings"]],
             )
-        return Response(RatingSerializer(selectors.ratings_of(request.user, appraisal), many=True).data)
+        return Response(
+            AppraisalRatingSerializer(selectors.ratings_of(request.user, appraisal), many=True).data
+        )
 
 
 class RatingViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
     """One member's grade amended before the appraisal is finalised (PATCH)."""
 
     queryset = Rating.objects.select_related("member", "appraisal")
-    serializer_class = RatingSerializer
+    serializer_class = AppraisalRatingSerializer
     lookup_value_regex = ID
     http_method_names = ["patch", "options"]
     scope_action = "view"
 
-    @extend_schema(request=GradeSerializer, responses={200: RatingSerializer, **ERRORS})
+    @extend_schema(request=AppraisalGradeSerializer, responses={200: AppraisalRatingSerializer, **ERRORS})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         rating = get_object_or_404(self.get_queryset(), pk=pk)
-        d = _input(GradeSerializer, request)
+        d = _input(AppraisalGradeSerializer, request)
         rating = services.rating_amend(actor=request.user, rating=rating, grade=d["grade"])
-        return Response(RatingSerializer(rating).data)
+        return Response(AppraisalRatingSerializer(rating).data)
 
 
 class FollowUpViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -299,13 +303,15 @@ class FollowUpViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     closed by the branch."""
 
     queryset = FollowUp.objects.select_related("rating__member")
-    serializer_class = FollowUpSerializer
+    serializer_class = AppraisalFollowUpSerializer
     lookup_value_regex = ID
     http_method_names = ["get", "post", "head", "options"]
 
-    @extend_schema(request=FollowUpCreateSerializer, responses={201: FollowUpSerializer, **ERRORS})
+    @extend_schema(
+        request=AppraisalFollowUpCreateSerializer, responses={201: AppraisalFollowUpSerializer, **ERRORS}
+    )
     def create(self, request: Request) -> Response:
-        d = _input(FollowUpCreateSerializer, request)
+        d = _input(AppraisalFollowUpCreateSerializer, request)
         rating = get_object_or_404(
             Rating.objects.visible_to(request.user).select_related("member"), pk=d["rating"]
         )
@@ -316,11 +322,13 @@ class FollowUpViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             talk=d["talk"],
             deadline=d["deadline"],
         )
-        return Response(FollowUpSerializer(found).data, status=status.HTTP_201_CREATED)
+        return Response(AppraisalFollowUpSerializer(found).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=FollowUpCloseSerializer, responses={200: FollowUpSerializer, **ERRORS})
+    @extend_schema(
+        request=AppraisalFollowUpCloseSerializer, responses={200: AppraisalFollowUpSerializer, **ERRORS}
+    )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
-        d = _input(FollowUpCloseSerializer, request)
+        d = _input(AppraisalFollowUpCloseSerializer, request)
         found = services.followup_close(actor=request.user, followup=self.get_object(), outcome=d["outcome"])
-        return Response(FollowUpSerializer(found).data)
+        return Response(AppraisalFollowUpSerializer(found).data)
