@@ -131,9 +131,12 @@ class Rating(models.Model):
 
 
 class GradeCount(models.Model):
-    """How many members an appraisal rated in one grade: the rows the rollups sum (a few per branch, not
-    one per member)."""
+    """How many members a recorded appraisal rated in one grade: the rows the rollups sum (a few per
+    branch, not one per member), written when the appraisal is finalised."""
 
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     appraisal = models.ForeignKey(Appraisal, on_delete=models.CASCADE, related_name="grade_counts")
     path = PathField(_("组织路径"))
     grade = models.CharField(_("评议等次"), max_length=20)
@@ -143,7 +146,7 @@ class GradeCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["appraisal", "grade"], name="gradecount_grade_unique"),
         ]
-        indexes = [models.Index(fields=["path", "grade"], name="gradecount_path_idx")]
+        indexes = [models.Index(fields=["campaign", "path"], name="gradecount_campaign_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.grade}：{self.count}"

@@ -80,7 +80,7 @@ def summary(campaign: Campaign, unit: Unit, scale: list[str]) -> tuple[Row, list
         .annotate(n=Count("id"), rated=Sum("rated"))
     )
     grades = (
-        GradeCount.objects.filter(base, appraisal__campaign=campaign, appraisal__state=State.RECORDED)
+        GradeCount.objects.filter(base, campaign=campaign)
         .annotate(key=prefix)
         .values("key", "grade")
         .annotate(n=Sum("count"))
@@ -154,7 +154,13 @@ def sees_names(user: Actor, appraisal: Appraisal) -> bool:
 
 
 def counts_of(appraisal: Appraisal, scale: list[str]) -> dict[str, int]:
-    found = dict(GradeCount.objects.filter(appraisal=appraisal).values_list("grade", "count"))
+    """An appraisal's counts per grade (from its ratings: a draft's too), in the scale's order."""
+    found = dict(
+        Rating.objects.filter(appraisal=appraisal)
+        .values_list("grade")
+        .annotate(n=Count("id"))
+        .values_list("grade", "n")
+    )
     return {g: found.get(g, 0) for g in scale} | {g: n for g, n in found.items() if g not in scale}
 
 

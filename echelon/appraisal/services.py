@@ -162,7 +162,7 @@ def appraisal_update(
 
 
 def _recount(appraisal: Appraisal, lowest: Sequence[str]) -> Counter[str]:
-    """The appraisal's counts per grade, from its ratings (its ``GradeCount`` rows and totals follow)."""
+    """The appraisal's counts per grade, from its ratings; its totals follow."""
     counts: Counter[str] = Counter(
         dict(
             Rating.objects.filter(appraisal=appraisal)
@@ -170,10 +170,6 @@ def _recount(appraisal: Appraisal, lowest: Sequence[str]) -> Counter[str]:
             .annotate(n=Count("id"))
             .values_list("grade", "n")
         )
-    )
-    GradeCount.objects.filter(appraisal=appraisal).delete()
-    GradeCount.objects.bulk_create(
-        GradeCount(appraisal=appraisal, path=appraisal.path, grade=g, count=n) for g, n in counts.items() if n
     )
     appraisal.rated = sum(counts.values())
     appraisal.lowest = sum(n for g, n in counts.items() if g in lowest)
@@ -281,7 +277,11 @@ def appraisal_confirm(*, actor: Actor, appraisal: Appraisal) -> Appraisal:
     row.recorded_at = timezone.now()
     row.recorded_by = _person(actor)
     row.save(update_fields=["state", "recorded_at", "recorded_by"])
-    counts = dict(GradeCount.objects.filter(appraisal=row).values_list("grade", "count"))
+    counts = _recount(row, settings_of(row.campaign)["lowest"])
+    GradeCount.objects.bulk_create(
+        GradeCount(campaign_id=row.campaign_id, appraisal=row, path=row.path, grade=g, count=n)
+        for g, n in counts.items()
+    )
     audit.record(
         actor=actor,
         verb=verbs.APPRAISAL_CONFIRM,
@@ -289,7 +289,7 @@ def appraisal_confirm(*, actor: Actor, appraisal: Appraisal) -> Appraisal:
         unit_id=row.unit_id,
         unit_path=row.path,
         before={"state": State.DRAFT},
-        after={"state": row.state, "counts": counts},
+        after={"state": row.state, "counts": dict(counts)},
     )
     return row
 

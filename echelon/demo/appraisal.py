@@ -104,11 +104,11 @@ def seed_appraisal(campaign: Campaign, today: date | None = None) -> dict[str, i
         ratings = cursor.rowcount
         cursor.execute(
             f"""
-            INSERT INTO {count} (appraisal_id, path, grade, count)
-            SELECT r.appraisal_id, x.path, r.grade, COUNT(*)
+            INSERT INTO {count} (campaign_id, appraisal_id, path, grade, count)
+            SELECT x.campaign_id, r.appraisal_id, x.path, r.grade, COUNT(*)
             FROM {rating} r JOIN {appraisal} x ON x.id = r.appraisal_id
             WHERE x.campaign_id = %s AND x.id > %s
-            GROUP BY r.appraisal_id, x.path, r.grade
+            GROUP BY x.campaign_id, r.appraisal_id, x.path, r.grade
             """,  # noqa: S608
             [campaign.pk, before],
         )
