@@ -296,3 +296,25 @@ def test_grid_page_rates_and_api_refuses_bad_input(world, tree, personas):
         answer = client.post(url, body, content_type="application/json")
         assert answer.status_code == 400 and words in answer.content.decode(), answer.content.decode()
     assert Rating.objects.count() == 2
+
+
+def _cells(response: Any) -> list[list[Any]]:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+
+
+def test_excel_exports(world, tree, personas):
+    appraisal = _recorded(world, tree, personas)
+    county = _client(personas["county_office"])
+    rows = _cells(county.get(reverse("appraisal:summary_xlsx", args=[tree.county.code])))
+    assert rows[0][:3] == ["组织", "应评议支部", "已完成"] and rows[0][-3:] == ["好", "一般", "差"]
+    assert rows[-1][0] == "合计" and rows[-1][1:3] == [2, 1] and rows[-1][-3:] == [2, 0, 1]
+    assert "党员1" not in str(rows)
+    sheet = _cells(
+        _client(personas["township_operator"]).get(reverse("appraisal:sheet_xlsx", args=[appraisal.pk]))
+    )
+    assert sorted((r[1], r[2]) for r in sheet[1:]) == [("党员1", "好"), ("党员2", "好"), ("党员3", "差")]
