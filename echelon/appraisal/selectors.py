@@ -153,6 +153,19 @@ def sees_names(user: Actor, appraisal: Appraisal) -> bool:
     return responsible_for(user, appraisal.path)
 
 
+def counts_by_appraisal(ids: list[int]) -> dict[int, dict[str, int]]:
+    """Counts per grade of several appraisals (a page of a list), in one query."""
+    out: dict[int, dict[str, int]] = {}
+    rows = Rating.objects.filter(appraisal_id__in=ids).values_list("appraisal_id", "grade")
+    for appraisal_id, grade, n in rows.annotate(n=Count("id")).values_list("appraisal_id", "grade", "n"):
+        out.setdefault(appraisal_id, {})[grade] = n
+    return out
+
+
+def in_scale(found: dict[str, int], scale: list[str]) -> dict[str, int]:
+    return {g: found.get(g, 0) for g in scale} | {g: n for g, n in found.items() if g not in scale}
+
+
 def counts_of(appraisal: Appraisal, scale: list[str]) -> dict[str, int]:
     """An appraisal's counts per grade (from its ratings: a draft's too), in the scale's order."""
     found = dict(

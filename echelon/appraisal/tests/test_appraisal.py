@@ -318,3 +318,31 @@ def test_excel_exports(world, tree, personas):
         _client(personas["township_operator"]).get(reverse("appraisal:sheet_xlsx", args=[appraisal.pk]))
     )
     assert sorted((r[1], r[2]) for r in sheet[1:]) == [("党员1", "好"), ("党员2", "好"), ("党员3", "差")]
+
+
+def test_the_api_list_is_flat(world, tree, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    campaign, _members, _other = world
+    _recorded(world, tree, personas)
+    county = _client(personas["county_office"])
+    url = reverse("api:appraisal-list")
+    county.get(url)
+    with CaptureQueriesContext(connection) as first:
+        assert len(county.get(url).json()["results"]) == 1
+    extra = make_member(tree.township, "M-T9", name="镇党员")
+    township = services.appraisal_create(
+        actor=personas["township_operator"],
+        campaign=campaign,
+        unit=tree.township,
+        meeting_date=MEETING,
+        present=1,
+    )
+    services.ratings_record(
+        actor=personas["township_operator"], appraisal=township, entries=[(extra.code, "好")]
+    )
+    with CaptureQueriesContext(connection) as second:
+        rows = county.get(url).json()["results"]
+    assert [r["counts"] for r in rows] == [{"好": 1, "一般": 0, "差": 0}, {"好": 2, "一般": 0, "差": 1}]
+    assert len(second.captured_queries) == len(first.captured_queries)
