@@ -35,6 +35,7 @@ STEPS = [
     "ledger",
     "dashboards",
     "evaluation",
+    "appraisal",
     "publicity",
 ]
 COLD_RUNS = 5
@@ -320,28 +321,38 @@ def step_ledger() -> dict[str, Any]:
     return figures
 
 
-def step_dashboards() -> dict[str, Any]:
-    """On the ledger step's copy (the demo campaign and its ledger; made here when missing): the region
-    dashboard beside its hand-written SQL floor, the dashboard pages and API, the live next read, the daily
-    snapshot of every unit and the early warnings' refresh."""
+def _on_ledger_copy() -> None:
+    """Point this process at the ledger step's copy (made when missing), migrated to the current code."""
     copy = WORK / "ledger.sqlite3"
     if not copy.exists():
         step_ledger()
     subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
     _setup(copy)
+
+
+def step_dashboards() -> dict[str, Any]:
+    """On the ledger step's copy (the demo campaign and its ledger; made here when missing): the region
+    dashboard beside its hand-written SQL floor, the dashboard pages and API, the live next read, the daily
+    snapshot of every unit and the early warnings' refresh."""
+    _on_ledger_copy()
     from bench.dashboards import bench_dashboards
 
     return bench_dashboards(verbose=False)
 
 
+def step_appraisal() -> dict[str, Any]:
+    """On the ledger step's copy (made here when missing): the demo's appraisals (seeded when the demo
+    command did not), the counts a region user reads: the summary pages and the API."""
+    _on_ledger_copy()
+    from bench.appraisal import bench_appraisal
+
+    return bench_appraisal(verbose=False)
+
+
 def step_evaluation() -> dict[str, Any]:
     """On the ledger step's copy (made here when missing): the demo's evaluations (seeded when the demo
     command did not), the region's evaluation rollup, the board pages and the API."""
-    copy = WORK / "ledger.sqlite3"
-    if not copy.exists():
-        step_ledger()
-    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
-    _setup(copy)
+    _on_ledger_copy()
     from bench.evaluation import bench_evaluation
 
     return bench_evaluation(verbose=False)
@@ -350,11 +361,7 @@ def step_evaluation() -> dict[str, Any]:
 def step_publicity() -> dict[str, Any]:
     """On the ledger step's copy (made here when missing): the demo's publicity seeded (timed), then the
     public unit page of villages that publish, in Chinese and Mongolian, warm and cold, and the public API."""
-    copy = WORK / "ledger.sqlite3"
-    if not copy.exists():
-        step_ledger()
-    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
-    _setup(copy)
+    _on_ledger_copy()
     from bench.publicity import bench_publicity
 
     return bench_publicity(verbose=False)
@@ -418,7 +425,13 @@ BUDGETS = [
     ("dashboard_live_next_read", "a village's write shows at the region in the next read", None, ""),
     ("snapshot_all_units_s", "daily snapshot of every unit (s)", 60, "≤"),
     ("warnings_refresh_s", "early warnings refresh (s)", None, ""),
-    ("evaluation_seed_s", "demo evaluations seeded (s)", None, ""),
+    ("appraisal_seed_s", "demo appraisals seeded (s)", 60, "≤"),
+    ("appraisal_region_p95_ms", "appraisal counts of the region p95 (ms)", 200, "≤"),
+    ("appraisal_league_p95_ms", "appraisal counts of a league p95 (ms)", 200, "≤"),
+    ("appraisal_county_p95_ms", "appraisal counts of a county p95 (ms)", 200, "≤"),
+    ("appraisal_api_region_p95_ms", "appraisal summary API of the region p95 (ms)", 200, "≤"),
+    ("appraisal_xlsx_region_p95_ms", "appraisal summary Excel of the region p95 (ms)", None, ""),
+    ("evaluation_seed_s", "evaluations seeded for every unit (s)", None, ""),
     ("evaluation_rollup_region_p95_ms", "evaluation rollup of the region p95 (ms)", 200, "≤"),
     ("evaluation_board_region_p95_ms", "evaluation board of the region p95 (ms)", 200, "≤"),
     ("evaluation_board_league_p95_ms", "evaluation board of a league p95 (ms)", 200, "≤"),

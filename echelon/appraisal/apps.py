@@ -10,6 +10,6 @@ class AppraisalConfig(AppConfig):
     def ready(self) -> None:
         from echelon.core import navigation as nav
 
-        nav.register("appraisal", _("民主评议"), "bi-people", "appraisal:index", order=45)
+        nav.register("appraisal", _("民主评议"), "bi-people", "appraisal:index", order=50)
         # The unit page's tab: the counts of the unit's subtree (orgs renders it without knowing the app).
         nav.register("appraisal", _("民主评议"), "bi-people", "appraisal:unit", section="unit", order=55)

@@ -32,7 +32,7 @@ from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign
 from echelon.core import context
 from echelon.core.commands import run_service
-from echelon.demo import cases, evaluation, history, ledger, publicity
+from echelon.demo import appraisal, cases, evaluation, history, ledger, publicity
 from echelon.orgs.models import Unit
 from echelon.supervision import services
 from echelon.supervision.models import GroupAssignment, LiaisonKind
@@ -156,6 +156,11 @@ class Command(BaseCommand):
                 filled = ledger.fill_ledger(campaign, today, options["seed"], log=self.stdout.write)
                 self.stdout.write(filled.line())
                 self.stdout.write(evaluation.seed_evaluation(campaign, today, options["seed"]).line())
+                rated = appraisal.seed_appraisal(campaign, today)
+                self.stdout.write(
+                    f"民主评议党员：{rated['appraisals']:,} 个支部，评议 {rated['ratings']:,} 人次，"
+                    f"帮助谈话 {rated['followups']:,} 人。"
+                )
                 published = publicity.seed_publicity(campaign, today, seed=options["seed"])
                 self.stdout.write(
                     f"公示：{sum(published.counts.values()):,} 份（{published.seconds:.1f} 秒）。"
