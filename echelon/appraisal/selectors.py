@@ -15,10 +15,12 @@ from django.shortcuts import get_object_or_404
 from echelon.appraisal.access import responsible_for
 from echelon.appraisal.models import Appraisal, GradeCount, Rating, State
 from echelon.campaigns.models import Campaign, Participation, Status
+from echelon.core import versions
 from echelon.core.actors import Actor
 from echelon.core.tree import SEGMENT_WIDTH
 from echelon.orgs.models import Member, Unit
 from echelon.orgs.selectors import top_units
+from echelon.orgs.services import TREE_VERSION
 
 
 def top_unit(user: Actor) -> Unit:
@@ -61,18 +63,34 @@ class Row:
         return max(self.branches - self.recorded - self.draft, 0)
 
 
+# The denominators change only when units appear, move or merge (the tree's version) or gain their first
+# members; the member counts beside them may lag a single member's registration by this many seconds.
+BRANCHES_CACHE_SECONDS = 300
+
+
+def _branches_per_child(campaign: Campaign, unit: Unit, prefix: Substr, base: Q) -> list[dict[str, Any]]:
+    """The branches taking part (units with members) and their members, per child: one scan of the
+    campaign's participations joined to the units, cached under the tree's version."""
+
+    def count() -> list[dict[str, Any]]:
+        return list(
+            Participation.objects.filter(base, campaign=campaign, unit__members_here__gt=0)
+            .annotate(key=prefix)
+            .values("key")
+            .annotate(n=Count("id"), members=Sum("unit__members_here"))
+        )
+
+    key = f"appraisal:branches:{campaign.pk}:{campaign.participations_count}:{unit.path}"
+    return versions.cached(TREE_VERSION, key, count, timeout=BRANCHES_CACHE_SECONDS)
+
+
 def summary(campaign: Campaign, unit: Unit, scale: list[str]) -> tuple[Row, list[Row]]:
     """The counts of ``unit``'s subtree in ``campaign``: the total and one row per child (and the unit
     itself when it is a branch). Counts only: nobody's name."""
     width = len(unit.path) + SEGMENT_WIDTH
     prefix = Substr("path", 1, width)
     base = Q(path__startswith=unit.path)
-    branches = (
-        Participation.objects.filter(base, campaign=campaign, unit__members_here__gt=0)
-        .annotate(key=prefix)
-        .values("key")
-        .annotate(n=Count("id"), members=Sum("unit__members_here"))
-    )
+    branches = _branches_per_child(campaign, unit, prefix, base)
     appraisals = (
         Appraisal.objects.filter(base, campaign=campaign)
         .annotate(key=prefix)

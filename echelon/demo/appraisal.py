@@ -53,9 +53,12 @@ def _grade_sql(scale: list[str]) -> tuple[str, list[str]]:
     )
 
 
-def seed_appraisal(campaign: Campaign, today: date | None = None) -> dict[str, int]:
+def seed_appraisal(
+    campaign: Campaign, today: date | None = None, *, every_branch: bool = False
+) -> dict[str, int]:
     """Seed the appraisals of the branches of ``campaign`` that passed its appraisal phase by ``today``
-    (see the module's docstring). Returns the counts written."""
+    (see the module's docstring). Returns the counts written. ``every_branch``: as if every branch had
+    (the bench's full-scale counts: 1.3M ratings; the demo keeps to the branches that have)."""
     today = today or timezone.localdate()
     settings = appraisal_settings(campaign.template_data)
     scale, lowest = list(settings["scale"]), list(settings["lowest"])
@@ -80,17 +83,29 @@ def seed_appraisal(campaign: Campaign, today: date | None = None) -> dict[str, i
             INSERT INTO {appraisal} (campaign_id, unit_id, path, parent_path, level, phase, meeting_date,
                 present, note, state, rated, lowest, created_at, recorded_at)
             SELECT p.campaign_id, p.unit_id, u.path, SUBSTR(u.path, 1, LENGTH(u.path) - {SEGMENT_WIDTH}),
-                u.level, %s, a.{q("end")}, c.n, '', %s, c.n, 0, %s, %s
+                u.level, %s, COALESCE(a.{q("end")}, %s), c.n, '', %s, c.n, 0, %s, %s
             FROM {participation} p
             JOIN {unit} u ON u.id = p.unit_id
-            JOIN {actual} a ON a.participation_id = p.id AND a.phase = %s
+            LEFT JOIN {actual} a ON a.participation_id = p.id AND a.phase = %s
             JOIN (SELECT m.unit_id, COUNT(*) AS n FROM {member} m WHERE m.id %% {ABSENT_EVERY} <> 0
                   GROUP BY m.unit_id) c ON c.unit_id = p.unit_id
-            WHERE p.campaign_id = %s AND p.current_phase > %s AND a.{q("end")} IS NOT NULL
-              AND a.{q("end")} <= %s
+            WHERE p.campaign_id = %s AND (%s OR (p.current_phase > %s AND a.{q("end")} IS NOT NULL
+              AND a.{q("end")} <= %s))
               AND NOT EXISTS (SELECT 1 FROM {appraisal} x WHERE x.unit_id = p.unit_id AND x.campaign_id = %s)
             """,  # noqa: S608
-            [settings["phase"], State.RECORDED, now, now, phase, campaign.pk, phase, today, campaign.pk],
+            [
+                settings["phase"],
+                today,
+                State.RECORDED,
+                now,
+                now,
+                phase,
+                campaign.pk,
+                every_branch,
+                phase,
+                today,
+                campaign.pk,
+            ],
         )
         cursor.execute(
             f"""
