@@ -88,6 +88,7 @@ class Appraisal(models.Model):
         ]
         indexes = [
             models.Index(fields=["campaign", "path"], name="appraisal_campaign_path_idx"),
+            models.Index(fields=["campaign", "state", "path"], name="appraisal_state_path_idx"),
             models.Index(fields=["parent_path"], name="appraisal_parent_idx"),
         ]
 
@@ -150,6 +151,29 @@ class GradeCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade}：{self.count}"
+
+
+class AppraisalTotal(models.Model):
+    """The recorded appraisals of a unit's whole subtree (``path``: the unit), one row per figure (``key``:
+    ``recorded``, ``rated``, ``grade:<grade>``), moved with each finalised appraisal in the same transaction
+    (``appraisal.totals``): a summary reads a handful of rows per child, whatever the size of the tree."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    path = PathField(_("组织路径"))
+    depth = models.PositiveSmallIntegerField(_("层级"))
+    key = models.CharField(_("项目"), max_length=32)
+    count = models.PositiveIntegerField(_("数量"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "path", "key"], name="appraisal_total_unique"),
+        ]
+        indexes = [models.Index(fields=["campaign", "depth", "path"], name="appraisal_total_depth_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.key}：{self.count}"
 
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):

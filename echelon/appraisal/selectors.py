@@ -12,12 +12,13 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from echelon.appraisal import totals
 from echelon.appraisal.access import responsible_for
-from echelon.appraisal.models import Appraisal, GradeCount, Rating, State
+from echelon.appraisal.models import Appraisal, AppraisalTotal, GradeCount, Rating, State
 from echelon.campaigns.models import Campaign, Participation, Status
 from echelon.core import versions
 from echelon.core.actors import Actor
-from echelon.core.tree import SEGMENT_WIDTH
+from echelon.core.tree import SEGMENT_WIDTH, depth_of
 from echelon.orgs.models import Member, Unit
 from echelon.orgs.selectors import top_units
 from echelon.orgs.services import TREE_VERSION
@@ -91,17 +92,18 @@ def summary(campaign: Campaign, unit: Unit, scale: list[str]) -> tuple[Row, list
     prefix = Substr("path", 1, width)
     base = Q(path__startswith=unit.path)
     branches = _branches_per_child(campaign, unit, prefix, base)
-    appraisals = (
-        Appraisal.objects.filter(base, campaign=campaign)
+    # The recorded appraisals: the children's subtree totals, and the unit's own appraisal (as a branch).
+    recorded = AppraisalTotal.objects.filter(
+        campaign=campaign, depth=depth_of(unit.path) + 1, path__startswith=unit.path
+    ).values_list("path", "key", "count")
+    own = Appraisal.objects.filter(campaign=campaign, unit=unit, state=State.RECORDED).first()
+    own_grades = GradeCount.objects.filter(appraisal=own).values_list("grade", "count") if own else []
+    # Drafts, read live: few at any time (the index on campaign, state and path).
+    drafts = (
+        Appraisal.objects.filter(base, campaign=campaign, state=State.DRAFT)
         .annotate(key=prefix)
-        .values("key", "state")
-        .annotate(n=Count("id"), rated=Sum("rated"))
-    )
-    grades = (
-        GradeCount.objects.filter(base, campaign=campaign)
-        .annotate(key=prefix)
-        .values("key", "grade")
-        .annotate(n=Sum("count"))
+        .values("key")
+        .annotate(n=Count("id"))
     )
     rows: dict[str, Row] = {}
     units = {u.path: u for u in Unit.objects.filter(Q(parent=unit) | Q(pk=unit.pk))}
@@ -117,16 +119,23 @@ def summary(campaign: Campaign, unit: Unit, scale: list[str]) -> tuple[Row, list
         if (r := row(b["key"])) is not None:
             r.branches += b["n"]
             r.members += b["members"] or 0
-    for a in appraisals:
-        if (r := row(a["key"])) is not None:
-            if a["state"] == State.RECORDED:
-                r.recorded += a["n"]
-                r.rated += a["rated"] or 0
-            else:
-                r.draft += a["n"]
-    for g in grades:
-        if (r := row(g["key"])) is not None:
-            r.grades[g["grade"]] = r.grades.get(g["grade"], 0) + (g["n"] or 0)
+    for path, key, n in recorded:
+        if (r := row(path)) is None:
+            continue
+        if key == totals.RECORDED:
+            r.recorded += n
+        elif key == totals.RATED:
+            r.rated += n
+        elif key.startswith(totals.GRADE):
+            grade = key.removeprefix(totals.GRADE)
+            r.grades[grade] = r.grades.get(grade, 0) + n
+    if own is not None and (r := row(unit.path)) is not None:
+        r.recorded, r.rated = r.recorded + 1, r.rated + own.rated
+        for grade, n in own_grades:
+            r.grades[grade] = r.grades.get(grade, 0) + n
+    for d in drafts:
+        if (r := row(d["key"])) is not None:
+            r.draft += d["n"]
     total = Row(unit)
     for r in rows.values():
         for name in ("branches", "recorded", "draft", "members", "rated"):

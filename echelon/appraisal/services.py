@@ -21,7 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from echelon.appraisal import verbs
+from echelon.appraisal import totals, verbs
 from echelon.appraisal.access import branch_itself, responsible_for
 from echelon.appraisal.models import Appraisal, FollowUp, FollowUpState, GradeCount, Rating, State
 from echelon.campaigns.models import Campaign, Participation
@@ -282,6 +282,7 @@ def appraisal_confirm(*, actor: Actor, appraisal: Appraisal) -> Appraisal:
         GradeCount(campaign_id=row.campaign_id, appraisal=row, path=row.path, grade=g, count=n)
         for g, n in counts.items()
     )
+    totals.add(row, counts)
     audit.record(
         actor=actor,
         verb=verbs.APPRAISAL_CONFIRM,

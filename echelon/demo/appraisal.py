@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from echelon.appraisal import verbs
+from echelon.appraisal import totals, verbs
 from echelon.appraisal.models import Appraisal, FollowUp, FollowUpState, GradeCount, Rating, State
 from echelon.campaigns.models import Campaign, Participation, PhaseActual
 from echelon.campaigns.specs import appraisal_settings
@@ -136,6 +136,7 @@ def seed_appraisal(
             """,  # noqa: S608
             [*lowest, campaign.pk, before],
         )
+        totals.rebuild(campaign.pk)
         new = Appraisal.objects.filter(campaign=campaign, id__gt=before)
         appraisals = new.count()
         followups = _followups(new, lowest, today)

@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from echelon.appraisal import selectors, services
-from echelon.appraisal.models import Appraisal, FollowUp, FollowUpState, Rating, State
+from echelon.appraisal import selectors, services, totals
+from echelon.appraisal.models import Appraisal, AppraisalTotal, FollowUp, FollowUpState, Rating, State
 from echelon.campaigns.models import Campaign
 from echelon.campaigns.specs import TemplateError, appraisal_settings, load
 from echelon.conftest import make_member
@@ -346,3 +346,45 @@ def test_the_api_list_is_flat(world, tree, personas):
         rows = county.get(url).json()["results"]
     assert [r["counts"] for r in rows] == [{"好": 1, "一般": 0, "差": 0}, {"好": 2, "一般": 0, "差": 1}]
     assert len(second.captured_queries) == len(first.captured_queries)
+
+
+def _totals(campaign: Campaign) -> set[tuple[str, int, str, int]]:
+    return set(AppraisalTotal.objects.filter(campaign=campaign).values_list("path", "depth", "key", "count"))
+
+
+def test_the_totals_kept_by_the_services_equal_a_rebuild(world, tree, personas):
+    campaign = world[0]
+    _recorded(world, tree, personas)
+    kept = _totals(campaign)
+    # the village and every unit above it: recorded 1, rated 3, 好 2, 差 1 (no row for a grade nobody got)
+    assert {(p, k, n) for p, _d, k, n in kept if p == tree.region.path} == {
+        (tree.region.path, "recorded", 1),
+        (tree.region.path, "rated", 3),
+        (tree.region.path, "grade:好", 2),
+        (tree.region.path, "grade:差", 1),
+    }
+    assert {p for p, *_ in kept} == {
+        tree.region.path,
+        tree.league.path,
+        tree.county.path,
+        tree.township.path,
+        tree.village.path,
+    }
+    assert totals.rebuild(campaign.pk) == len(kept)
+    assert _totals(campaign) == kept
+    # a draft counts live, beside the totals; the village's own row is its own appraisal
+    community = Appraisal.objects.create(  # a draft as the branch's own service leaves it (set-up)
+        campaign=campaign,
+        unit=tree.community,
+        path=tree.community.path,
+        parent_path=tree.community.path[:-5],
+        level=tree.community.level,
+        phase="examine",
+        meeting_date=MEETING,
+        present=1,
+    )
+    total, _rows = selectors.summary(campaign, tree.county, ["好", "一般", "差"])
+    assert (total.recorded, total.draft, total.not_yet) == (1, 1, 0)
+    own, _ = selectors.summary(campaign, tree.village, ["好", "一般", "差"])
+    assert (own.recorded, own.rated, own.grades["差"]) == (1, 3, 1)
+    assert community.state == State.DRAFT
