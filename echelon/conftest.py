@@ -111,6 +111,19 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _chinese_first():
+    """Each test starts in the default language: a request in English or Mongolian leaves the thread's
+    language behind (the middleware activates it per request), and the next test on the worker expects
+    the services' Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Each test's database starts over (ids and version counters repeat): so does the cache."""
     from django.core.cache import cache

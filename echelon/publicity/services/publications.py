@@ -61,7 +61,11 @@ def _record(actor: Actor, verb: str, publication: Publication, **after: object) 
 
 
 def _locked(publication: Publication) -> Publication:
-    return Publication.objects.select_for_update().select_related("unit", "campaign").get(pk=publication.pk)
+    return (
+        Publication.objects.select_for_update(of=("self",))
+        .select_related("unit", "campaign")
+        .get(pk=publication.pk)
+    )
 
 
 def _forget(unit_id: int) -> None:
