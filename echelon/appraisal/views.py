@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +28,7 @@ from echelon.appraisal import selectors, services
 from echelon.appraisal.access import branch_itself, responsible_for
 from echelon.appraisal.models import FollowUp, Rating
 from echelon.campaigns.models import Campaign
-from echelon.core import tabular
+from echelon.core import paging, tabular
 from echelon.core.pages import attempt, attempt_form
 from echelon.core.permissions import allowed
 from echelon.orgs.models import Unit
@@ -63,13 +64,19 @@ def _campaign(unit: Unit) -> Campaign:
     return campaign
 
 
+ROWS_PER_PAGE = 50  # a county has hundreds of units directly below it
+
+
 def _summary(request: HttpRequest, unit: Unit) -> HttpResponse:
     campaign = selectors.campaign_of(unit)
     context: dict[str, Any] = {"unit": unit, "campaign": campaign, "crumbs": breadcrumb(request.user, unit)}
     if campaign is not None:
         settings = services.settings_of(campaign)
         total, rows = selectors.summary(campaign, unit, settings["scale"])
-        context.update(settings=settings, scale=settings["scale"], total=total, rows=rows)
+        page = paging.get_page(Paginator(rows, ROWS_PER_PAGE), request)
+        context.update(
+            settings=settings, scale=settings["scale"], total=total, rows=page.object_list, page=page
+        )
     return render(request, "appraisal/summary.html", context)
 
 
