@@ -62,7 +62,7 @@ class Refusal:
     retry_after: int | None = None
 
 
-def _limit(name: str, default: tuple[int, int]) -> tuple[int, int]:
+def limit_of(name: str, default: tuple[int, int]) -> tuple[int, int]:
     count, seconds = getattr(settings, name, default)
     return int(count), max(1, int(seconds))
 
@@ -88,11 +88,11 @@ def client_address(request: HttpRequest) -> str:
     return str(address)
 
 
-def _digest(value: str) -> str:
+def digest(value: str) -> str:
     return hashlib.blake2b(value.encode(), digest_size=10).hexdigest()  # short keys, safe for any backend
 
 
-def _hit(key: str, limit: tuple[int, int], now: float) -> int | None:
+def hit(key: str, limit: tuple[int, int], now: float) -> int | None:
     """Count one attempt in the current window; the seconds until it ends when over the limit, else None."""
     count, seconds = limit
     window = int(now // seconds)
@@ -121,10 +121,10 @@ def admit_post(request: HttpRequest, unit_code: str, now: float | None = None) -
     """Count a post to ``unit_code`` against the address's and the unit's limits (a 429 refusal when over)."""
     now = time.time() if now is None else now
     address = client_address(request)
-    wait = _hit(f"addr:{_digest(address)}", _limit("ECHELON_PUBLIC_PER_ADDRESS", PER_ADDRESS), now)
+    wait = hit(f"addr:{digest(address)}", limit_of("ECHELON_PUBLIC_PER_ADDRESS", PER_ADDRESS), now)
     if wait is None:
         code = (unit_code or "").strip()[:32]
-        wait = _hit(f"unit:{_digest(code)}", _limit("ECHELON_PUBLIC_PER_UNIT", PER_UNIT), now)
+        wait = hit(f"unit:{digest(code)}", limit_of("ECHELON_PUBLIC_PER_UNIT", PER_UNIT), now)
     if wait is not None:
         log.info("public intake: rate limit for %s (unit %r)", address, unit_code[:32])
         return _too_many(wait)
@@ -134,8 +134,8 @@ def admit_post(request: HttpRequest, unit_code: str, now: float | None = None) -
 def admit_lookup(request: HttpRequest, now: float | None = None) -> Refusal | None:
     """Count a tracking look-up against the address's limit."""
     now = time.time() if now is None else now
-    key = f"look:{_digest(client_address(request))}"
-    wait = _hit(key, _limit("ECHELON_PUBLIC_LOOKUPS_PER_ADDRESS", LOOKUPS_PER_ADDRESS), now)
+    key = f"look:{digest(client_address(request))}"
+    wait = hit(key, limit_of("ECHELON_PUBLIC_LOOKUPS_PER_ADDRESS", LOOKUPS_PER_ADDRESS), now)
     if wait is None:
         return None
     return Refusal(_("查询过于频繁，请稍后再试。"), status=429, retry_after=wait)
