@@ -87,15 +87,18 @@ class MemberRowParser:
         self.required = [(i, c.label) for i, c in enumerate(MEMBER_CELLS) if c.required]
         self.pick_required = operator.itemgetter(*(i for i, _label in self.required))
         self.used: dict[int, str] = {}  # unit id → path as validated, checked again before writing
+        # Inflow units outside the importer's subtree (unit id → path): accepted here, then only where the
+        # member keeps that very inflow unit (``staging.Stage.classify``; see ``inflow_out_of_scope``).
+        self.kept: dict[int, str] = {}
         self.msg_required = _("必填，不能为空。")
         self.label = MEMBER.labels  # column → header, for the errors
 
-    def unit_error(self, code: str, ref: UnitRef | None) -> str | None:
+    def unit_error(self, code: str, ref: UnitRef | None, *, scoped: bool = True) -> str | None:
         if ref is None:
             return _("找不到组织代码“%(code)s”。") % {"code": code}
         if not ref.active:
             return _("组织“%(code)s”已撤销或合并。") % {"code": code}
-        if not ref.in_scope:
+        if scoped and not ref.in_scope:
             return _("组织“%(code)s”不在您的管理范围内。") % {"code": code}
         return None
 
@@ -177,7 +180,7 @@ class MemberRowParser:
                 report.error(number, labels["inflow_unit"], _("流入组织不能与所在组织相同。"))
             else:
                 inflow = self.units.get(inflow_code)
-                if err := self.unit_error(inflow_code, inflow):
+                if err := self.unit_error(inflow_code, inflow, scoped=False):
                     report.error(number, labels["inflow_unit"], err)
                     inflow = None
         if report.error_count != n_before or unit is None:
@@ -185,7 +188,7 @@ class MemberRowParser:
         assert birth is not None and joined is not None
         self.used[unit.id] = unit.path
         if inflow is not None:
-            self.used[inflow.id] = inflow.path
+            (self.used if inflow.in_scope else self.kept)[inflow.id] = inflow.path
         return (
             number,
             code,
@@ -246,7 +249,7 @@ def members_import(
         try:
             with transaction.atomic():
                 stage.classify(report, scope)
-                stage.check_fresh(parser.used, report, scope)
+                stage.check_fresh(parser.used, report, scope, kept=parser.kept)
                 if not report.ok:
                     raise ImportFailed(report)
                 report.applied = True

@@ -84,3 +84,17 @@ def code_error(value: str, what: str) -> str | None:
 
 def in_scope(path: str, scope: Sequence[str] | None) -> bool:
     return scope is None or any(path.startswith(p) for p in scope)
+
+
+def inflow_out_of_scope(code: str) -> str:
+    """The refusal of a new inflow unit outside the subtree of whoever writes the member.
+
+    The rule (imports and on-screen editing alike): a mobile member's inflow unit may lie anywhere (the
+    member works in another league), so a reference to a unit outside the writer's subtree is accepted
+    when it is the one the registry already holds for that member (an export re-imported unchanged, an
+    edit of the member's phone); setting, or changing to, an inflow unit outside the subtree is refused
+    here, and is for an office whose subtree holds both units.
+    """
+    return _("流入组织“%(code)s”不在您的管理范围内：只能保留原有的流入组织，不能改为范围外的组织。") % {
+        "code": code
+    }

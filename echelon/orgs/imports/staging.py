@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from echelon.core.tree import UPPER_BOUND
 from echelon.orgs.columns import MEMBER, Column, Type
-from echelon.orgs.imports.parsing import in_scope
+from echelon.orgs.imports.parsing import in_scope, inflow_out_of_scope
 from echelon.orgs.imports.report import MAX_ERRORS, SAMPLE, ImportReport
 from echelon.orgs.models import Unit
 
@@ -84,7 +84,8 @@ class Stage:
             if not pg and not connection.in_atomic_block:
                 self.restore = _set_pragmas(cur, SQLITE_IMPORT_PRAGMAS)
             cur.execute(
-                f"CREATE TEMP TABLE {STAGE} ({cols}, member_id bigint, changed integer NOT NULL DEFAULT 0)"
+                f"CREATE TEMP TABLE {STAGE} ({cols}, member_id bigint, changed integer NOT NULL DEFAULT 0, "
+                "kept_inflow integer NOT NULL DEFAULT 0)"
             )
         return self
 
@@ -162,6 +163,22 @@ class Stage:
                         _("党员编号“%(code)s”不能在此使用：请核对编号（党员转入请办理组织关系转接）。")
                         % {"code": code},
                     )
+                # An inflow unit outside the subtree: kept when the member already has it, else refused.
+                part, part_params = scope_sql(f"{STAGE}.part_path", scope)
+                cur.execute(
+                    f"UPDATE {STAGE} SET kept_inflow = 1 WHERE inflow_unit_id IS NOT NULL "  # noqa: S608
+                    f"AND NOT ({part}) AND EXISTS (SELECT 1 FROM orgs_member m "
+                    f"WHERE m.id = {STAGE}.member_id AND m.inflow_unit_id = {STAGE}.inflow_unit_id)",
+                    part_params,
+                )
+                part, part_params = scope_sql("s.part_path", scope)
+                cur.execute(
+                    f"SELECT s.line, u.code FROM {STAGE} s JOIN orgs_unit u ON u.id = s.inflow_unit_id "  # noqa: S608
+                    f"WHERE s.kept_inflow = 0 AND NOT ({part}) ORDER BY s.line LIMIT %s",
+                    [*part_params, MAX_ERRORS],
+                )
+                for line, code in cur.fetchall():
+                    report.error(line, MEMBER.labels["inflow_unit"], inflow_out_of_scope(code))
             cur.execute(
                 f"UPDATE {STAGE} SET changed = 1 FROM orgs_member m "  # noqa: S608
                 f"WHERE m.id = {STAGE}.member_id AND NOT ("
@@ -231,15 +248,25 @@ class Stage:
                 }
             )
 
-    def check_fresh(self, used: Mapping[int, str], report: ImportReport, scope: Sequence[str] | None) -> None:
-        """Inside the write transaction: the units the rows were validated against are unchanged."""
+    def check_fresh(
+        self,
+        used: Mapping[int, str],
+        report: ImportReport,
+        scope: Sequence[str] | None,
+        *,
+        kept: Mapping[int, str] | None = None,
+    ) -> None:
+        """Inside the write transaction: the units the rows were validated against are unchanged (and in
+        the subtree, but for the inflow units outside it that ``classify`` kept)."""
         current = {
             pk: (path, active)
             for pk, path, active in Unit.objects.order_by().values_list("id", "path", "is_active")
         }
-        for pk, path in used.items():
+        checks = [(pk, path, True) for pk, path in used.items()]
+        checks += [(pk, path, False) for pk, path in (kept or {}).items()]
+        for pk, path, scoped in checks:
             now = current.get(pk)
-            if now is None or now[0] != path or not now[1] or not in_scope(path, scope):
+            if now is None or now[0] != path or not now[1] or (scoped and not in_scope(path, scope)):
                 report.error(
                     None, "", _("校验之后组织数据发生了变化（组织被调整、合并或撤销），请重新上传导入。")
                 )
@@ -262,7 +289,8 @@ class Stage:
             )
 
     def recheck_scope(self, scope: Sequence[str] | None) -> None:
-        """After writing: every written row lies in the importer's subtree (path and participation)."""
+        """After writing: every written row lies in the importer's subtree (home, and participation but
+        for an inflow unit outside it that the member already had)."""
         if scope is None:
             return
         home, p1 = scope_sql("path", scope)
@@ -270,7 +298,7 @@ class Stage:
         with connection.cursor() as cur:
             cur.execute(
                 f"SELECT COUNT(*) FROM {STAGE} WHERE (member_id IS NULL OR changed = 1) "  # noqa: S608
-                f"AND NOT (({home}) AND ({part}))",
+                f"AND NOT (({home}) AND (({part}) OR kept_inflow = 1))",
                 p1 + p2,
             )
             (outside,) = cur.fetchone()
