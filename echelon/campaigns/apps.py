@@ -8,7 +8,13 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("活动安排")
 
     def ready(self) -> None:
-        from echelon.campaigns import jobs  # noqa: F401  (registers the job handlers)
+        from echelon.campaigns import (
+            jobs,  # noqa: F401  (registers the job handlers)
+            services,
+        )
+        from echelon.orgs.services import on_units_created
+
+        on_units_created(services.units_join)  # a new unit joins the campaigns running over it
         from echelon.core import navigation as nav
 
         nav.register("campaigns", _("活动安排"), "bi-calendar-range", "campaigns:list", order=20)

@@ -369,6 +369,125 @@ def campaign_create(
 
 
 # ---------------------------------------------------------------------------------------------------------
+# New units join the campaigns running over them
+# ---------------------------------------------------------------------------------------------------------
+
+
+def units_join(*, actor: Actor, units: Sequence[Unit]) -> list[Participation]:
+    """New units (created on screen, by the API or by an import) join every campaign running over them, by
+    the campaign's own rules, as if they had been there when it was created.
+
+    Registered with ``orgs.services.on_units_created`` (orgs does not know campaigns, ADR 13) and called in
+    the transaction that creates the units. For each campaign whose root holds a unit:
+
+    - the batch is the first of the template's batches that takes the unit's level and kind
+      (``Spec.batch_selects``, as ``campaign_create``), provided the campaign has that batch and its window
+      has not ended (a unit does not join a finished batch);
+    - once the campaign is scheduled, the unit's plan is the engine's (``scheduler.plan``) for the unit
+      under its chain of ancestors in the campaign, with the batch's current rules: the same dates a re-plan
+      gives it (its start follows its leadership body's, its parent level's, by the stagger and lead
+      rules). The plans of the other units do not move; a published baseline is not changed (the new unit
+      has none: its delays count against its plan). A draft campaign plans it when it is scheduled.
+
+    One ``participation.join`` audit event per participation, by whoever created the unit.
+    """
+    fresh = [u for u in units if u.is_active]
+    if not fresh or not Campaign.objects.exists():
+        return []
+    today = timezone.localdate()
+    roots = {pk for u in fresh for pk in ancestor_ids(u.path)}
+    joined: list[Participation] = []
+    for campaign in Campaign.objects.filter(root_id__in=roots).select_related("root").order_by("pk"):
+        spec = campaign.spec
+        batches = {b.key: b for b in campaign.batches.all()}
+        for unit in fresh:
+            if not unit.path.startswith(campaign.path):
+                continue
+            key = next((b.key for b in spec.batches if spec.batch_selects(b, unit.level, unit.kind)), None)
+            batch = batches.get(key) if key else None
+            if batch is None or batch.window_end < today:
+                continue
+            if Participation.objects.filter(campaign=campaign, unit=unit).exists():
+                continue
+            joined.append(_join(actor, campaign, batch, unit))
+    return joined
+
+
+def _join(actor: Actor, campaign: Campaign, batch: Batch, unit: Unit) -> Participation:
+    participation = Participation.objects.create(
+        campaign=campaign,
+        batch=batch,
+        unit=unit,
+        path=unit.path,
+        level=unit.level,
+        kind=unit.kind,
+        lv2=unit.lv2_id,
+        lv3=unit.lv3_id,
+        lv4=unit.lv4_id,
+        lv5=unit.lv5_id,
+    )
+    Batch.objects.filter(pk=batch.pk).update(participations_count=F("participations_count") + 1)
+    Campaign.objects.filter(pk=campaign.pk).update(participations_count=F("participations_count") + 1)
+    planned = None
+    if campaign.status != Status.DRAFT and batch.scheduled_at is not None:
+        planned = _plan_one(campaign, batch, participation)
+    audit.record(
+        actor=actor,
+        verb=verbs.PARTICIPATION_JOIN,
+        obj=participation,
+        unit_id=unit.pk,
+        unit_path=unit.path,
+        after={
+            "campaign": campaign.name,
+            "batch": batch.name,
+            "planned_start": planned.start.isoformat() if planned else None,
+            "planned_end": planned.end.isoformat() if planned else None,
+        },
+    )
+    return participation
+
+
+def _plan_one(campaign: Campaign, batch: Batch, participation: Participation) -> scheduler.UnitPlan | None:
+    """The engine's plan of one new participation under its ancestors (the units its dates follow)."""
+    spec = campaign.spec
+    try:
+        rules = batch.scheduler_rules()
+    except (scheduler.RulesError, specs.TemplateError) as exc:
+        raise _validation(exc) from exc
+    chain = Unit.objects.within(campaign.path).filter(
+        pk__in=ancestor_ids(participation.path),
+        level__lte=max(rules.participating_levels),
+        is_active=True,
+    )
+    rows = chain.values_list(
+        "id", "parent_id", "path", "level", "kind", "lv2_id", "lv3_id", "lv4_id", "lv5_id"
+    )
+    try:
+        result = scheduler.plan(_nodes([_UnitRow(*r) for r in rows]), spec.scheduler_phases(), rules)
+    except scheduler.TreeError as exc:
+        raise _validation(exc) from exc
+    unit_plan = result.items.get(participation.unit_id)
+    if unit_plan is None:  # not a participating level of this batch: as a full re-plan leaves it
+        return None
+    PlanPhase.objects.bulk_create(
+        PlanPhase(participation=participation, phase=k, start=ph.start, end=ph.end)
+        for k, ph in enumerate(unit_plan.phases)
+    )
+    mark = None
+    if (milestone := spec.milestone()) is not None:
+        phase = unit_plan.phases[milestone[0]]
+        mark = phase.start if milestone[1].at == "start" else phase.end
+    Participation.objects.filter(pk=participation.pk).update(
+        planned_start=unit_plan.start,
+        planned_end=unit_plan.end,
+        milestone_date=mark,
+        current_due=unit_plan.phases[0].end,
+    )
+    participation.refresh_from_db()
+    return unit_plan
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Scheduling
 # ---------------------------------------------------------------------------------------------------------
 

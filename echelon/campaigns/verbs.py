@@ -13,6 +13,8 @@ CAMPAIGN_CREATE: Final = "campaign.create"
 CAMPAIGN_SCHEDULE: Final = "campaign.schedule"
 """The schedule generated (or regenerated) from the template's rules."""
 CAMPAIGN_PUBLISH: Final = "campaign.publish"
+PARTICIPATION_JOIN: Final = "participation.join"
+"""A new unit joined a running campaign by its template's rules (its batch, its planned dates)."""
 
 PHASE_ACTUAL_RECORD: Final = "phase_actual.record"
 """A unit's actual start or end of a phase recorded."""

@@ -7,7 +7,7 @@ units current, so that subtree figures never need a scan of the members table.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,31 @@ from echelon.orgs.models import (
 # What the audit snapshots of a unit or a member record: the attributes of their file columns (orgs.columns).
 UNIT_FIELDS = UNIT.attnames
 MEMBER_FIELDS = MEMBER.attnames
+
+
+# ---------------------------------------------------------------------------------------------------------
+# New units: the layers above are told, inside the transaction that creates them
+# ---------------------------------------------------------------------------------------------------------
+
+# A higher app's hook, called as ``hook(actor=..., units=[...])`` with the units just created (placed: path,
+# level ancestors). Orgs does not know the apps above it (ADR 13): campaigns registers the hook that lets a
+# new unit join the campaigns running over it, in its AppConfig.ready(). A hook's refusal (ValidationError)
+# undoes the creation with it.
+UnitsCreatedHook = Callable[..., None]
+_units_created_hooks: list[UnitsCreatedHook] = []
+
+
+def on_units_created(hook: UnitsCreatedHook) -> None:
+    """Register a hook told about every new unit (on screen, by the API, by an import)."""
+    if hook not in _units_created_hooks:
+        _units_created_hooks.append(hook)
+
+
+def units_created(*, actor: Actor, units: Sequence[Unit]) -> None:
+    """Tell the registered hooks about new units (the caller's transaction is still open)."""
+    if units:
+        for hook in _units_created_hooks:
+            hook(actor=actor, units=list(units))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -146,13 +171,17 @@ def unit_create(*, actor: Actor, parent: Unit | None, data: UnitData) -> Unit:
             unit_path=unit.path,
             after=audit.snapshot(unit, UNIT_FIELDS),
         )
+        units_created(actor=actor, units=[unit])
         return unit
+
+
+# What unit_update changes: a unit's own attributes (code and level are its identity; parent: unit_move).
+UNIT_EDITABLE = ("name", "kind", "division", "area_type", "industry", "lead_by")
 
 
 def unit_update(*, actor: Actor, unit: Unit, changes: dict[str, Any]) -> Unit:
     """Change a unit's own attributes (not its place in the tree: see unit_move)."""
-    editable = {"name", "area_type", "industry", "lead_by", "division", "kind"}
-    if unknown := set(changes) - editable:
+    if unknown := set(changes) - set(UNIT_EDITABLE):
         raise ValidationError(_("不能在此修改：%(fields)s") % {"fields": ", ".join(sorted(unknown))})
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=unit.pk)

@@ -9,7 +9,7 @@ that do not fit under their parent (``services.placement_error``), scope. Apply:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
@@ -134,43 +134,68 @@ def parse_unit_rows(rows: Iterable[tuple[int, list[str]]], report: ImportReport)
     return parsed
 
 
+_EXISTING = (
+    "id",
+    "code",
+    "name",
+    "parent_id",
+    "path",
+    "level",
+    "kind",
+    "division",
+    "area_type",
+    "industry",
+    "lead_by",
+    "is_active",
+    "lv1_id",
+    "lv2_id",
+    "lv3_id",
+    "lv4_id",
+    "lv5_id",
+)
+
+
+def _existing(r: Sequence[Any], parent_code: str | None) -> ExistingUnit:
+    return ExistingUnit(
+        r[1], r[2], parent_code, *r[5:11], id=r[0], path=r[4], is_active=r[11], lv=tuple(r[12:17])
+    )
+
+
 def load_units() -> dict[str, ExistingUnit]:
     """Every unit by code (≈70k rows at full scale), with its parent's code."""
-    rows = list(
-        Unit.objects.order_by().values_list(
-            "id",
-            "code",
-            "name",
-            "parent_id",
-            "path",
-            "level",
-            "kind",
-            "division",
-            "area_type",
-            "industry",
-            "lead_by",
-            "is_active",
-            "lv1_id",
-            "lv2_id",
-            "lv3_id",
-            "lv4_id",
-            "lv5_id",
-        )
-    )
+    rows = list(Unit.objects.order_by().values_list(*_EXISTING))
     code_of = {r[0]: r[1] for r in rows}
-    return {
-        r[1]: ExistingUnit(
-            r[1],
-            r[2],
-            code_of.get(r[3]) if r[3] else None,
-            *r[5:11],
-            id=r[0],
-            path=r[4],
-            is_active=r[11],
-            lv=tuple(r[12:17]),
-        )
-        for r in rows
-    }
+    return {r[1]: _existing(r, code_of.get(r[3]) if r[3] else None) for r in rows}
+
+
+class UnitsByCode(Mapping[str, ExistingUnit]):
+    """The registry's units looked up a code at a time, for ``check_units`` on one row (an on-screen edit):
+    what the checks read of the tree (the parent, the chain above it) without loading every unit. Iterating
+    gives only the units looked up so far."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, ExistingUnit | None] = {}
+
+    def _load(self, code: str) -> ExistingUnit | None:
+        if code not in self._found:
+            row = Unit.objects.filter(code=code).values_list(*_EXISTING, "parent__code").first()
+            self._found[code] = _existing(row, row[-1]) if row else None
+        return self._found[code]
+
+    def __getitem__(self, code: str) -> ExistingUnit:
+        found = self._load(code)
+        if found is None:
+            raise KeyError(code)
+        return found
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self._load(code) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([c for c, u in self._found.items() if u is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for u in self._found.values() if u is not None)
 
 
 # What an import may change: every file column but the code (the identity) and the level (refused).
@@ -369,6 +394,7 @@ def _apply_units(
     """Write the plan (inside the caller's transaction): bulk inserts, bulk updates, moves via the service."""
     now = timezone.now()
     placed: dict[str, Unit] = {}
+    created: list[Unit] = []
 
     def parent_unit(code: str) -> Unit | None:
         if not code:
@@ -415,6 +441,7 @@ def _apply_units(
             for key, value in lv.items():
                 setattr(obj, key, value)
             placed[r.code] = obj
+            created.append(obj)
             params.append([obj.path, obj.depth, *(lv[f"lv{n}_id"] for n in range(1, 6)), obj.pk])
         with connection.cursor() as cur:
             cur.executemany(
@@ -444,6 +471,10 @@ def _apply_units(
     for r, ex in plan.moves:
         target = placed[r.parent] if r.parent in placed else Unit(pk=existing[r.parent].id)
         services.unit_move(actor=actor, unit=Unit(pk=ex.id), new_parent=target)
+    if created and plan.moves:  # where they are now: a move above may have carried some along
+        ids = [u.pk for u in created]
+        created = [u for i in range(0, len(ids), 500) for u in Unit.objects.filter(pk__in=ids[i : i + 500])]
+    services.units_created(actor=actor, units=created)
 
 
 def units_import(

@@ -105,9 +105,7 @@ def test_a_new_inflow_outside_the_scope_is_refused(mobile, personas, code, why):
 
 def test_the_kept_inflow_unit_must_still_be_the_same_unit(mobile, personas, tree):
     """V2 works in 金山村; a file naming 固阳县 (also outside) as its inflow unit is a new reference."""
-    report = run(
-        "members", [member_row("V2", 是否流动党员="是", 流入组织代码="150222")], **county(personas)
-    )
+    report = run("members", [member_row("V2", 是否流动党员="是", 流入组织代码="150222")], **county(personas))
     assert report.error_count == 1 and "不在您的管理范围内" in report.errors[0].reason
 
 
