@@ -12,10 +12,10 @@ class CampaignsConfig(AppConfig):
             jobs,  # noqa: F401  (registers the job handlers)
             services,
         )
+        from echelon.core import navigation as nav
         from echelon.orgs.services import on_units_created
 
         on_units_created(services.units_join)  # a new unit joins the campaigns running over it
-        from echelon.core import navigation as nav
 
         nav.register("campaigns", _("活动安排"), "bi-calendar-range", "campaigns:list", order=20)
         # The unit page's tab (orgs renders it without knowing campaigns).
