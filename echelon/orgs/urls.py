@@ -1,6 +1,6 @@
 from django.urls import path
 
-from echelon.orgs.views import io, tree
+from echelon.orgs.views import edit, io, tree
 
 app_name = "orgs"
 
@@ -14,7 +14,11 @@ urlpatterns = [
     path("u/<str:code>/blind-spots/", tree.unit_blind_spots, name="unit_blind_spots"),
     path("u/<str:code>/history/", tree.unit_history, name="unit_history"),
     path("u/<str:code>/move/", tree.unit_move, name="unit_move"),
+    path("u/<str:code>/new/", edit.unit_create, name="unit_create"),
+    path("u/<str:code>/edit/", edit.unit_edit, name="unit_edit"),
+    path("u/<str:code>/members/new/", edit.member_create, name="member_create"),
     path("m/<str:code>/", tree.member_detail, name="member"),
+    path("m/<str:code>/edit/", edit.member_edit, name="member_edit"),
     path("u/<str:code>/io/", io.unit_io, name="io"),
     path("u/<str:code>/io/export/<slug:kind>/<slug:fmt>/", io.unit_export, name="io_export"),
     path("u/<str:code>/io/import/", io.unit_import, name="io_import"),

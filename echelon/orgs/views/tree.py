@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_tables2 as tables
 from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -101,6 +102,7 @@ def unit_members(request: HttpRequest, code: str) -> HttpResponse:
             "scope_hidden": [("scope", scope)],
             "filtered": filtered,
             "can_export": allowed(request.user, "export", unit.path),
+            "can_change": allowed(request.user, "change", unit.path),
             "tab": "members",
         },
     )
@@ -114,7 +116,24 @@ def unit_blind_spots(request: HttpRequest, code: str) -> HttpResponse:
         .filter(is_mobile=True, inflow_unit__isnull=True)
         .select_related("unit")
     )
-    table = MemberTable(qs, exclude=["inflow_unit", "is_mobile"])
+    can_change = allowed(request.user, "change", unit.path)
+    here = request.get_full_path()
+    extra = []
+    if can_change:  # each blind spot: register the member's inflow unit on the member's form
+        extra = [
+            (
+                "register",
+                tables.TemplateColumn(
+                    '{% load i18n %}<a class="btn btn-sm btn-outline-danger text-nowrap" href="'
+                    "{% url 'orgs:member_edit' record.code %}?next={{ here|urlencode }}#id_inflow_unit\">"
+                    '{% translate "填写流入组织" %}</a>',
+                    verbose_name="",
+                    orderable=False,
+                    extra_context={"here": here},
+                ),
+            )
+        ]
+    table = MemberTable(qs, exclude=["inflow_unit", "is_mobile"], extra_columns=extra)
     paging.paginate_table(
         request, table, per_page=PER_PAGE, paginator_class=KnownCountPaginator, known_count=unit.sub_blind
     )
@@ -125,6 +144,8 @@ def unit_blind_spots(request: HttpRequest, code: str) -> HttpResponse:
             "unit": unit,
             "breadcrumb": selectors.breadcrumb(request.user, unit),
             "table": table,
+            "can_change": can_change,
+            "here": here,
             "tab": "blind",
         },
     )
@@ -194,7 +215,12 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "orgs/member_detail.html",
-        {"member": member, "breadcrumb": selectors.breadcrumb(request.user, member.unit), "events": events},
+        {
+            "member": member,
+            "breadcrumb": selectors.breadcrumb(request.user, member.unit),
+            "events": events,
+            "can_change": allowed(request.user, "change", member.path),
+        },
     )
 
 
