@@ -48,7 +48,8 @@ class RowForm(BootstrapFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         for c in self.cells_order:
             field = self.fields[c.name]
-            field.required_mark = c.required  # type: ignore[attr-defined]  (the label's star; checked by the importer)
+            # the label's star (the importer checks it; the field itself is never required)
+            field.required_mark = c.required  # type: ignore[attr-defined]
             if c.name in fixed:
                 field.disabled = True
 

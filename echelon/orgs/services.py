@@ -45,7 +45,7 @@ MEMBER_FIELDS = MEMBER.attnames
 # level ancestors). Orgs does not know the apps above it (ADR 13): campaigns registers the hook that lets a
 # new unit join the campaigns running over it, in its AppConfig.ready(). A hook's refusal (ValidationError)
 # undoes the creation with it.
-UnitsCreatedHook = Callable[..., None]
+UnitsCreatedHook = Callable[..., object]  # its result is not used
 _units_created_hooks: list[UnitsCreatedHook] = []
 
 

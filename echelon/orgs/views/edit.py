@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from echelon.core.pages import attempt
 from echelon.orgs import editing, selectors
 from echelon.orgs.forms import MemberForm, UnitForm
-from echelon.orgs.models import TERRITORIAL_KINDS, Kind, Member, Unit
+from echelon.orgs.models import TERRITORIAL_KINDS, Kind, LeadBy, Member, Unit
 
 
 def _next(request: HttpRequest) -> str:
@@ -27,7 +27,12 @@ def _new_unit_initial(parent: Unit, inflow: bool) -> dict[str, str]:
     """A new unit under ``parent``: a territorial child one level down (a village under a township), or an
     organization of the parent's level; an inflow unit (登记流入组织) is an organization where mobile
     members take part (a non-public enterprise, a social organization) at the parent's level."""
-    initial = {"parent": parent.code, "level": str(parent.level), "kind": Kind.NONPUBLIC.value}
+    initial = {
+        "parent": parent.code,
+        "level": str(parent.level),
+        "kind": Kind.NONPUBLIC.value,
+        "lead_by": LeadBy.TERRITORY.value,
+    }
     if not inflow and parent.kind in TERRITORIAL_KINDS and parent.level < 5:
         child_kind = Kind.VILLAGE if parent.level == 4 else Kind.LEADERSHIP
         initial.update(level=str(parent.level + 1), kind=child_kind.value)
