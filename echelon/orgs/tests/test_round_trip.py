@@ -2,7 +2,9 @@
 0 changes, whoever exports, although mobile members work in units outside the exporter's subtree.
 
 The rule (``imports.parsing.inflow_out_of_scope``): an inflow unit outside the importer's subtree is
-accepted when the member already has it (kept unchanged); setting a new one there is refused.
+accepted when the member already has it (kept unchanged); setting a new one there is refused. (An export
+holds only members whose home unit the exporter sees, also the export of those taking part here: a member
+held elsewhere is never in it, and stays refused.)
 """
 
 from __future__ import annotations
@@ -33,17 +35,17 @@ def mobile(tree):
     return tree
 
 
-def export_xlsx(user, root) -> io.BytesIO:
+def export_xlsx(user, root, scope: str = "home") -> io.BytesIO:
     out = io.BytesIO()
-    exports.write_xlsx("members", exports.member_rows(exports.member_queryset(user, root)), out)
+    exports.write_xlsx("members", exports.member_rows(exports.member_queryset(user, root, scope=scope)), out)
     out.seek(0)
     return out
 
 
-def reimport(user, root, *, dry_run: bool):
+def reimport(user, root, *, dry_run: bool, scope: str = "home"):
     return import_file(
         kind="members",
-        fileobj=export_xlsx(user, root),
+        fileobj=export_xlsx(user, root, scope),
         name="党员导出.xlsx",
         actor=user,
         scope=user.scope_paths("import"),
@@ -52,17 +54,27 @@ def reimport(user, root, *, dry_run: bool):
 
 
 @pytest.mark.parametrize(
-    ("persona", "root", "rows"),
-    [("county_office", "county", 4), ("league_office", "league", 4), ("region_office", "region", 6)],
+    ("persona", "root", "scope", "rows"),
+    [
+        ("county_office", "county", "home", 4),
+        ("league_office", "league", "home", 4),
+        ("region_office", "region", "home", 6),
+        # those taking part here, of the members the office holds: V2 works in 包头市 and is not here
+        ("county_office", "county", "participating", 3),
+        ("league_office", "league", "participating", 3),
+        ("region_office", "region", "participating", 6),
+    ],
 )
-def test_an_unchanged_export_reimports_with_no_error_and_no_change(mobile, personas, persona, root, rows):
+def test_an_unchanged_export_reimports_with_no_error_and_no_change(
+    mobile, personas, persona, root, scope, rows
+):
     user, unit = personas[persona], getattr(mobile, root)
     before = list(Member.objects.order_by("id").values_list())
     events = AuditEvent.objects.count()
-    preview = reimport(user, unit, dry_run=True)
+    preview = reimport(user, unit, dry_run=True, scope=scope)
     assert preview.error_count == 0, preview.errors
     assert (preview.rows, preview.created, preview.updated, preview.unchanged) == (rows, 0, 0, rows)
-    applied = reimport(user, unit, dry_run=False)
+    applied = reimport(user, unit, dry_run=False, scope=scope)
     assert applied.error_count == 0 and applied.applied
     assert (applied.created, applied.updated, applied.unchanged) == (0, 0, rows)
     assert list(Member.objects.order_by("id").values_list()) == before
@@ -112,3 +124,10 @@ def test_the_kept_inflow_unit_must_still_be_the_same_unit(mobile, personas, tree
 def test_the_home_unit_stays_inside_the_scope(mobile, personas):
     report = run("members", [member_row("N2", unit="150222100201")], **county(personas))
     assert report.error_count == 1 and report.errors[0].column == "所在组织代码"
+
+
+def test_a_member_held_elsewhere_is_refused_even_unchanged(mobile, personas):
+    """S1 (home 金山村) works in 东土城村: the county sees it take part, but does not hold it."""
+    row = member_row("S1", unit="150222100201", 姓名="张三", 性别="男", 民族="汉族", 出生日期="1980-01-01")
+    report = run("members", [[*row[:-2], "是", "150125100201"]], **county(personas))
+    assert report.error_count == 1 and report.errors[0].column == "所在组织代码", report.errors
