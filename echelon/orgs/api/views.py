@@ -27,13 +27,13 @@ def _cells(serializer_class: type[serializers.Serializer], request: Request) -> 
     return {k: ("是" if v else "否") if isinstance(v, bool) else v for k, v in data.validated_data.items()}
 
 
-class ErrorSerializer(serializers.Serializer):
+class UnitErrorSerializer(serializers.Serializer):
     """A refusal: the importer's messages by field (``{"parent": ["找不到上级组织代码…"]}``) or ``detail``."""
 
     detail = serializers.ListField(child=serializers.CharField(), required=False)
 
 
-ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
+ERRORS = {400: UnitErrorSerializer, 403: UnitErrorSerializer, 404: UnitErrorSerializer}
 
 
 class UnitViewSet(ScopedReadOnlyViewSet):
