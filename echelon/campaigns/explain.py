@@ -29,6 +29,7 @@ RULE_LABELS = {
     "contiguous": gettext_lazy("环节衔接"),
     "phase_min": gettext_lazy("环节最少天数"),
     "leader_first": gettext_lazy("领导班子先行通过"),
+    "sector": gettext_lazy("行业部门先行"),
 }
 DISPLAY_KEYS = ("rule_name", "level_name", "message", "suggestion")
 
@@ -106,6 +107,13 @@ def _message(v: Mapping[str, Any], where: str) -> str:
             **numbers,
             "gap": facts.get("lead_days", 0),
         }
+    if rule == "sector":
+        return _(
+            "%(where)s有 %(n)d 个行业牵头的单位没有比其上级行业部门晚 %(gap)d 天开始，最多差 %(days)d 天。"
+        ) % {
+            **numbers,
+            "gap": facts.get("sector_days", 0),
+        }
     if rule == "min_duration":
         return _("%(where)s有 %(n)d 个单位的集中时长不足 %(least)d 天，最多差 %(days)d 天。") % {
             **numbers,
@@ -139,6 +147,8 @@ def _option(code: str, value: Any, where: str) -> str:
         return _("将层级间隔缩短至 %(n)d 天") % {"n": value}
     if code == "lead":
         return _("将先行天数缩短至 %(n)d 天") % {"n": value}
+    if code == "sector":
+        return _("将行业部门先行天数缩短至 %(n)d 天") % {"n": value}
     if code == "window_end":
         return _("将批次结束日期推迟到 %(day)s") % {"day": _day(value)}
     if code == "min_duration":

@@ -37,6 +37,12 @@ Starts.
       or the village/community branch itself at level 5). Non-territorial nodes whose kind is in
       ``ahead_kinds`` (the leading organs) start with the anchor; the others start ``lead_days`` later.
       So ``ahead_kinds`` matters for non-territorial kinds only; territorial kinds in it are accepted.
+    * A unit led by its sector (``Node.sector_led`` with an ``industry``) follows its *sector department*
+      when ``sector_lead_days`` is set: the planned nodes of the same industry in the level group of its
+      nearest territorial ancestor of a higher level that has any (the league's tax bureau for a county's).
+      It starts no earlier than ``sector_lead_days`` after the latest of their starts (上级行业部门……比基层
+      单位先行开展). Departments are settled level by level from the top, so a chain of sector units
+      (region → league → county) follows down. A unit with no department starts as any other.
     * Example, window starting 20 January, defaults: league bodies 20 Jan, league direct units and
       counties 30 Jan, county direct units and townships 9 Feb, township direct units and villages 19 Feb.
       With ``kickoff_levels`` {2, 3} (the 2014 template): league and county bodies and organs 20 Jan, their
@@ -67,7 +73,10 @@ Guarantees, recomputed from the plan alone by ``verify`` (one ``Violation`` per 
     ``coverage``      every participating node is planned, and nothing else;
     ``stagger``       a unit starts no earlier than its parent-level unit's start + ``level_stagger_days``;
     ``lead``          a group's non-ahead units start at least ``lead_days`` after the latest start among
-                      its anchor and ahead-kind units;
+                      its anchor and ahead-kind units (a unit that follows its sector department is not
+                      counted among them: it leads nothing in its territory's group);
+    ``sector``        a unit that follows a sector department starts at least ``sector_lead_days`` after
+                      the latest start among its department's units;
     ``min_duration``  a non-flexible unit (level not in ``flexible_levels`` and kind not in
                       ``flexible_kinds``) lasts at least ``min_duration_days`` (both ends inclusive);
     ``window``        every unit and phase lies inside ``window_start..window_end``;
@@ -97,6 +106,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
@@ -126,6 +136,7 @@ RULE_NAMES: tuple[str, ...] = (
     "contiguous",
     "phase_min",
     "leader_first",
+    "sector",
 )
 SHARE_TOLERANCE = 1e-6
 
@@ -153,12 +164,15 @@ class TreeError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    """A unit of the tree: ``level`` 1 (region) .. 5 (village); ``kind`` as in the registry."""
+    """A unit of the tree: ``level`` 1 (region) .. 5 (village); ``kind`` as in the registry; ``industry``
+    its sector system (行业系统, may be empty) and ``sector_led`` whether its sector leads its activity."""
 
     id: int
     parent_id: int | None
     level: int
     kind: str
+    industry: str = ""
+    sector_led: bool = False
 
     @property
     def territorial(self) -> bool:
@@ -194,6 +208,8 @@ class Rules:
     blackouts: Sequence[tuple[date, date]] = ()
     allow_blackout_boundaries: bool = False
     duration_mode: DurationMode = "fill"
+    # None: sector-led units start as any other; a number: they follow their sector department (see above).
+    sector_lead_days: int | None = None
 
     def __post_init__(self) -> None:
         sets = ("participating_levels", "ahead_kinds", "kickoff_levels", "flexible_levels", "flexible_kinds")
@@ -261,6 +277,9 @@ def _rules_errors(rules: Rules) -> list[str]:
             errors.append(f"停歇期必须是（开始日期，结束日期）：{pair!r}。")
         elif pair[1] < pair[0]:
             errors.append(f"停歇期 {cn_date(pair[0])}～{cn_date(pair[1])} 的结束日期早于开始日期。")
+    sector = rules.sector_lead_days
+    if sector is not None and (not _is_int(sector) or sector < 0):
+        errors.append(f"行业部门先行天数必须是不小于 0 的整数（现为 {sector!r}）。")
     if rules.duration_mode not in DURATION_MODES:
         errors.append(f"未知的时长模式：{rules.duration_mode!r}（可选 fill、fixed）。")
     if not isinstance(rules.allow_blackout_boundaries, bool):
@@ -511,7 +530,37 @@ def _plan_starts(tree: _Tree, rules: Rules, calendar: _Calendar) -> dict[int, in
             anchor_start = starts[inherited]
             starts[node_id] = anchor_start if node.kind in rules.ahead_kinds else shift(anchor_start + lead)
             above[node_id] = inherited
+    if rules.sector_lead_days is not None:
+        _follow_sectors(tree, rules.sector_lead_days, starts, shift)
     return starts
+
+
+def _follow_sectors(tree: _Tree, days: int, starts: dict[int, int], shift: Any) -> None:
+    """Move each sector-led node to ``days`` after its sector department's latest start (in place), from
+    the top level down, so that a department's own move is settled before the units that follow it."""
+    by_id = tree.by_id
+    anchor: dict[int, int | None] = {}  # the nearest planned territorial node at or above each node
+    members: dict[tuple[int, str], list[int]] = {}  # (group anchor, industry) -> its planned nodes
+    followers: list[Node] = []
+    for node_id in tree.order:
+        node = by_id[node_id]
+        inherited = anchor.get(node.parent_id) if node.parent_id is not None else None
+        here = node_id if node.territorial and node_id in starts else inherited
+        anchor[node_id] = here
+        if node_id in starts and node.industry and here is not None:
+            members.setdefault((here, node.industry), []).append(node_id)
+            if node.sector_led:
+                followers.append(node)
+    for node in sorted(followers, key=lambda n: (n.level, n.id)):
+        group = anchor[node.id]
+        while group is not None:
+            department = members.get((group, node.industry)) if by_id[group].level < node.level else None
+            if department:
+                latest = max(starts[d] for d in department)
+                starts[node.id] = max(starts[node.id], shift(latest + days))
+                break
+            parent = by_id[group].parent_id
+            group = anchor.get(parent) if parent is not None else None
 
 
 class _Periods:
@@ -793,11 +842,33 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
             candidate = nearest.get(above) if above is not None else None
         return candidate
 
-    # lead: the latest start among each group's anchor and ahead-kind units
+    # sector: the units of each industry by the territorial node whose group holds them, then for each
+    # sector-led unit the nearest such group above its level (its department)
+    department: dict[int, list[int]] = {}
+    if rules.sector_lead_days is not None:
+        by_sector: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for node_id in tree.order:
+            node, group_id = by_id[node_id], nearest.get(node_id)
+            if node.industry and planned(node_id) and group_id is not None:
+                by_sector[(group_id, node.industry)].append(node_id)
+        for node_id in tree.order:
+            node = by_id[node_id]
+            if not (node.sector_led and node.industry and planned(node_id)):
+                continue
+            upper_id = nearest.get(node_id)
+            while upper_id is not None:
+                upper_node = by_id[upper_id]
+                found = by_sector.get((upper_id, node.industry)) if upper_node.level < node.level else None
+                if found:
+                    department[node_id] = found
+                    break
+                upper_id = nearest.get(upper_node.parent_id) if upper_node.parent_id is not None else None
+
+    # lead: the latest start among each group's anchor and ahead-kind units (not those following a sector)
     ahead_start: dict[int, date] = {}
     for node_id in items:
         node_or_none = by_id.get(node_id)
-        if node_or_none is None or not planned(node_id):
+        if node_or_none is None or not planned(node_id) or node_id in department:
             continue
         anchor = nearest.get(node_id)
         if anchor is None or by_id[anchor].level != node_or_none.level:
@@ -851,6 +922,14 @@ def _verify(tree: _Tree, phases: Sequence[Phase], rules: Rules, plan: Plan) -> l
                     finding = findings("lead", level)
                     finding.add(node_id, rules.lead_days - gap)
                     finding.lowest(gap)
+
+        if node_id in department and rules.sector_lead_days is not None:
+            follows = max(items[d].start for d in department[node_id])
+            gap = (unit.start - follows).days
+            if gap < rules.sector_lead_days:
+                finding = findings("sector", level)
+                finding.add(node_id, rules.sector_lead_days - gap)
+                finding.lowest(gap)
 
         if not rules.is_flexible(node):
             length = unit.days
@@ -937,6 +1016,11 @@ def _advise(
         least = phase.min_days if phase else days
         facts["min_days"] = least
         return facts, (("phase_min", max(least - finding.phase_days, 0)),)
+    if rule == "sector":
+        options = [("postpone", days)]
+        if finding.low is not None and finding.low >= 0:
+            options.append(("sector", finding.low))
+        return {"sector_days": rules.sector_lead_days or 0}, tuple(options)
     if rule in ("stagger", "lead"):
         option = "stagger" if rule == "stagger" else "lead"
         figure = rules.level_stagger_days if rule == "stagger" else rules.lead_days

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -45,7 +46,7 @@ from echelon.core.permissions import allowed, require
 from echelon.core.querysets import scope_paths
 from echelon.core.text import within_length
 from echelon.core.tree import SEGMENT_WIDTH, ancestor_ids
-from echelon.orgs.models import Unit
+from echelon.orgs.models import LeadBy, Unit
 
 # Rules a what-if or a re-plan may change, per batch.
 CHANGEABLE_RULES = (
@@ -220,6 +221,8 @@ class _UnitRow:
     lv3: int | None
     lv4: int | None
     lv5: int | None
+    industry: str = ""
+    sector_led: bool = False
 
 
 def _units_under(root: Unit, *, max_level: int = 5, include: Iterable[int] = ()) -> list[_UnitRow]:
@@ -227,9 +230,14 @@ def _units_under(root: Unit, *, max_level: int = 5, include: Iterable[int] = ())
     extra = set(include)
     qs = Unit.objects.within(root.path).filter(level__lte=max_level)
     rows = qs.values_list(
-        "id", "parent_id", "path", "level", "kind", "lv2_id", "lv3_id", "lv4_id", "lv5_id", "is_active"
-    )
-    return [_UnitRow(*r[:9]) for r in rows.iterator(chunk_size=5000) if r[9] or r[0] in extra]
+        "id", "parent_id", "path", "level", "kind", "lv2_id", "lv3_id", "lv4_id", "lv5_id", "is_active",
+        "industry", "lead_by",
+    )  # fmt: skip
+    return [
+        _UnitRow(*r[:9], industry=r[10], sector_led=r[11] == LeadBy.SECTOR)
+        for r in rows.iterator(chunk_size=5000)
+        if r[9] or r[0] in extra
+    ]
 
 
 def campaign_create(
@@ -533,15 +541,20 @@ class ScheduleResult:
         return sum(len(b.items) for b in self.batches)
 
 
-def _nodes(units: Sequence[_UnitRow]) -> list[scheduler.Node]:
-    """Engine nodes; a node's parent is its nearest ancestor among ``units`` (skipping inactive ones)."""
+def _nodes(units: Sequence[_UnitRow], batch_units: AbstractSet[int] | None = None) -> list[scheduler.Node]:
+    """Engine nodes; a node's parent is its nearest ancestor among ``units`` (skipping inactive ones). The
+    sector systems are given for the units of ``batch_units`` only: a sector department counts when it takes
+    part in the same batch (the region's own departments finished in batch one, ADR 18)."""
     present = {u.id for u in units}
     nodes = []
     for u in units:
         parent = u.parent_id
         if parent is not None and parent not in present:
             parent = next((a for a in reversed(ancestor_ids(u.path)[:-1]) if a in present), None)
-        nodes.append(scheduler.Node(u.id, parent, u.level, u.kind))
+        if batch_units is not None and u.id in batch_units and u.industry:
+            nodes.append(scheduler.Node(u.id, parent, u.level, u.kind, u.industry, u.sector_led))
+        else:
+            nodes.append(scheduler.Node(u.id, parent, u.level, u.kind))
     return nodes
 
 
@@ -569,7 +582,7 @@ def plan_batch(batch: Batch, *, units: Sequence[_UnitRow] | None = None, **chang
     for u in units:
         level_of_unit[u.id] = u.level
     try:
-        result = scheduler.plan(_nodes(units), spec.scheduler_phases(), rules)
+        result = scheduler.plan(_nodes(units, participants.keys()), spec.scheduler_phases(), rules)
     except scheduler.TreeError as exc:
         raise _validation(exc) from exc
     items = {pid: result.items[uid] for uid, pid in participants.items() if uid in result.items}

@@ -55,6 +55,7 @@ TOP_KEYS = {
     "ledger",
     "warnings",
     "publicity",
+    "sectors",
 }
 TIMING_KEYS = (
     "level_stagger_days",
@@ -67,6 +68,7 @@ TIMING_KEYS = (
     "duration_mode",
     "allow_blackout_boundaries",
     "blackouts",
+    "sector_lead_days",
 )
 TIMING_DEFAULTS: dict[str, Any] = {
     "level_stagger_days": 10,
@@ -79,6 +81,7 @@ TIMING_DEFAULTS: dict[str, Any] = {
     "duration_mode": "fill",
     "allow_blackout_boundaries": False,
     "blackouts": [],
+    "sector_lead_days": None,  # none: sector-led units start as any other (ADR 18)
 }
 # Sane ranges of the numeric timing rules (a template's, a re-plan's, a what-if's): beyond them a rule is a
 # typing mistake, and a huge one overflowed the engine's date arithmetic (lead_days=10**12 answered 500).
@@ -86,11 +89,13 @@ RULE_RANGES: dict[str, tuple[int, int]] = {
     "level_stagger_days": (0, 365),
     "lead_days": (0, 365),
     "min_duration_days": (1, 3660),
+    "sector_lead_days": (0, 365),
 }
 RULE_NAMES = {
     "level_stagger_days": gettext_lazy("层级间隔天数"),
     "lead_days": gettext_lazy("先行天数"),
     "min_duration_days": gettext_lazy("最短集中时长"),
+    "sector_lead_days": gettext_lazy("行业部门先行天数"),
 }
 # A changed batch window (what-if, re-plan) lies within the campaign's dates (its batches' windows
 # included) widened by this many years on each side: far enough to explore (the holiday calendar says
@@ -338,6 +343,8 @@ def validate(raw: Any) -> Spec:
     evaluation = _evaluation(c, top.get("evaluation"), [str(p.get("key")) for p in phases])
     appraisal = _appraisal(c, top.get("appraisal"), phases)
     ledger = _ledger(c, top.get("ledger"), [str(p.get("key")) for p in phases])
+    _action_tags(c, phases, {t["key"] for t in ledger.get("tags", [])})
+    sectors = _sectors(c, top.get("sectors"))
     warnings = _warnings(c, top.get("warnings"), phases)
     publicity = _publicity(c, top.get("publicity"))
 
@@ -360,6 +367,7 @@ def validate(raw: Any) -> Spec:
         "ledger": ledger,
         "warnings": warnings,
         "publicity": publicity,
+        "sectors": sectors,
     }
     return Spec(data)
 
@@ -527,7 +535,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                 a = c.mapping(action, a_where)
                 if not a:
                     continue
-                c.unknown_keys(a, {"key", "name", "evidence", "note"}, a_where)
+                c.unknown_keys(a, {"key", "name", "evidence", "note", *ACTION_ORDER_KEYS}, a_where)
                 a_key = c.key(a.get("key", f"a{m_n}"), a_where)
                 if any(r["key"] == a_key for r in rows):
                     c.error(_("%(where)s的规定动作标识“%(key)s”重复。") % {"where": where, "key": a_key})
@@ -545,8 +553,10 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                         "name": _text(a.get("name")),
                         "evidence": str(evidence),
                         "note": _text(a.get("note")),
+                        **_action_order(c, a, a_where, str(evidence)),
                     }
                 )
+            _action_order_check(c, rows, _("%(where)s“%(cat)s”") % {"where": where, "cat": category})
             actions[category] = rows
         phases.append(
             {
@@ -567,6 +577,135 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
         if abs(total - 100) > 1e-6:
             c.error(_("环节占比之和必须为 100%%，现为 %(total)s%%。") % {"total": f"{round(total, 2):g}"})
     return phases
+
+
+# What an action may say beyond its evidence (ADR 18): ``requires_approval`` (its material is approved by
+# the supervision group before the actions ``after`` it), ``after`` (an action of the same phase and unit
+# category it follows) and ``tags`` (the region's carriers: keys of ``ledger.tags``).
+ACTION_ORDER_KEYS = ("requires_approval", "after", "tags")
+
+
+def _action_order(c: _Checker, a: Mapping[str, Any], where: str, evidence: str) -> dict[str, Any]:
+    """The optional ordering fields of one action, checked on their own (their references: below)."""
+    out: dict[str, Any] = {}
+    approval = a.get("requires_approval", False)
+    if not isinstance(approval, bool):
+        c.error(_("%(where)s的 requires_approval 必须是 true 或 false。") % {"where": where})
+    elif approval:
+        if evidence != "material":
+            c.error(
+                _("%(where)s要求督导组审核（requires_approval），只有上传材料的规定动作才能报审。")
+                % {"where": where}
+            )
+        out["requires_approval"] = True
+    if a.get("after") is not None:
+        out["after"] = c.key(a.get("after"), _("%(where)s的前置动作（after）") % {"where": where})
+    if a.get("tags") is not None:
+        tags = [t for t in c.listing(a.get("tags"), _("%(where)s的载体标签（tags）") % {"where": where})]
+        out["tags"] = [c.key(t, _("%(where)s的载体标签") % {"where": where}) for t in tags]
+    return out
+
+
+def _action_order_check(c: _Checker, rows: Sequence[Mapping[str, Any]], where: str) -> None:
+    """Each ``after`` names another action of the same list, and the ``after`` links form no cycle."""
+    keys = {r["key"] for r in rows}
+    follows = {r["key"]: r["after"] for r in rows if r.get("after")}
+    for key, before in follows.items():
+        if before == key:
+            c.error(_("%(where)s的规定动作“%(key)s”不能排在自己之后。") % {"where": where, "key": key})
+        elif before not in keys:
+            c.error(
+                _("%(where)s的规定动作“%(key)s”的前置动作“%(after)s”不在本环节本类别的规定动作中。")
+                % {"where": where, "key": key, "after": before}
+            )
+    reported: set[str] = set()
+    for start in follows:
+        seen = [start]
+        key = follows.get(start)
+        while key is not None and key in follows and key not in seen:
+            seen.append(key)
+            key = follows.get(key)
+        if key is not None and key == start and len(seen) > 1 and not reported & set(seen):
+            reported |= set(seen)
+            c.error(
+                _("%(where)s的规定动作前后顺序成环：%(chain)s。")
+                % {"where": where, "chain": " → ".join([*seen, start])}
+            )
+
+
+def _action_tags(c: _Checker, phases: Sequence[Mapping[str, Any]], known: set[str]) -> None:
+    """An action's carrier tags are keys of the ledger's tags (四大行动、六大工程)."""
+    for phase in phases:
+        for category, rows in phase.get("actions", {}).items():
+            for row in rows:
+                for tag in row.get("tags", []):
+                    if tag and tag not in known:
+                        c.error(
+                            _("环节“%(phase)s”“%(cat)s”的规定动作“%(key)s”用了未在 ledger.tags 中定义的载体标签“%(tag)s”。")
+                            % {"phase": phase.get("name"), "cat": category, "key": row["key"], "tag": tag}
+                        )
+
+
+MAX_SECTOR_PROBLEMS = 50
+
+
+def _sectors(c: _Checker, value: Any) -> list[dict[str, Any]]:
+    """Targeted guidance (分类指导) by sector: categories of units by their sector system (``industry``),
+    e.g. law-enforcement and regulatory departments, service windows, service industries, each with its
+    key-problem checklist (重点问题). An industry belongs to one sector at most."""
+    sectors: list[dict[str, Any]] = []
+    owner: dict[str, str] = {}
+    for n, item in enumerate(c.listing(value, _("分类指导（sectors）")), start=1):
+        where = _("第 %(n)d 个分类指导类别") % {"n": n}
+        raw = c.mapping(item, where)
+        if not raw:
+            continue
+        c.unknown_keys(raw, {"key", "name", "industries", "problems"}, where)
+        key = c.key(raw.get("key"), where)
+        if any(s["key"] == key for s in sectors):
+            c.error(_("分类指导类别标识“%(key)s”重复。") % {"key": key})
+        name = _text(raw.get("name"))
+        if not name:
+            c.error(_("%(where)s缺少名称（name）。") % {"where": where})
+        industries: list[str] = []
+        for industry in c.listing(raw.get("industries"), _("分类指导“%(key)s”的行业系统") % {"key": key}):
+            text = _text(industry) if isinstance(industry, str) else ""
+            if not text or len(text) > 50:
+                c.error(
+                    _("分类指导“%(key)s”的行业系统须是 1～50 个字的名称（现为“%(value)s”）。")
+                    % {"key": key, "value": industry}
+                )
+                continue
+            if text in owner and owner[text] != key:
+                c.error(
+                    _("行业系统“%(industry)s”同时属于分类指导“%(a)s”和“%(b)s”。")
+                    % {"industry": text, "a": owner[text], "b": key}
+                )
+            owner[text] = key
+            if text not in industries:
+                industries.append(text)
+        if not industries:
+            c.error(_("分类指导“%(key)s”至少要列出一个行业系统（industries）。") % {"key": key})
+        problems: list[dict[str, str]] = []
+        listed = c.listing(raw.get("problems"), _("分类指导“%(key)s”的重点问题") % {"key": key})
+        if len(listed) > MAX_SECTOR_PROBLEMS:
+            c.error(
+                _("分类指导“%(key)s”的重点问题最多 %(n)d 项。") % {"key": key, "n": MAX_SECTOR_PROBLEMS}
+            )
+        for m, entry in enumerate(listed[:MAX_SECTOR_PROBLEMS], start=1):
+            p_where = _("分类指导“%(key)s”的第 %(n)d 个重点问题") % {"key": key, "n": m}
+            p = c.mapping(entry, p_where)
+            if not p:
+                continue
+            c.unknown_keys(p, {"key", "name"}, p_where)
+            p_key = c.key(p.get("key"), p_where)
+            if any(x["key"] == p_key for x in problems):
+                c.error(_("%(where)s的标识“%(key)s”重复。") % {"where": p_where, "key": p_key})
+            if not _text(p.get("name")):
+                c.error(_("%(where)s缺少名称（name）。") % {"where": p_where})
+            problems.append({"key": p_key, "name": _text(p.get("name"))})
+        sectors.append({"key": key, "name": name, "industries": industries, "problems": problems})
+    return sectors
 
 
 def _blackouts(c: _Checker, value: Any, where: str) -> list[dict[str, str]]:
@@ -1379,6 +1518,17 @@ class WarningSpec:
 
 
 @dataclass(frozen=True)
+class SectorSpec:
+    """Targeted guidance for a sector (分类指导): the sector systems (``Unit.industry``) it holds and its
+    key-problem checklist."""
+
+    key: str
+    name: str
+    industries: tuple[str, ...]
+    problems: tuple[TermSpec, ...]
+
+
+@dataclass(frozen=True)
 class CategorySpec:
     """A category of units (e.g. villages and communities) that share their required actions."""
 
@@ -1396,6 +1546,11 @@ class ActionSpec:
     name: str
     evidence: str
     note: str = ""
+    # ADR 18: the material is approved by the supervision group before the actions that come ``after`` it;
+    # ``after``: the action of the same phase this one follows; ``tags``: carrier tags (ledger.tags keys).
+    requires_approval: bool = False
+    after: str = ""
+    tags: tuple[str, ...] = ()
 
     @property
     def evidence_label(self) -> str:
@@ -1470,7 +1625,15 @@ def _phase_spec(raw: Mapping[str, Any], checks: Mapping[str, CheckSpec]) -> Phas
         actions=MappingProxyType(
             {
                 str(category): tuple(
-                    ActionSpec(str(a["key"]), str(a["name"]), str(a["evidence"]), str(a.get("note", "")))
+                    ActionSpec(
+                        str(a["key"]),
+                        str(a["name"]),
+                        str(a["evidence"]),
+                        str(a.get("note", "")),
+                        requires_approval=bool(a.get("requires_approval", False)),
+                        after=str(a.get("after") or ""),
+                        tags=tuple(str(t) for t in a.get("tags") or ()),
+                    )
                     for a in listed
                 )
                 for category, listed in (raw.get("actions") or {}).items()
@@ -1507,6 +1670,7 @@ class Spec:
     ledger: LedgerSpec = field(init=False, repr=False, compare=False)
     # The early-warning rules (a campaign copied before templates had them: every rule, with its defaults).
     warnings: tuple[WarningSpec, ...] = field(init=False, repr=False, compare=False)
+    sectors: tuple[SectorSpec, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         gate_checks = tuple(
@@ -1527,6 +1691,16 @@ class Spec:
         if rules is None:
             rules = warning_defaults(self.data["phases"])
         object.__setattr__(self, "warnings", tuple(WarningSpec.from_data(r) for r in rules))
+        sectors = tuple(
+            SectorSpec(
+                str(s["key"]),
+                str(s["name"]),
+                tuple(str(i) for i in s.get("industries", [])),
+                tuple(TermSpec(str(p["key"]), str(p["name"])) for p in s.get("problems", [])),
+            )
+            for s in self.data.get("sectors") or []
+        )
+        object.__setattr__(self, "sectors", sectors)
 
     @property
     def key(self) -> str:
@@ -1568,6 +1742,18 @@ class Spec:
             if phase.key == key:
                 return n
         raise KeyError(key)
+
+    def sector_of(self, industry: str) -> SectorSpec | None:
+        """The targeted-guidance sector of a unit's sector system, if the template names it."""
+        if not industry:
+            return None
+        return next((s for s in self.sectors if industry in s.industries), None)
+
+    def sector(self, key: str) -> SectorSpec | None:
+        return next((s for s in self.sectors if s.key == key), None)
+
+    def action(self, phase_key: str, kind: str, key: str) -> ActionSpec | None:
+        return next((a for a in self.actions(phase_key, kind) if a.key == key), None)
 
     def category_of(self, kind: str) -> CategorySpec | None:
         for category in self.categories:

@@ -41,6 +41,7 @@ from echelon.campaigns.scheduler import (
 )
 
 DAY = timedelta(days=1)
+TERRITORIAL = {"leadership", "village", "community"}
 
 
 def builtin_spec() -> Any:
@@ -79,10 +80,20 @@ def trees(draw: st.DrawFn, max_nodes: int = 70) -> list[Node]:
                 rows.append((i, level + 1, territorial_kind(level + 1)))
         i += 1
     ids = draw(st.lists(st.integers(1, 10**6), min_size=len(rows), max_size=len(rows), unique=True))
-    nodes = [
-        Node(ids[n], None if parent is None else ids[parent], level, kind)
-        for n, (parent, level, kind) in enumerate(rows)
-    ]
+    nodes = []
+    for n, (parent, level, kind) in enumerate(rows):
+        # Some non-territorial units belong to a sector system, and some of those are led by it.
+        industry = "" if kind in TERRITORIAL else draw(st.sampled_from(["", "", "税务", "金融"]))
+        nodes.append(
+            Node(
+                ids[n],
+                None if parent is None else ids[parent],
+                level,
+                kind,
+                industry,
+                bool(industry) and draw(st.booleans()),
+            )
+        )
     return draw(st.permutations(nodes))
 
 
@@ -130,6 +141,7 @@ def rule_sets(draw: st.DrawFn) -> Rules:
         blackouts=draw(blackout_lists(start, span)),
         allow_blackout_boundaries=draw(st.booleans()),
         duration_mode=draw(st.sampled_from(["fill", "fixed"])),
+        sector_lead_days=draw(st.one_of(st.none(), st.integers(0, 20))),
     )
 
 
@@ -180,7 +192,38 @@ class Shape:
             steps += 1
             upper = None if upper.level in self.rules.kickoff_levels else self.parent_level_unit(upper)
         lag = 0 if node.territorial or node.kind in self.rules.ahead_kinds else self.rules.lead_days
-        return self.rules.window_start + (steps * self.rules.level_stagger_days + lag) * DAY
+        earliest = self.rules.window_start + (steps * self.rules.level_stagger_days + lag) * DAY
+        department = self.department(node)
+        if department:
+            sector = self.rules.sector_lead_days or 0
+            earliest = max(earliest, max(self.earliest_start(d) for d in department) + sector * DAY)
+        return earliest
+
+    def group(self, node: Node) -> Node | None:
+        """The participating territorial node whose level group holds ``node`` (itself, or an ancestor)."""
+        if node.territorial and node.id in self.participating:
+            return node
+        return next((a for a in self.ancestors(node) if a.territorial and a.id in self.participating), None)
+
+    def department(self, node: Node) -> list[Node]:
+        """A sector-led unit's sector department (when the rule is on): the participating units of its
+        industry in the level group of its nearest participating territorial ancestor above its level that
+        has any."""
+        if self.rules.sector_lead_days is None or not (node.sector_led and node.industry):
+            return []
+        if node.id not in self.participating:
+            return []
+        for upper in self.ancestors(node):
+            if not (upper.territorial and upper.id in self.participating and upper.level < node.level):
+                continue
+            found = [
+                n
+                for n in self.by_id.values()
+                if n.industry == node.industry and n.id in self.participating and self.group(n) == upper
+            ]
+            if found:
+                return found
+        return []
 
 
 def in_blackout(day: date, rules: Rules) -> bool:
@@ -210,6 +253,8 @@ def broken_guarantees(
     ahead: dict[int, date] = {}
     for node_id, unit in items.items():
         node = shape.by_id[node_id]
+        if shape.department(node):
+            continue  # it follows its sector department, and leads nothing in its territory's group
         if node.territorial or node.kind in rules.ahead_kinds:
             anchor = shape.anchor(node).id
             ahead[anchor] = max(ahead.get(anchor, unit.start), unit.start)
@@ -233,6 +278,11 @@ def broken_guarantees(
         lags = not node.territorial and node.kind not in rules.ahead_kinds
         if lags and unit.start < ahead[shape.anchor(node).id] + rules.lead_days * DAY:
             broken["lead"].add(node_id)
+        department = shape.department(node)
+        if department:
+            latest = max(items[d.id].start for d in department)
+            if unit.start < latest + (rules.sector_lead_days or 0) * DAY:
+                broken["sector"].add(node_id)
         if not rules.is_flexible(node) and (unit.end - unit.start).days + 1 < rules.min_duration_days:
             broken["min_duration"].add(node_id)
         dates = [unit.start, unit.end, *(d for p in unit.phases for d in (p.start, p.end))]
@@ -322,6 +372,7 @@ def roomy_cases(draw: st.DrawFn) -> tuple[list[Node], tuple[Phase, ...], Rules]:
         flexible_levels=draw(st.sets(st.integers(1, 5), max_size=2)),
         blackouts=[(first, first + (holiday - 1) * DAY)] if draw(st.booleans()) else [],
         duration_mode=draw(st.sampled_from(["fill", "fixed"])),
+        sector_lead_days=draw(st.one_of(st.none(), st.integers(0, 20))),
     )
     # Phase minimums that a unit of the minimum duration has room for, even past a blackout.
     budget = (rules.min_duration_days - 2 * holiday) // (2 * len(phases))
@@ -584,3 +635,72 @@ def test_bad_rules_are_refused_with_a_clear_message(changes: dict[str, object], 
 def test_a_malformed_tree_is_refused(nodes: list[Node]) -> None:
     with pytest.raises(TreeError):
         plan(nodes, PHASES_2014, rules_2014())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sector systems (ADR 18): a unit its sector leads starts after its sector department
+# ---------------------------------------------------------------------------------------------------------
+
+
+def sector_tree() -> list[Node]:
+    """A league and a county under it, each with a tax bureau led by its sector and a finance bureau led
+    by the territory; a township under the county with a tax station led by its sector."""
+    return [
+        Node(1, None, 2, "leadership"),
+        Node(2, 1, 2, "organ", "税务", True),  # the league's tax bureau: no department above it here
+        Node(3, 1, 2, "organ", "财政", False),
+        Node(10, 1, 3, "leadership"),
+        Node(11, 10, 3, "organ", "税务", True),  # the county's: follows the league's
+        Node(12, 10, 3, "organ", "财政", False),
+        Node(13, 10, 3, "direct", "", False),
+        Node(20, 10, 4, "leadership"),
+        Node(21, 20, 4, "station", "税务", True),  # the township's station: follows the county's
+        Node(22, 20, 4, "station", "财政", True),  # led by its sector: follows the county's finance bureau
+    ]
+
+
+def sector_rules(**changes: Any) -> Rules:
+    return Rules(
+        window_start=date(2014, 1, 20),
+        window_end=date(2014, 9, 30),
+        kickoff_levels={2, 3},
+        **{"sector_lead_days": 10, **changes},
+    )
+
+
+def test_a_sector_led_unit_starts_after_its_sector_department() -> None:
+    phases = builtin_spec().scheduler_phases()
+    result = plan(sector_tree(), phases, sector_rules())
+    starts = {node_id: unit.start for node_id, unit in result.items.items()}
+    assert result.violations == []
+    assert starts[1] == starts[2] == starts[3] == starts[10] == date(2014, 1, 20)  # the kick-off
+    assert starts[11] == date(2014, 1, 30)  # ten days after the league's tax bureau
+    assert starts[12] == date(2014, 1, 20)  # the territory leads it: with the county's body
+    assert starts[13] == date(2014, 1, 30)  # ten days after the county's body and organs (not the tax bureau)
+    assert starts[21] == date(2014, 2, 9)  # ten days after the county's tax bureau, which itself followed
+    assert starts[22] == date(2014, 2, 9)  # as the township's stations start anyway (lead days)
+    assert broken_guarantees(sector_tree(), phases, sector_rules(), result) == {}
+
+
+def test_without_the_sector_rule_sector_led_units_start_with_their_territory() -> None:
+    result = plan(sector_tree(), builtin_spec().scheduler_phases(), sector_rules(sector_lead_days=None))
+    assert result.items[11].start == date(2014, 1, 20)
+
+
+def test_a_sector_unit_moved_before_its_department_is_reported() -> None:
+    nodes, phases, rules = sector_tree(), builtin_spec().scheduler_phases(), sector_rules()
+    result = plan(nodes, phases, rules)
+    unit = result.items[11]
+    early = UnitPlan(
+        unit.start - 5 * DAY, unit.end, (replace(unit.phases[0], start=unit.start - 5 * DAY), *unit.phases[1:])
+    )
+    found = verify(nodes, phases, rules, Plan(items={**result.items, 11: early}))
+    sector = [v for v in found if v.rule == "sector"]
+    assert len(sector) == 1 and sector[0].unit_ids == (11,) and sector[0].days == 5
+    assert sector[0].facts == {"sector_days": 10}
+    assert ("sector", 5) in sector[0].options
+
+
+def test_a_negative_sector_offset_is_refused() -> None:
+    with pytest.raises(RulesError, match="行业部门先行天数必须是不小于 0 的整数"):
+        sector_rules(sector_lead_days=-1)
