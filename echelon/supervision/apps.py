@@ -9,6 +9,10 @@ def review_url(review: Any) -> str:
     return reverse("supervision:review", args=[review.pk])
 
 
+def approval_url(approval: Any) -> str:
+    return reverse("supervision:workbench") + f"#approval-{approval.pk}"
+
+
 def unit_phase_url(participation: Any) -> str:
     return reverse("supervision:unit", args=[participation.campaign_id, participation.unit.code])
 
@@ -24,7 +28,7 @@ class SupervisionConfig(AppConfig):
         from echelon.core import todo
         from echelon.core.notifications import register_target
         from echelon.core.querysets import register_scope_provider
-        from echelon.supervision.models import Review
+        from echelon.supervision.models import MaterialApproval, Review
         from echelon.supervision.scope import group_target_paths
         from echelon.supervision.todo import items as supervision_todo
 
@@ -34,3 +38,4 @@ class SupervisionConfig(AppConfig):
         # Notices about a review open its page; about a unit's participation, the unit's phase page.
         register_target(Review, review_url)
         register_target(Participation, unit_phase_url, related=("unit",))
+        register_target(MaterialApproval, approval_url)  # a material waiting: the workbench's queue

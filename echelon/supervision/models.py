@@ -10,6 +10,7 @@
   clears the phase's completions (``cleared_at``); they stay as history.
 - ``Material`` (versions) and ``Meeting``: the evidence of actions that need an upload or a meeting record.
 - ``OwnAction``: an action the unit adds to a phase itself (自选动作), required before submitting or not.
+- ``MaterialApproval``: a material the group approves before the actions after it (ADR 18).
 - ``Review``: a unit's submission of a phase and the group's decision. At most one open review per
   participation and phase (partial unique constraint); the decision is taken by a conditional UPDATE.
 """
@@ -409,6 +410,90 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id}#{self.phase}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Materials approved first (ADR 18): the group approves an action's material before the actions after it
+# ---------------------------------------------------------------------------------------------------------
+
+
+class ApprovalState(models.TextChoices):
+    PENDING = "pending", _("待督导组审核")
+    APPROVED = "approved", _("审核通过")
+    RETURNED = "returned", _("退回修改")
+    SUPERSEDED = "superseded", _("已由新版本替代")
+
+
+class ApprovalQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+    def pending(self) -> ApprovalQuerySet:
+        return self.filter(state=ApprovalState.PENDING)
+
+
+class MaterialApproval(models.Model):
+    """A version of a material the template says the supervision group approves first (``requires_approval``,
+    e.g. the democratic life meeting's plan): pending, approved or returned with a reason; a newer version
+    supersedes a pending one. The actions ``after`` it wait for the approval of the latest version."""
+
+    participation = models.ForeignKey(
+        "campaigns.Participation", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey("orgs.Unit", on_delete=models.PROTECT, related_name="+", db_index=False)
+    path = PathField(_("单位路径"))
+    phase = models.PositiveSmallIntegerField(_("环节"))
+    action_key = models.CharField(_("规定动作"), max_length=64)
+    material = models.OneToOneField(
+        Material, on_delete=models.CASCADE, related_name="approval", verbose_name=_("材料")
+    )
+    group = models.ForeignKey(
+        SupervisionGroup,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="approvals",
+        verbose_name=_("督导组"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=10, choices=ApprovalState.choices, default=ApprovalState.PENDING
+    )
+    requested_at = models.DateTimeField(_("报审时间"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("审核意见"), blank=True, default="")
+
+    objects = ApprovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("材料审核")
+        verbose_name_plural = _("材料审核")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=ApprovalState.values), name="approval_state_valid"),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(reason=""), name="approval_return_has_reason"
+            ),
+            models.UniqueConstraint(
+                fields=["participation", "phase", "action_key"],
+                condition=Q(state="pending"),
+                name="approval_one_pending_per_action",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["group", "state", "requested_at"], name="approval_group_queue_idx"),
+            models.Index(fields=["participation", "phase", "action_key"], name="approval_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}#{self.phase}:{self.action_key} {self.state}"
 
 
 # ---------------------------------------------------------------------------------------------------------

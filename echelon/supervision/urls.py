@@ -1,6 +1,6 @@
 from django.urls import path
 
-from echelon.supervision.views import coverage, gates, groups, liaison, patrol, reports, unit_work
+from echelon.supervision.views import approvals, coverage, gates, groups, liaison, patrol, reports, unit_work
 
 app_name = "supervision"
 
@@ -25,6 +25,7 @@ urlpatterns = [
     path("groups/<int:pk>/patrol/", patrol.group_patrol, name="group_patrol"),
     path("assignments/<int:pk>/remove/", groups.unassign, name="unassign"),
     path("reviews/<int:pk>/", gates.review_detail, name="review"),
+    path("approvals/<int:pk>/", approvals.approval_decide, name="approval_decide"),
     path("materials/<int:pk>/", unit_work.material_download, name="material"),
     path("groups/<int:pk>/report/", reports.group_report, name="group_report"),
     path("groups/<int:pk>/report.docx", reports.group_report_docx, name="group_report_docx"),

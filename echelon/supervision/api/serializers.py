@@ -8,6 +8,7 @@ from echelon.supervision.models import (
     GroupAssignment,
     GroupKind,
     Material,
+    MaterialApproval,
     Meeting,
     MeetingType,
     OwnAction,
@@ -311,3 +312,40 @@ class PatrolVisitSerializer(serializers.ModelSerializer):
             "created_by",
         ]
         read_only_fields = fields
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    """A material sent for the group's approval before the actions after it (ADR 18)."""
+
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    version = serializers.IntegerField(source="material.version", read_only=True)
+    file_name = serializers.CharField(source="material.original_name", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True, default=None)
+    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = MaterialApproval
+        fields = [
+            "id",
+            "campaign",
+            "unit_code",
+            "unit_name",
+            "phase",
+            "action_key",
+            "material",
+            "version",
+            "file_name",
+            "group",
+            "state",
+            "requested_at",
+            "requested_by",
+            "decided_at",
+            "decided_by",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class ApprovalReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2_000, help_text="why the material is returned (required)")

@@ -28,6 +28,8 @@ from echelon.orgs.models import Unit
 from echelon.supervision import selectors, services
 from echelon.supervision.api.serializers import (
     ActionDoneSerializer,
+    ApprovalReturnSerializer,
+    ApprovalSerializer,
     AssignmentSerializer,
     AssignSerializer,
     BatchCoverageSerializer,
@@ -51,7 +53,14 @@ from echelon.supervision.api.serializers import (
     SubmitSerializer,
     UnassignSerializer,
 )
-from echelon.supervision.models import ActionDone, GroupAssignment, OwnAction, Review, SupervisionGroup
+from echelon.supervision.models import (
+    ActionDone,
+    GroupAssignment,
+    MaterialApproval,
+    OwnAction,
+    Review,
+    SupervisionGroup,
+)
 
 MAX_LISTED = 500
 UNIT_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the unit's code")
@@ -268,6 +277,42 @@ class ReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             interview_required=d["interview_required"],
         )
         return Response(ReviewSerializer(review).data)
+
+
+class ApprovalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Materials the template says the supervision group approves first (the democratic life meeting's
+    plan, ADR 18), of the units in the caller's scope (a group member: their targets). `?state=pending`
+    lists those waiting. A member of the responsible group approves or returns one (409 when someone else
+    decided first); the unit records the action after it only once the latest version is approved."""
+
+    queryset = MaterialApproval.objects.select_related(
+        "unit", "material", "requested_by", "decided_by"
+    ).order_by("-requested_at", "-id")
+    serializer_class = ApprovalSerializer
+
+    def get_queryset(self) -> Any:
+        qs = super().get_queryset()
+        state = self.request.query_params.get("state")
+        return qs.filter(state=state) if state else qs
+
+    @extend_schema(request=None, responses={200: ApprovalSerializer, 409: ErrorSerializer, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        """Approve the material: the unit may record the action after it."""
+        approval = services.approval_decide(actor=request.user, approval=self.get_object(), approve=True)
+        return Response(ApprovalSerializer(approval).data)
+
+    @extend_schema(
+        request=ApprovalReturnSerializer, responses={200: ApprovalSerializer, 409: ErrorSerializer, **ERRORS}
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, pk: Any = None) -> Response:
+        """Return the material with a reason: the unit uploads a new version, which is sent again."""
+        d = _input(ApprovalReturnSerializer, request)
+        approval = services.approval_decide(
+            actor=request.user, approval=self.get_object(), approve=False, reason=d["reason"]
+        )
+        return Response(ApprovalSerializer(approval).data)
 
 
 class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):

@@ -4,6 +4,12 @@
 ``selectors.phase_state``.
 """
 
+from echelon.supervision.selectors.approvals import (
+    approval_queue,
+    approvals_for,
+    latest_approval,
+    lock_reason,
+)
 from echelon.supervision.selectors.coverage import (
     ID_CHUNK,
     BatchCoverage,
@@ -64,6 +70,8 @@ __all__ = [
     "PointStatus",
     "ReportData",
     "Workbench",
+    "approval_queue",
+    "approvals_for",
     "coverage_data",
     "coverage_report",
     "coverage_version",
@@ -76,7 +84,9 @@ __all__ = [
     "is_group_member",
     "key_meeting_of",
     "key_meetings",
+    "latest_approval",
     "leader_points",
+    "lock_reason",
     "may_review",
     "open_counts",
     "own_actions",

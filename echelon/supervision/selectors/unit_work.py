@@ -16,7 +16,16 @@ from django.utils.translation import gettext as _
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Campaign, Participation, PhaseOverride
 from echelon.supervision import action_links
-from echelon.supervision.models import ActionDone, Material, Meeting, OwnAction, Review, ReviewState
+from echelon.supervision.models import (
+    ActionDone,
+    Material,
+    MaterialApproval,
+    Meeting,
+    OwnAction,
+    Review,
+    ReviewState,
+)
+from echelon.supervision.selectors.approvals import latest_approval, lock_reason
 
 
 @dataclass
@@ -33,6 +42,13 @@ class ActionState:
     required: bool = True
     # links the apps above put beside the action (``action_links``), e.g. the typical cases of this action
     links: list[action_links.Link] = field(default_factory=list)
+    # ADR 18: the group approves its material first (and its latest approval); why it cannot be recorded
+    # yet (the action it comes after, or that action's approval); its carrier tags (names)
+    requires_approval: bool = False
+    approval: MaterialApproval | None = None
+    locked: str = ""
+    waits_approval: bool = False
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +94,10 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
     for m in Meeting.objects.filter(participation=participation, phase=k):
         meetings[m.action_key].append(m)
     actions = []
-    for a in spec.actions(p.key, participation.kind):
+    tag_names = spec.ledger.names(spec.ledger.tags)
+    listed = spec.actions(p.key, participation.kind)
+    approved_first = {a.key for a in listed if a.requires_approval}
+    for a in listed:
         row = done.get(a.key)
         actions.append(
             ActionState(
@@ -89,6 +108,11 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
                 row.done_at if row else None,
                 materials[a.key],
                 meetings[a.key],
+                requires_approval=a.requires_approval,
+                approval=latest_approval(participation, k, a.key) if a.requires_approval else None,
+                locked=lock_reason(participation, k, a) if a.after and row is None else "",
+                waits_approval=a.after in approved_first,
+                tags=[tag_names.get(t, t) for t in a.tags],
             )
         )
     for own in OwnAction.objects.current().filter(participation=participation, phase=k):

@@ -8,6 +8,7 @@ balanced proposal), ``unit_work`` (required actions, materials, meetings), ``gat
 re-exported here: callers write ``services.gate_decide``.
 """
 
+from echelon.supervision.services.approvals import AlreadyApproved, approval_decide
 from echelon.supervision.services.coverage import (
     ProposalResult,
     assign,
@@ -39,11 +40,13 @@ from echelon.supervision.services.unit_work import (
 __all__ = [
     "MEETING_MAX_PEOPLE",
     "MEETING_TEXT_LIMITS",
+    "AlreadyApproved",
     "AlreadyDecided",
     "CheckResult",
     "DueResult",
     "ProposalResult",
     "action_confirm",
+    "approval_decide",
     "assign",
     "attendance_record",
     "coverage_default_groups",

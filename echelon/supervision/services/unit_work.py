@@ -44,6 +44,7 @@ from echelon.supervision.models import (
     Review,
     ReviewState,
 )
+from echelon.supervision.services import approvals
 
 
 def unit_participation(actor: Actor, participation: Participation) -> Participation:
@@ -117,6 +118,7 @@ def action_confirm(
                 % {"name": action.name, "what": Evidence(action.evidence).label}
             )
         no_open_review(participation, phase)
+        approvals.check_after(participation, phase, action)
         if _mark_done(actor, participation, phase, action, note):
             audit.record(
                 actor=actor,
@@ -204,6 +206,7 @@ def material_upload(
         if action.evidence != Evidence.MATERIAL:
             raise ValidationError(_("“%(name)s”不需要上传材料。") % {"name": action.name})
         no_open_review(participation, phase)
+        approvals.check_after(participation, phase, action)
         latest = (
             Material.objects.filter(
                 participation=participation, phase=phase, action_key=action_key
@@ -231,6 +234,7 @@ def material_upload(
             material.file.delete(save=False)
             raise
         _mark_done(actor, participation, phase, action)
+        approvals.approval_request(actor, participation, phase, action, material)
         audit.record(
             actor=actor,
             verb=verbs.MATERIAL_UPLOAD,
@@ -313,6 +317,7 @@ def meeting_record(
             raise ValidationError(_("“%(name)s”不需要会议记录。") % {"name": action.name})
         if action is not None:
             no_open_review(participation, phase)
+            approvals.check_after(participation, phase, action)
         meeting = Meeting(
             participation=participation,
             path=participation.path,

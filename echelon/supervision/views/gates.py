@@ -15,7 +15,11 @@ from echelon.supervision.forms import DecisionForm
 
 @require_GET
 def workbench(request: HttpRequest) -> HttpResponse:
-    return render(request, "supervision/workbench.html", {"bench": selectors.workbench(request.user)})
+    return render(
+        request,
+        "supervision/workbench.html",
+        {"bench": selectors.workbench(request.user), "approvals": selectors.approval_queue(request.user)},
+    )
 
 
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
