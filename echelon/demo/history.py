@@ -72,11 +72,13 @@ from echelon.core.tree import ancestor_ids
 from echelon.demo import verbs
 from echelon.supervision.models import (
     ActionDone,
+    ApprovalState,
     Decision,
     Evidence,
     GroupAssignment,
     LiaisonPoint,
     Material,
+    MaterialApproval,
     Meeting,
     MeetingAttendance,
     MeetingType,
@@ -279,7 +281,7 @@ def _moment(day: date, slot: int) -> datetime:
     return datetime.combine(day, clock(slot // 6, slot % 6 * 10), tzinfo=timezone.get_default_timezone())
 
 
-STREAMS = ("", "open", "missing", "write")
+STREAMS = ("", "open", "missing", "write", "approval")
 
 
 def _rng(seed: int, code: str, stream: str) -> random.Random:
@@ -401,6 +403,7 @@ def _phase_story(
     if marked is not None:  # the meeting that opens the phase first, on its first day; the others after
         actions = (actions[marked], *actions[:marked], *actions[marked + 1 :])
         days[0] = start
+    _approved_first(actions, days)
 
     def do(action: ActionSpec, day: date, version: int = 1) -> None:
         if day > today:
@@ -518,6 +521,7 @@ def _phase_story(
             redo_days = sorted(
                 decided + timedelta(days=rng.randint(1, max(1, (day - decided).days - 1))) for _ in actions
             )
+            _approved_first(actions, redo_days)
             for action, redo_day in zip(actions, redo_days, strict=True):
                 if action.evidence == MATERIAL:
                     version[action.key] += 1
@@ -525,6 +529,44 @@ def _phase_story(
             if any(d > today for d in redo_days):
                 return out
         attempt += 1
+    return out
+
+
+def _approved_first(actions: Sequence[ActionSpec], days: list[date]) -> None:
+    """An action that comes ``after`` one whose material the group approves first (the democratic life
+    meeting after its plan, ADR 18) happens at least a day after it: the approval falls in between."""
+    index = {a.key: n for n, a in enumerate(actions)}
+    for n, action in enumerate(actions):
+        before = index.get(action.after) if action.after else None
+        if before is not None and actions[before].requires_approval:
+            days[n] = max(days[n], days[before] + timedelta(days=1))
+
+
+def _approvals(
+    actions: Sequence[ActionSpec], phase: _Phase, today: date, rng: random.Random
+) -> list[tuple[str, int, date | None]]:
+    """The group's decision on each version of a material it approves first: (action, version, the day it
+    was approved; None: still waiting today). A version is approved before the action after it is recorded
+    (between the upload and the day before), else within a few days of its upload when that is past."""
+    out: list[tuple[str, int, date | None]] = []
+    for action in actions:
+        if not action.requires_approval:
+            continue
+        after = {a.key for a in actions if a.after == action.key}
+        versions = sorted((v, day) for key, _name, v, day in phase.materials if key == action.key)
+        recorded = sorted(day for key, _ev, day, _cleared in phase.actions if key in after)
+        for i, (version, day) in enumerate(versions):
+            following = versions[i + 1][1] if i + 1 < len(versions) else None
+            then = next((d for d in recorded if d > day and (following is None or d <= following)), None)
+            if then is not None:
+                decided: date | None = day + timedelta(days=rng.randint(0, (then - day).days - 1))
+            else:
+                decided = day + timedelta(days=rng.randint(0, 3))
+                if following is not None:
+                    decided = min(decided, following)
+                if decided > today:
+                    decided = None
+            out.append((action.key, version, decided))
     return out
 
 
@@ -1151,6 +1193,9 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
     patrols = _Table(
         PatrolVisit, ["group", "campaign", "unit", "path", "date", "findings", "created_at", "created_by"]
     )
+    # The group's approvals of materials it approves first (ADR 18), written once the materials have ids:
+    # (participation, unit, path, group, phase, action, version, requested, requester, decided, decider)
+    approvals: list[tuple[Any, ...]] = []
     summaries: list[tuple[Any, ...]] = []
     waiting: list[tuple[_Part, int]] = []  # (participation, phase) with a review waiting today
     to_fix: list[tuple[_Part, int, _Review]] = []  # a non-pass decision not resubmitted yet
@@ -1188,9 +1233,11 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
                         a.moment(_at(cleared, rng, 19, 20)) if cleared else None,
                     )
                 )
+            uploaded: dict[tuple[str, int], datetime] = {}
             for key, name, version, day in phase.materials:
                 file_name, size = files[(k, key)]
                 label = f"{name[:60]}" + (f"（第{version}版）" if version > 1 else "")
+                uploaded[(key, version)] = moment = _at(day, rng)
                 materials.rows.append(
                     (
                         p.id,
@@ -1202,10 +1249,33 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
                         f"{label}.pdf",
                         "pdf",
                         size,
-                        a.moment(_at(day, rng)),
+                        a.moment(moment),
                         operator,
                     )
                 )
+            phase_actions = ctx.actions.get((k, p.kind), ())
+            if any(action.requires_approval for action in phase_actions):
+                approval_rng = _rng(ctx.seed, f"{p.code}:{k}", "approval")
+                for key, version, decided in _approvals(phase_actions, phase, today, approval_rng):
+                    requested = uploaded[(key, version)]
+                    at = None
+                    if decided is not None:
+                        at = max(_at(decided, approval_rng, 9, 19), requested + timedelta(minutes=30))
+                    approvals.append(
+                        (
+                            p.id,
+                            p.unit_id,
+                            p.path,
+                            p.group_id,
+                            k,
+                            key,
+                            version,
+                            requested,
+                            operator,
+                            at,
+                            decider,
+                        )
+                    )
             for key, kind, day in phase.meetings:
                 meetings.rows.append((p.id, p.path, k, key, *_meeting_fields(p, kind, day, rng, a), operator))
             for review in phase.reviews:
@@ -1274,6 +1344,7 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
         ("patrol_visits", patrols),
     ):
         counts[name] = table.write()
+    counts["approvals"] = _write_approvals(campaign, approvals, a)
     q = connection.ops.quote_name
     columns = ("actual_start", "actual_end", "current_phase", "start_delay", "gate", "gate_at", "current_due")
     sets = ", ".join(f"{q(c)} = %s" for c in columns)
@@ -1287,6 +1358,68 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
     counts["returned_not_resubmitted"] = len(to_fix)
     counts["notifications"] = _notify(ctx, waiting, to_fix)
     return counts
+
+
+def _write_approvals(campaign: Campaign, rows: Sequence[tuple[Any, ...]], a: _Adapt) -> int:
+    """The approvals of the materials written above (their ids read back): approved, or waiting today; a
+    version followed by a newer one while it waited is superseded."""
+    if not rows:
+        return 0
+    keys = sorted({row[5] for row in rows})
+    ids = {
+        (pid, phase, key, version): mid
+        for pid, phase, key, version, mid in Material.objects.filter(
+            participation__campaign=campaign, action_key__in=keys
+        ).values_list("participation_id", "phase", "action_key", "version", "id")
+    }
+    latest: dict[tuple[int, int, str], int] = {}
+    for pid, _unit, _path, _group, phase, key, version, *_rest in rows:
+        latest[(pid, phase, key)] = max(latest.get((pid, phase, key), 0), version)
+    table = _Table(
+        MaterialApproval,
+        [
+            "participation",
+            "campaign",
+            "unit",
+            "path",
+            "phase",
+            "action_key",
+            "material",
+            "group",
+            "state",
+            "requested_at",
+            "requested_by",
+            "decided_at",
+            "decided_by",
+            "reason",
+        ],
+    )
+    for pid, unit, path, group, phase, key, version, requested, requester, decided, decider in rows:
+        if decided is not None:
+            state = ApprovalState.APPROVED
+        elif version == latest[(pid, phase, key)]:
+            state = ApprovalState.PENDING
+        else:
+            state = ApprovalState.SUPERSEDED
+        table.rows.append(
+            (
+                pid,
+                campaign.pk,
+                unit,
+                path,
+                phase,
+                key,
+                ids[(pid, phase, key, version)],
+                group,
+                str(state),
+                a.moment(requested),
+                requester,
+                a.moment(decided),
+                decider if decided is not None else None,
+                "",
+            )
+        )
+    return table.write()
 
 
 def _meeting_fields(p: _Part, kind: str, day: date, rng: random.Random, a: _Adapt) -> tuple[Any, ...]:

@@ -22,6 +22,12 @@ ALL = _("全部")
 OVERDUE = [("yes", _("有超期任务"))]
 
 
+def tagged_q(field: str, key: str) -> Q:
+    """Rows whose JSON list of carrier tags (``field``) holds ``key``: the keys are plain (letters, digits,
+    ``-_.``), so the quoted key is found in the list's text on SQLite and PostgreSQL alike."""
+    return Q(**{f"{field}__icontains": f'"{key}"'})
+
+
 def active(filterset: django_filters.FilterSet) -> int:
     """How many filters other than the search box are set (a phone shows the folded filters then)."""
     data = filterset.data or {}
@@ -74,10 +80,13 @@ class ProblemFilter(_UnderMixin, django_filters.FilterSet):
     )
     level = django_filters.ChoiceFilter(label=_("层级"), choices=Level.choices, empty_label=ALL)
     under = django_filters.CharFilter(label=_("单位"), method="filter_under", help_text=_("组织代码，含下级"))
+    # ADR 18: the region's carriers (四大行动、六大工程) and targeted guidance by sector (分类指导)
+    tag = django_filters.ChoiceFilter(label=_("载体"), empty_label=ALL, method="filter_tag")
+    sector = django_filters.ChoiceFilter(label=_("分类指导"), empty_label=ALL, method="filter_sector")
 
     class Meta:
         model = Problem
-        fields = ["q", "category", "status", "source", "item", "overdue", "level", "under"]
+        fields = ["q", "category", "status", "source", "item", "overdue", "level", "under", "tag", "sector"]
 
     def __init__(self, *args: Any, campaign: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,6 +99,22 @@ class ProblemFilter(_UnderMixin, django_filters.FilterSet):
             self.filters[name].extra["choices"] = [(t.key, t.name) for t in terms]
         if ledger is not None and not ledger.items:
             del self.filters["item"]
+        self.sectors = {s.key: s.industries for s in campaign.spec.sectors} if campaign is not None else {}
+        self.filters["tag"].extra["choices"] = [(t.key, t.name) for t in (ledger.tags if ledger else ())]
+        self.filters["sector"].extra["choices"] = (
+            [(s.key, s.name) for s in campaign.spec.sectors] if campaign is not None else []
+        )
+        for name in ("tag", "sector"):
+            if not self.filters[name].extra["choices"]:
+                del self.filters[name]
+
+    def filter_tag(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:
+        return queryset.filter(tagged_q("tags", value)) if value else queryset
+
+    def filter_sector(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:
+        if not value:
+            return queryset
+        return queryset.filter(unit__industry__in=self.sectors.get(value, ()))
 
     def filter_q(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:
         return selectors.search(queryset, value)

@@ -12,10 +12,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from echelon.campaigns.models import Campaign
 from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import subtree_q
 from echelon.ledger import selectors
+from echelon.ledger.filters import tagged_q
 from echelon.ledger.models import (
     Channel,
     Escalation,
@@ -35,6 +37,7 @@ from echelon.ledger.models import (
 from echelon.orgs.models import Unit
 
 UNDER_HELP = _("组织代码：只看该组织及其下级（当前责任单位）")
+SECTOR_HELP = _("分类指导（键）：责任单位属于该类别的行业系统")
 DIRECTIONS = [("in", _("报给我的")), ("out", _("我报出的"))]
 
 
@@ -67,6 +70,20 @@ class OpinionFilter(_UnderFilterSet):
         fields = ["under", "status", "channel"]
 
 
+def _in_sector(queryset: QuerySet[Any], key: str, campaign_field: str = "campaign_id") -> QuerySet[Any]:
+    """Rows whose unit's sector system belongs to the targeted-guidance category ``key`` (ADR 18) of the
+    row's own campaign (a handful of campaigns: one condition each; a key none defines: nothing)."""
+    key = key.strip()[:64]
+    if not key:
+        return queryset
+    where = Q(pk__in=[])
+    for campaign in Campaign.objects.only("pk", "template_data"):
+        sector = campaign.spec.sector(key)
+        if sector is not None:
+            where |= Q(**{campaign_field: campaign.pk, "unit__industry__in": list(sector.industries)})
+    return queryset.filter(where)
+
+
 def _overdue_problems(queryset: QuerySet[Problem], value: bool | None) -> QuerySet[Problem]:
     if value is None:
         return queryset
@@ -83,10 +100,32 @@ class ProblemFilter(_UnderFilterSet):
     campaign = django_filters.NumberFilter(label=_("活动"), field_name="campaign_id")
     overdue = django_filters.BooleanFilter(label=_("有逾期未完成的整改任务"), method="filter_overdue")
     q = django_filters.CharFilter(label=_("搜索问题和具体表现（一两个字也可以）"), method="filter_q")
+    tag = django_filters.CharFilter(label=_("载体（键，四大行动、六大工程）"), method="filter_tag")
+    sector = django_filters.CharFilter(
+        label=_("分类指导（键）：责任单位属于该类别的行业系统"), method="filter_sector"
+    )
 
     class Meta:
         model = Problem
-        fields = ["under", "category", "status", "source", "item", "severity", "campaign", "overdue", "q"]
+        fields = [
+            "under",
+            "category",
+            "status",
+            "source",
+            "item",
+            "severity",
+            "campaign",
+            "overdue",
+            "q",
+            "tag",
+            "sector",
+        ]
+
+    def filter_tag(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:
+        return queryset.filter(tagged_q("tags", value.strip()[:64])) if value.strip() else queryset
+
+    def filter_sector(self, queryset: QuerySet[Problem], name: str, value: str) -> QuerySet[Problem]:
+        return _in_sector(queryset, value)
 
     def filter_overdue(self, queryset: QuerySet[Problem], name: str, value: bool | None) -> QuerySet[Problem]:
         return _overdue_problems(queryset, value)
@@ -101,10 +140,20 @@ class TaskFilter(_UnderFilterSet):
     item = django_filters.CharFilter(label=_("专项整治事项（键）"))
     category = django_filters.CharFilter(label=_("类别（键）"))
     problem = django_filters.NumberFilter(label=_("问题"), field_name="problem_id")
+    tag = django_filters.CharFilter(label=_("载体（键）：任务所属问题的载体"), method="filter_tag")
+    sector = django_filters.CharFilter(
+        label=_("分类指导（键）：责任单位属于该类别的行业系统"), method="filter_sector"
+    )
 
     class Meta:
         model = Task
-        fields = ["under", "status", "overdue", "item", "category", "problem"]
+        fields = ["under", "status", "overdue", "item", "category", "problem", "tag", "sector"]
+
+    def filter_tag(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        return queryset.filter(tagged_q("problem__tags", value.strip()[:64])) if value.strip() else queryset
+
+    def filter_sector(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        return _in_sector(queryset, value, "problem__campaign_id")
 
     def filter_overdue(self, queryset: QuerySet[Task], name: str, value: bool | None) -> QuerySet[Task]:
         if value is None:

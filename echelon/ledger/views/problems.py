@@ -117,6 +117,7 @@ def problem_list(request: HttpRequest) -> HttpResponse:
         p.category_name = t.categories.get(p.category, p.category)
         p.source_name = t.sources.get(p.source, p.source)
         p.item_name = t.items.get(p.item, p.item)
+        p.tag_names = [t.tags.get(k, k) for k in p.tags or ()]  # badges: the carriers (ADR 18)
     page.object_list = rows
     query = request.GET.copy()
     query.pop("page", None)

@@ -18,6 +18,7 @@ from echelon.supervision import selectors, services
 from echelon.supervision.models import Decision, GroupKind
 from echelon.supervision.services import CheckResult
 from echelon.supervision.tests.helpers import ahead, group, make_campaign, part, user
+from echelon.supervision.tests.kit_approval import approve_pending
 
 pytestmark = pytest.mark.django_db
 START = date(2014, 2, 10)  # the day the units below start their study phase (prepare closes that day)
@@ -37,6 +38,7 @@ def do_phase(actor, p, day: date) -> None:
                 fileobj=io.BytesIO(b"%PDF-1.4\n"),
                 name="材料.pdf",
             )
+            approve_pending(p)  # a plan the group approves first (ADR 18): approved here
         elif action.evidence == "meeting":
             data = {"type": "other", "date": day, "place": "会议室", "attendees": "全体党员"}
             services.meeting_record(
