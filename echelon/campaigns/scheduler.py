@@ -1017,10 +1017,10 @@ def _advise(
         facts["min_days"] = least
         return facts, (("phase_min", max(least - finding.phase_days, 0)),)
     if rule == "sector":
-        options = [("postpone", days)]
+        ways: list[Option] = [("postpone", days)]
         if finding.low is not None and finding.low >= 0:
-            options.append(("sector", finding.low))
-        return {"sector_days": rules.sector_lead_days or 0}, tuple(options)
+            ways.append(("sector", finding.low))
+        return {"sector_days": rules.sector_lead_days or 0}, tuple(ways)
     if rule in ("stagger", "lead"):
         option = "stagger" if rule == "stagger" else "lead"
         figure = rules.level_stagger_days if rule == "stagger" else rules.lead_days

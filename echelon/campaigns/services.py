@@ -234,7 +234,7 @@ def _units_under(root: Unit, *, max_level: int = 5, include: Iterable[int] = ())
         "industry", "lead_by",
     )  # fmt: skip
     return [
-        _UnitRow(*r[:9], industry=r[10], sector_led=r[11] == LeadBy.SECTOR)
+        _UnitRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[10], r[11] == LeadBy.SECTOR)
         for r in rows.iterator(chunk_size=5000)
         if r[9] or r[0] in extra
     ]

@@ -641,7 +641,10 @@ def _action_tags(c: _Checker, phases: Sequence[Mapping[str, Any]], known: set[st
                 for tag in row.get("tags", []):
                     if tag and tag not in known:
                         c.error(
-                            _("环节“%(phase)s”“%(cat)s”的规定动作“%(key)s”用了未在 ledger.tags 中定义的载体标签“%(tag)s”。")
+                            _(
+                                "环节“%(phase)s”“%(cat)s”的规定动作“%(key)s”"
+                                "用了未在 ledger.tags 中定义的载体标签“%(tag)s”。"
+                            )
                             % {"phase": phase.get("name"), "cat": category, "key": row["key"], "tag": tag}
                         )
 
@@ -689,9 +692,7 @@ def _sectors(c: _Checker, value: Any) -> list[dict[str, Any]]:
         problems: list[dict[str, str]] = []
         listed = c.listing(raw.get("problems"), _("分类指导“%(key)s”的重点问题") % {"key": key})
         if len(listed) > MAX_SECTOR_PROBLEMS:
-            c.error(
-                _("分类指导“%(key)s”的重点问题最多 %(n)d 项。") % {"key": key, "n": MAX_SECTOR_PROBLEMS}
-            )
+            c.error(_("分类指导“%(key)s”的重点问题最多 %(n)d 项。") % {"key": key, "n": MAX_SECTOR_PROBLEMS})
         for m, entry in enumerate(listed[:MAX_SECTOR_PROBLEMS], start=1):
             p_where = _("分类指导“%(key)s”的第 %(n)d 个重点问题") % {"key": key, "n": m}
             p = c.mapping(entry, p_where)

@@ -691,9 +691,8 @@ def test_a_sector_unit_moved_before_its_department_is_reported() -> None:
     nodes, phases, rules = sector_tree(), builtin_spec().scheduler_phases(), sector_rules()
     result = plan(nodes, phases, rules)
     unit = result.items[11]
-    early = UnitPlan(
-        unit.start - 5 * DAY, unit.end, (replace(unit.phases[0], start=unit.start - 5 * DAY), *unit.phases[1:])
-    )
+    first = replace(unit.phases[0], start=unit.start - 5 * DAY)
+    early = UnitPlan(unit.start - 5 * DAY, unit.end, (first, *unit.phases[1:]))
     found = verify(nodes, phases, rules, Plan(items={**result.items, 11: early}))
     sector = [v for v in found if v.rule == "sector"]
     assert len(sector) == 1 and sector[0].unit_ids == (11,) and sector[0].days == 5

@@ -43,14 +43,14 @@ def test_the_builtin_template_names_the_three_sectors_of_the_speech():
     enforcement = spec.sector_of("公安")
     assert enforcement is not None and enforcement.key == "enforcement"
     assert enforcement.problems and all(p.name for p in enforcement.problems)
-    assert spec.sector_of("金融") is not None and spec.sector_of("金融").key == "service"  # type: ignore[union-attr]
+    assert spec.sector_of("金融") is not None and spec.sector_of("金融").key == "service"
     assert spec.sector_of("") is None and spec.sector_of("宣传") is None
 
 
 def test_an_ordered_template_loads():
     spec = specs.load(yaml.safe_dump(with_actions(PLAN, MEETING), allow_unicode=True))
-    assert spec.action("a", "organ", "meeting").after == "plan"  # type: ignore[union-attr]
-    assert spec.action("a", "organ", "plan").requires_approval  # type: ignore[union-attr]
+    assert spec.action("a", "organ", "meeting").after == "plan"
+    assert spec.action("a", "organ", "plan").requires_approval
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,14 @@ def test_a_cycle_of_three_is_reported_once():
         ([{"key": "x", "name": "甲", "industries": ["公安"], "checklist": []}], "未知的字段：checklist"),
         ([{"key": "x", "industries": ["公安"]}], "缺少名称（name）"),
         (
-            [{"key": "x", "name": "甲", "industries": ["公安"], "problems": [{"key": "p"}, {"key": "p", "name": "二"}]}],
+            [
+                {
+                    "key": "x",
+                    "name": "甲",
+                    "industries": ["公安"],
+                    "problems": [{"key": "p", "name": "一"}, {"key": "p", "name": "二"}],
+                }
+            ],
             "的标识“p”重复",
         ),
     ],
@@ -113,9 +120,18 @@ def test_a_bad_sector_offset_is_refused():
 
 
 def test_the_sector_violation_is_worded():
-    v = Violation(rule="sector", unit_ids=(3,), days=4, level=3, facts={"sector_days": 10}, options=(("postpone", 4), ("sector", 6)))
+    v = Violation(
+        rule="sector",
+        unit_ids=(3,),
+        days=4,
+        level=3,
+        facts={"sector_days": 10},
+        options=(("postpone", 4), ("sector", 6)),
+    )
     with translation.override("zh-hans"):
         worded = explain.describe(explain.raw(v, [9], limit=50), level_name=lambda level: "旗县市区")
     assert worded["rule_name"] == "行业部门先行"
     assert worded["message"] == "旗县市区有 1 个行业牵头的单位没有比其上级行业部门晚 10 天开始，最多差 4 天。"
-    assert worded["suggestion"] == "可将这些单位的开始日期推迟（最多 4 天），或将行业部门先行天数缩短至 6 天。"
+    assert worded["suggestion"] == (
+        "可将这些单位的开始日期推迟（最多 4 天），或将行业部门先行天数缩短至 6 天。"
+    )

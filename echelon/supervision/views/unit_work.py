@@ -54,6 +54,8 @@ def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
                 for o in selectors.own_actions(participation).filter(phase__gt=participation.current_phase)
             ],
             "own_phases": [(k, ph.name) for k, ph in enumerate(phases) if k >= participation.current_phase],
+            # targeted guidance (分类指导, ADR 18): the key problems the template lists for the unit's sector
+            "guidance": participation.campaign.spec.sector_of(participation.unit.industry),
         },
     )
 
