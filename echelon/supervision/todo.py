@@ -13,7 +13,16 @@ from echelon.campaigns.models import Participation
 from echelon.core.actors import Person
 from echelon.core.todo import Item, capped_count
 from echelon.supervision import selectors
-from echelon.supervision.models import Decision, LiaisonPoint, Review, ReviewState, SupervisionGroup
+from echelon.supervision.models import (
+    ApprovalState,
+    Decision,
+    GroupAssignment,
+    LiaisonPoint,
+    MaterialApproval,
+    Review,
+    ReviewState,
+    SupervisionGroup,
+)
 
 MY_UNITS = 5  # an operator of more units sees the first few here, the rest from the registry
 
@@ -63,6 +72,15 @@ def items(person: Person) -> list[Item]:
         out.append(
             Item(_("等待您所在督导组审核的环节"), reverse("supervision:workbench"), waiting, tone="warning")
         )
+    plans = capped_count(  # materials the group approves first (ADR 18)
+        MaterialApproval.objects.filter(
+            participation_id__in=GroupAssignment.objects.filter(group__in=groups).values("participation_id"),
+            state=ApprovalState.PENDING,
+        )
+    )
+    if plans:
+        title = _("等待您所在督导组审核的方案材料")
+        out.append(Item(title, reverse("supervision:workbench"), plans, tone="warning"))
     points = LiaisonPoint.objects.filter(leader=user).count()
     if points:
         out.append(

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from echelon.campaigns.models import Participation
 from echelon.campaigns.specs import ActionSpec
-from echelon.supervision.models import ActionDone, ApprovalState, MaterialApproval, SupervisionGroup
+from echelon.supervision.models import (
+    ActionDone,
+    ApprovalState,
+    GroupAssignment,
+    MaterialApproval,
+    SupervisionGroup,
+)
 
 
 def latest_approval(participation: Participation, phase: int, action_key: str) -> MaterialApproval | None:
@@ -63,10 +69,13 @@ def approvals_for(user: Any) -> Any:
 
 
 def approval_queue(user: Any, *, limit: int = 50) -> list[MaterialApproval]:
-    """Materials waiting for the approval of the user's groups, oldest first, with their action's name."""
+    """Materials waiting for the approval of the user's groups (those assigned to the unit), oldest first,
+    with their action's name and phase."""
     groups = SupervisionGroup.objects.of_member(user).values_list("pk", flat=True)
+    # by the groups responsible for the unit today (a group assigned after the upload finds it too)
+    targets = GroupAssignment.objects.filter(group_id__in=groups).values("participation_id")
     rows = list(
-        MaterialApproval.objects.filter(group_id__in=groups, state=ApprovalState.PENDING)
+        MaterialApproval.objects.filter(participation_id__in=targets, state=ApprovalState.PENDING)
         .select_related("unit", "group", "material", "participation__campaign")
         .order_by("requested_at", "id")[:limit]
     )

@@ -20,6 +20,7 @@ from echelon.supervision.models import ApprovalState, MaterialApproval
 from echelon.supervision.services import AlreadyApproved
 from echelon.supervision.tests.helpers import group, make_campaign, part, user
 from echelon.supervision.tests.kit_approval import to_examine, upload_plan
+from echelon.supervision.todo import items as supervision_todo
 
 TODAY = timezone.localdate()
 DEMOCRATIC_LIFE = {"type": "democratic_life", "date": TODAY, "place": "镇政府会议室", "attendees": "班子成员"}
@@ -64,6 +65,8 @@ def test_the_meeting_waits_for_the_approved_plan(examine):
     assert [a.pk for a in selectors.approval_queue(reviewer)] == [approval.pk]
     assert selectors.approval_queue(operator) == []
     assert Notification.objects.filter(user=reviewer, target_id=str(approval.pk)).exists()
+    todo = {str(item.title): item.count for item in supervision_todo(reviewer)}
+    assert todo.get("等待您所在督导组审核的方案材料") == 1
     with pytest.raises(ValidationError, match="正在等待督导组审核，审核通过后才能办理“召开专题民主生活会”"):
         record_meeting(operator, p)
 
