@@ -83,7 +83,7 @@ def trees(draw: st.DrawFn, max_nodes: int = 70) -> list[Node]:
     nodes = []
     for n, (parent, level, kind) in enumerate(rows):
         # Some non-territorial units belong to a sector system, and some of those are led by it.
-        industry = "" if kind in TERRITORIAL else draw(st.sampled_from(["", "", "税务", "金融"]))
+        industry = "" if kind in TERRITORIAL else draw(st.sampled_from(["", "税务", "税务", "金融"]))
         nodes.append(
             Node(
                 ids[n],
@@ -141,7 +141,7 @@ def rule_sets(draw: st.DrawFn) -> Rules:
         blackouts=draw(blackout_lists(start, span)),
         allow_blackout_boundaries=draw(st.booleans()),
         duration_mode=draw(st.sampled_from(["fill", "fixed"])),
-        sector_lead_days=draw(st.one_of(st.none(), st.integers(0, 20))),
+        sector_lead_days=draw(st.one_of(st.none(), st.integers(0, 20), st.integers(5, 15))),  # mostly on
     )
 
 
@@ -372,7 +372,7 @@ def roomy_cases(draw: st.DrawFn) -> tuple[list[Node], tuple[Phase, ...], Rules]:
         flexible_levels=draw(st.sets(st.integers(1, 5), max_size=2)),
         blackouts=[(first, first + (holiday - 1) * DAY)] if draw(st.booleans()) else [],
         duration_mode=draw(st.sampled_from(["fill", "fixed"])),
-        sector_lead_days=draw(st.one_of(st.none(), st.integers(0, 20))),
+        sector_lead_days=draw(st.one_of(st.none(), st.integers(0, 20), st.integers(5, 15))),  # mostly on
     )
     # Phase minimums that a unit of the minimum duration has room for, even past a blackout.
     budget = (rules.min_duration_days - 2 * holiday) // (2 * len(phases))
