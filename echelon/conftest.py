@@ -104,6 +104,16 @@ def build_tree() -> Tree:
     return tree
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_found_on_request():
+    """WhiteNoise indexes every static file (about 1,400, and the finders' copies) whenever a middleware
+    chain is built, which in tests means for every `Client`: thousands of times a run, most of the suite's
+    time. In tests it looks a file up when it is asked for instead (its development mode)."""
+    from django.conf import settings
+
+    settings.WHITENOISE_AUTOREFRESH = True
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """scrypt is deliberately slow; tests create many users."""
