@@ -39,6 +39,18 @@ EVIDENCE = {
     "meeting": gettext_lazy("会议记录"),
     "confirm": gettext_lazy("确认完成"),
 }
+# The meeting types an action whose evidence is a meeting record may fix (``meeting:`` on the action: one
+# type or a list). Supervision's ``MeetingType`` holds the same keys (a test keeps them equal).
+MEETING_TYPES = (
+    "mobilization",
+    "study",
+    "democratic_life",
+    "org_life",
+    "committee",
+    "appraisal",
+    "satisfaction",
+    "other",
+)
 TOP_KEYS = {
     "key",
     "name",
@@ -527,7 +539,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                 a = c.mapping(action, a_where)
                 if not a:
                     continue
-                c.unknown_keys(a, {"key", "name", "evidence", "note"}, a_where)
+                c.unknown_keys(a, {"key", "name", "evidence", "note", "meeting"}, a_where)
                 a_key = c.key(a.get("key", f"a{m_n}"), a_where)
                 if any(r["key"] == a_key for r in rows):
                     c.error(_("%(where)s的规定动作标识“%(key)s”重复。") % {"where": where, "key": a_key})
@@ -539,14 +551,16 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                         _("%(where)s的佐证类型“%(value)s”未知（可选：material、meeting、confirm）。")
                         % {"where": a_where, "value": evidence}
                     )
-                rows.append(
-                    {
-                        "key": a_key,
-                        "name": _text(a.get("name")),
-                        "evidence": str(evidence),
-                        "note": _text(a.get("note")),
-                    }
-                )
+                row = {
+                    "key": a_key,
+                    "name": _text(a.get("name")),
+                    "evidence": str(evidence),
+                    "note": _text(a.get("note")),
+                }
+                meeting = _meeting_types(c, a.get("meeting"), evidence, a_where)
+                if meeting:
+                    row["meeting"] = meeting
+                rows.append(row)
             actions[category] = rows
         phases.append(
             {
@@ -567,6 +581,30 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
         if abs(total - 100) > 1e-6:
             c.error(_("环节占比之和必须为 100%%，现为 %(total)s%%。") % {"total": f"{round(total, 2):g}"})
     return phases
+
+
+def _meeting_types(c: _Checker, value: Any, evidence: Any, where: str) -> list[str]:
+    """The meeting types an action's meeting record must have (``meeting: study`` or a list); none given:
+    any type."""
+    if value is None or value == [] or value == "":
+        return []
+    if evidence != "meeting":
+        c.error(_("%(where)s的佐证不是会议记录，不能指定会议类型。") % {"where": where})
+        return []
+    listed = [value] if isinstance(value, str) else value
+    if not isinstance(listed, list):
+        c.error(_("%(where)s的会议类型须是一个类型或类型列表。") % {"where": where})
+        return []
+    types: list[str] = []
+    for item in listed:
+        if item not in MEETING_TYPES:
+            c.error(
+                _("%(where)s的会议类型“%(value)s”未知（可选：%(known)s）。")
+                % {"where": where, "value": item, "known": "、".join(MEETING_TYPES)}
+            )
+        elif item not in types:
+            types.append(str(item))
+    return types
 
 
 def _blackouts(c: _Checker, value: Any, where: str) -> list[dict[str, str]]:
@@ -1396,6 +1434,8 @@ class ActionSpec:
     name: str
     evidence: str
     note: str = ""
+    # the meeting types its meeting record must have (evidence ``meeting``); empty: any type
+    meeting_types: tuple[str, ...] = ()
 
     @property
     def evidence_label(self) -> str:
@@ -1470,7 +1510,13 @@ def _phase_spec(raw: Mapping[str, Any], checks: Mapping[str, CheckSpec]) -> Phas
         actions=MappingProxyType(
             {
                 str(category): tuple(
-                    ActionSpec(str(a["key"]), str(a["name"]), str(a["evidence"]), str(a.get("note", "")))
+                    ActionSpec(
+                        str(a["key"]),
+                        str(a["name"]),
+                        str(a["evidence"]),
+                        str(a.get("note", "")),
+                        tuple(str(t) for t in a.get("meeting") or ()),
+                    )
                     for a in listed
                 )
                 for category, listed in (raw.get("actions") or {}).items()

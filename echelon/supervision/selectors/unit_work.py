@@ -16,7 +16,15 @@ from django.utils.translation import gettext as _
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Campaign, Participation, PhaseOverride
 from echelon.supervision import action_links
-from echelon.supervision.models import ActionDone, Material, Meeting, OwnAction, Review, ReviewState
+from echelon.supervision.models import (
+    ActionDone,
+    Material,
+    Meeting,
+    MeetingType,
+    OwnAction,
+    Review,
+    ReviewState,
+)
 
 
 @dataclass
@@ -33,6 +41,16 @@ class ActionState:
     required: bool = True
     # links the apps above put beside the action (``action_links``), e.g. the typical cases of this action
     links: list[action_links.Link] = field(default_factory=list)
+    # the meeting types its meeting record must have (the template's ``meeting:``); empty: any type
+    meeting_types: tuple[str, ...] = ()
+
+    @property
+    def meeting_choices(self) -> list[tuple[str, str]]:
+        """The types its meeting record may have, labelled: the fixed ones, else every type."""
+        labels = dict(MeetingType.choices)
+        return [(t, str(labels.get(t, t))) for t in self.meeting_types] or [
+            (v, str(label)) for v, label in MeetingType.choices
+        ]
 
 
 @dataclass
@@ -75,7 +93,7 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
     for m in Material.objects.filter(participation=participation, phase=k).order_by("action_key", "-version"):
         materials[m.action_key].append(m)
     meetings: dict[str, list[Meeting]] = defaultdict(list)
-    for m in Meeting.objects.filter(participation=participation, phase=k):
+    for m in Meeting.objects.filter(participation=participation, phase=k).prefetch_related("attachments"):
         meetings[m.action_key].append(m)
     actions = []
     for a in spec.actions(p.key, participation.kind):
@@ -89,6 +107,7 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
                 row.done_at if row else None,
                 materials[a.key],
                 meetings[a.key],
+                meeting_types=a.meeting_types,
             )
         )
     for own in OwnAction.objects.current().filter(participation=participation, phase=k):

@@ -269,6 +269,7 @@ def test_appraisal_meeting_needs_the_ratings(tree, gate):
             "date": TODAY,
             "place": "村委会",
             "attendees": "全体党员",
+            "present": 23,
             "rated_good": 20,
             "rated_fair": 3,
             "rated_poor": 0,
@@ -393,7 +394,9 @@ def _do_missing_actions(actor, p):
         if action.evidence == "material":
             upload(actor, p, state.index, action.key)
         elif action.evidence == "meeting":
-            meeting(actor, p, state.index, action.key, type="satisfaction")
+            kind = action.meeting_types[0]
+            counts = {"present": 10, "rated_good": 8, "rated_fair": 2, "rated_poor": 0} if kind == "appraisal" else {}
+            meeting(actor, p, state.index, action.key, type=kind, **counts)
         else:
             services.action_confirm(actor=actor, participation=p, phase=state.index, action_key=action.key)
 

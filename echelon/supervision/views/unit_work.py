@@ -103,11 +103,11 @@ def unit_material(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_POST
 def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
-    form = MeetingForm(request.POST)
+    form = MeetingForm(request.POST, request.FILES)
     if not form.is_valid():
         flash_form_errors(request, form)
         return _back(participation)
-    data = form.cleaned_data
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("sign_in", "photos")}
     attempt(
         request,
         lambda: services.meeting_record(
@@ -116,6 +116,7 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             phase=participation.current_phase,
             data=data,
             action_key=data.get("action") or "",
+            attachments=form.attachments(),
         ),
         success=_("会议记录已保存。"),
     )
