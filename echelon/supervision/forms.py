@@ -102,14 +102,18 @@ class MeetingForm(forms.Form):
     rated_poor = forms.IntegerField(
         label=_("评为“差”"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
     )
-    present = forms.IntegerField(label=_("实到人数"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False)
+    present = forms.IntegerField(
+        label=_("实到人数"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
+    )
     sign_in = MultipleFileField(label=_("签到表（图片或 PDF）"), required=False)
     photos = MultipleFileField(label=_("现场照片（图片或 PDF）"), required=False)
 
     def attachments(self) -> list[tuple[str, Any, str]]:
         """(kind, file, name) of the uploaded sign-in sheets and photos, for ``meeting_record``."""
         return [
-            (kind, f, f.name) for kind, key in (("sign_in", "sign_in"), ("photo", "photos")) for f in self.cleaned_data[key]
+            (kind, f, f.name)
+            for kind, key in (("sign_in", "sign_in"), ("photo", "photos"))
+            for f in self.cleaned_data[key]
         ]
 
 

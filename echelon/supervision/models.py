@@ -334,7 +334,9 @@ class Meeting(models.Model):
 
 # What each meeting type asks beyond the fields every meeting has (date, half day, place, people present,
 # attendees, minutes and the attachments): only the democratic appraisal of members asks for its counts.
-MEETING_TYPE_FIELDS: dict[str, tuple[str, ...]] = {MeetingType.APPRAISAL: ("rated_good", "rated_fair", "rated_poor")}
+MEETING_TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    MeetingType.APPRAISAL: ("rated_good", "rated_fair", "rated_poor")
+}
 
 
 class AttachmentKind(models.TextChoices):

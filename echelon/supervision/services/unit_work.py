@@ -293,7 +293,8 @@ def _meeting_errors(meeting: Meeting, participation: Participation, today: date)
         not isinstance(present, int) or isinstance(present, bool) or not 0 <= present <= MEETING_MAX_PEOPLE
     ):
         raise ValidationError(
-            _("%(field)s须是 0～%(most)d 之间的整数。") % {"field": names["present"], "most": MEETING_MAX_PEOPLE}
+            _("%(field)s须是 0～%(most)d 之间的整数。")
+            % {"field": names["present"], "most": MEETING_MAX_PEOPLE}
         )
     total = 0
     for key in MEETING_COUNTS:
@@ -498,7 +499,9 @@ def meeting_record(
             stored = _store_attachments(actor, meeting, checked, written)
             if action is not None:
                 _mark_done(actor, participation, phase, action)
-            files = [{"kind": a.kind, "name": a.original_name, "type": a.file_type, "size": a.size} for a in stored]
+            files = [
+                {"kind": a.kind, "name": a.original_name, "type": a.file_type, "size": a.size} for a in stored
+            ]
             audit.record(
                 actor=actor,
                 verb=verbs.MEETING_RECORD,

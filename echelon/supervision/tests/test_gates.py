@@ -395,7 +395,11 @@ def _do_missing_actions(actor, p):
             upload(actor, p, state.index, action.key)
         elif action.evidence == "meeting":
             kind = action.meeting_types[0]
-            counts = {"present": 10, "rated_good": 8, "rated_fair": 2, "rated_poor": 0} if kind == "appraisal" else {}
+            counts = (
+                {"present": 10, "rated_good": 8, "rated_fair": 2, "rated_poor": 0}
+                if kind == "appraisal"
+                else {}
+            )
             meeting(actor, p, state.index, action.key, type=kind, **counts)
         else:
             services.action_confirm(actor=actor, participation=p, phase=state.index, action_key=action.key)
