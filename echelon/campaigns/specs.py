@@ -517,7 +517,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                     "name": _text(m.get("name")) or str(m.get("key")),
                     "at": at,
                 }
-        actions: dict[str, list[dict[str, str]]] = {}
+        actions: dict[str, list[dict[str, Any]]] = {}
         for category, listed in c.mapping(
             raw.get("actions"), _("%(where)s的规定动作") % {"where": where}
         ).items():
@@ -527,7 +527,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                     % {"where": where, "cat": category}
                 )
                 continue
-            rows: list[dict[str, str]] = []
+            rows: list[dict[str, Any]] = []
             for m_n, action in enumerate(
                 c.listing(listed, _("%(where)s的规定动作") % {"where": where}), start=1
             ):
@@ -551,7 +551,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                         _("%(where)s的佐证类型“%(value)s”未知（可选：material、meeting、confirm）。")
                         % {"where": a_where, "value": evidence}
                     )
-                row = {
+                row: dict[str, Any] = {
                     "key": a_key,
                     "name": _text(a.get("name")),
                     "evidence": str(evidence),

@@ -45,8 +45,7 @@ from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
 from echelon.publicity.tests import kit_publicity
 from echelon.supervision.tests import kit as sv
-from echelon.supervision.tests import kit_own
-from echelon.supervision.tests import kit_review
+from echelon.supervision.tests import kit_own, kit_review
 
 # Text that belongs to the allowed subtree (武川县 and below) and must never reach the outsider.
 SENTINELS = ["武川县", "150125", "东土城", "哨兵党员", "village_secretary"]

@@ -45,9 +45,9 @@ from echelon.supervision.models import (
     MeetingAttachment,
     MeetingType,
     OwnAction,
-    attachment_path,
     Review,
     ReviewState,
+    attachment_path,
 )
 
 
@@ -339,7 +339,7 @@ def _typed_fields(meeting: Meeting) -> None:
     """Each type asks only its own fields: the counts 好/一般/差 belong to the democratic appraisal alone and
     are needed there, each and together at most the people present."""
     own = MEETING_TYPE_FIELDS.get(meeting.type, ())
-    names = {key: str(Meeting._meta.get_field(key).verbose_name) for key in MEETING_COUNTS}
+    names = {key: str(getattr(Meeting._meta.get_field(key), "verbose_name", key)) for key in MEETING_COUNTS}
     stray = [names[key] for key in MEETING_COUNTS if key not in own and getattr(meeting, key) is not None]
     if stray:
         raise ValidationError(

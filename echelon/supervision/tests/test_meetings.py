@@ -257,7 +257,7 @@ def test_a_failure_after_the_files_were_written_takes_them_away(study, monkeypat
     assert stored(root) == files_before
 
 
-# --- pages ---------------------------------------------------------------------------------------------------
+# --- pages -------------------------------------------------------------------------------------------------
 
 
 def test_the_meeting_form_asks_only_the_types_fields_with_labels(study):
@@ -278,7 +278,7 @@ def test_the_meeting_form_asks_only_the_types_fields_with_labels(study):
 
 
 def test_the_meeting_page_takes_the_sign_in_sheet_and_refuses_a_bad_one(study):
-    p, secretary, _i, root = study
+    p, secretary, _i, _root = study
     url = reverse("supervision:unit_meeting", args=[p.campaign_id, p.unit.code])
     data = {
         "action": "study",
@@ -311,7 +311,7 @@ def test_the_meeting_page_takes_the_sign_in_sheet_and_refuses_a_bad_one(study):
 def submitted(study):
     """The study phase recorded (a meeting with a sign-in sheet and a PDF photo, a Word material with a
     hostile link) and submitted: an open review for the instructor."""
-    p, secretary, instructor, root = study
+    p, secretary, instructor, _root = study
     record(
         secretary,
         p,
@@ -330,16 +330,15 @@ def submitted(study):
 
 
 def test_the_review_screen_shows_the_meeting_and_the_materials_in_the_page(submitted, personas):
-    p, _s, instructor, review, material = submitted
+    _p, _s, instructor, review, _material = submitted
     html = client_for(instructor).get(reverse("supervision:review", args=[review.pk])).content.decode()
     m = Meeting.objects.get(phase=1)
     sign_in, photo = m.sign_in_sheets[0], m.photos[0]
     assert "张三、李四、王五" in html and "交流体会。" in html and "实到 12 人" in html
-    assert (
-        f'<img class="img-fluid rounded border" src="{reverse("supervision:meeting_file", args=[sign_in.pk])}"'
-        in html
-    )
-    assert f'<iframe class="pdf-frame" src="{reverse("supervision:meeting_file", args=[photo.pk])}"' in html
+    sheet_url = reverse("supervision:meeting_file", args=[sign_in.pk])
+    photo_url = reverse("supervision:meeting_file", args=[photo.pk])
+    assert f'<img class="img-fluid rounded border" src="{sheet_url}"' in html
+    assert f'<iframe class="pdf-frame" src="{photo_url}#view' in html
     assert "<h1>征求意见汇总</h1>" in html and "梳理意见建议 23 条" in html
     assert "javascript:" not in html and "<script>alert" not in html
     # labelled per-check choices and the decision bar
@@ -349,7 +348,7 @@ def test_the_review_screen_shows_the_meeting_and_the_materials_in_the_page(submi
 
 
 def test_the_files_are_served_inline_and_framed_only_by_our_pages(submitted, personas, tree):
-    p, secretary, instructor, review, _material = submitted
+    _p, secretary, instructor, review, _material = submitted
     m = Meeting.objects.get(phase=1)
     sheet = m.sign_in_sheets[0]
     r = client_for(instructor).get(reverse("supervision:meeting_file", args=[sheet.pk]))
@@ -359,7 +358,7 @@ def test_the_files_are_served_inline_and_framed_only_by_our_pages(submitted, per
         "frame-ancestors 'self'" in r["Content-Security-Policy"]
         and "default-src 'none'" in r["Content-Security-Policy"]
     )
-    assert b"".join(r.streaming_content) == files.png(8, 8)
+    assert r.getvalue() == files.png(8, 8)
     download = client_for(secretary).get(reverse("supervision:meeting_file", args=[sheet.pk]) + "?download=1")
     assert download["Content-Disposition"].startswith("attachment")
     page = client_for(instructor).get(reverse("supervision:review", args=[review.pk]))
@@ -372,7 +371,7 @@ def test_the_files_are_served_inline_and_framed_only_by_our_pages(submitted, per
 
 
 def test_a_pdf_material_is_shown_inline_and_a_word_one_only_as_html(submitted, personas):
-    p, secretary, instructor, review, docx_material = submitted
+    p, _secretary, instructor, _review, docx_material = submitted
     assert (
         client_for(instructor).get(reverse("supervision:material_view", args=[docx_material.pk])).status_code
         == 404

@@ -6,6 +6,9 @@ Scoped like every read: a file of a unit outside the user's view is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
 from csp.constants import NONE, SELF
 from csp.decorators import csp_replace
 from django.http import FileResponse, Http404, HttpRequest
@@ -20,6 +23,14 @@ from echelon.supervision.previews import INLINE_TYPES
 FILE_CSP = {"default-src": [NONE], "img-src": [SELF], "style-src": [SELF], "frame-ancestors": [SELF]}
 
 
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def framed_by_our_pages(view: View) -> View:
+    """X-Frame-Options SAMEORIGIN and the file's own CSP (``FILE_CSP``) for this view alone."""
+    return cast(View, xframe_options_sameorigin(csp_replace(FILE_CSP)(cast(Any, view))))
+
+
 def _inline(fileobj: object, name: str, file_type: str, download: bool) -> FileResponse:
     response = FileResponse(
         fileobj, as_attachment=download, filename=name, content_type=INLINE_TYPES[file_type]
@@ -29,8 +40,7 @@ def _inline(fileobj: object, name: str, file_type: str, download: bool) -> FileR
 
 
 @require_GET
-@xframe_options_sameorigin
-@csp_replace(FILE_CSP)
+@framed_by_our_pages
 def material_view(request: HttpRequest, pk: int) -> FileResponse:
     """A material (PDF or image) shown in the page; other types are only downloaded (404 here)."""
     material = get_object_or_404(Material.objects.visible_to(request.user), pk=pk)
@@ -40,8 +50,7 @@ def material_view(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_GET
-@xframe_options_sameorigin
-@csp_replace(FILE_CSP)
+@framed_by_our_pages
 def meeting_file(request: HttpRequest, pk: int) -> FileResponse:
     """A meeting's sign-in sheet or photo, inline (``?download=1``: as a download)."""
     row = get_object_or_404(MeetingAttachment.objects.visible_to(request.user), pk=pk)
