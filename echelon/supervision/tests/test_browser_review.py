@@ -161,6 +161,7 @@ def test_record_a_typed_meeting_and_decide_on_the_review_screen(browser, live_se
     assert [c["passed"] for c in review.checks] == [True, True, True]
     assert review.checks[1]["comment"].startswith("征求意见汇总清楚")
     assert "审核决定已保存" in instructor.inner_text("body")
-    assert "征求意见汇总清楚" in instructor.inner_text("[data-testid=decided]")  # the decision, check by check
+    # the decision, check by check
+    assert "征求意见汇总清楚" in instructor.inner_text("[data-testid=decided]")
     assert no_sideways_scroll(instructor)
     shot(instructor, f"review-decided-{device}")
