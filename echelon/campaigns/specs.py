@@ -39,6 +39,18 @@ EVIDENCE = {
     "meeting": gettext_lazy("会议记录"),
     "confirm": gettext_lazy("确认完成"),
 }
+# The meeting types an action whose evidence is a meeting record may fix (``meeting:`` on the action: one
+# type or a list). Supervision's ``MeetingType`` holds the same keys (a test keeps them equal).
+MEETING_TYPES = (
+    "mobilization",
+    "study",
+    "democratic_life",
+    "org_life",
+    "committee",
+    "appraisal",
+    "satisfaction",
+    "other",
+)
 TOP_KEYS = {
     "key",
     "name",
@@ -513,7 +525,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                     "name": _text(m.get("name")) or str(m.get("key")),
                     "at": at,
                 }
-        actions: dict[str, list[dict[str, str]]] = {}
+        actions: dict[str, list[dict[str, Any]]] = {}
         for category, listed in c.mapping(
             raw.get("actions"), _("%(where)s的规定动作") % {"where": where}
         ).items():
@@ -523,7 +535,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                     % {"where": where, "cat": category}
                 )
                 continue
-            rows: list[dict[str, str]] = []
+            rows: list[dict[str, Any]] = []
             for m_n, action in enumerate(
                 c.listing(listed, _("%(where)s的规定动作") % {"where": where}), start=1
             ):
@@ -535,7 +547,7 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                 a = c.mapping(action, a_where)
                 if not a:
                     continue
-                c.unknown_keys(a, {"key", "name", "evidence", "note", *ACTION_ORDER_KEYS}, a_where)
+                c.unknown_keys(a, {"key", "name", "evidence", "note", "meeting", *ACTION_ORDER_KEYS}, a_where)
                 a_key = c.key(a.get("key", f"a{m_n}"), a_where)
                 if any(r["key"] == a_key for r in rows):
                     c.error(_("%(where)s的规定动作标识“%(key)s”重复。") % {"where": where, "key": a_key})
@@ -547,15 +559,17 @@ def _phases(c: _Checker, value: Any, categories: set[str], gate_checks: list[str
                         _("%(where)s的佐证类型“%(value)s”未知（可选：material、meeting、confirm）。")
                         % {"where": a_where, "value": evidence}
                     )
-                rows.append(
-                    {
-                        "key": a_key,
-                        "name": _text(a.get("name")),
-                        "evidence": str(evidence),
-                        "note": _text(a.get("note")),
-                        **_action_order(c, a, a_where, str(evidence)),
-                    }
-                )
+                row = {
+                    "key": a_key,
+                    "name": _text(a.get("name")),
+                    "evidence": str(evidence),
+                    "note": _text(a.get("note")),
+                    **_action_order(c, a, a_where, str(evidence)),
+                }
+                meeting = _meeting_types(c, a.get("meeting"), evidence, a_where)
+                if meeting:
+                    row["meeting"] = meeting
+                rows.append(row)
             _action_order_check(c, rows, _("%(where)s“%(cat)s”") % {"where": where, "cat": category})
             actions[category] = rows
         phases.append(
@@ -707,6 +721,30 @@ def _sectors(c: _Checker, value: Any) -> list[dict[str, Any]]:
             problems.append({"key": p_key, "name": _text(p.get("name"))})
         sectors.append({"key": key, "name": name, "industries": industries, "problems": problems})
     return sectors
+
+
+def _meeting_types(c: _Checker, value: Any, evidence: Any, where: str) -> list[str]:
+    """The meeting types an action's meeting record must have (``meeting: study`` or a list); none given:
+    any type."""
+    if value is None or value == [] or value == "":
+        return []
+    if evidence != "meeting":
+        c.error(_("%(where)s的佐证不是会议记录，不能指定会议类型。") % {"where": where})
+        return []
+    listed = [value] if isinstance(value, str) else value
+    if not isinstance(listed, list):
+        c.error(_("%(where)s的会议类型须是一个类型或类型列表。") % {"where": where})
+        return []
+    types: list[str] = []
+    for item in listed:
+        if item not in MEETING_TYPES:
+            c.error(
+                _("%(where)s的会议类型“%(value)s”未知（可选：%(known)s）。")
+                % {"where": where, "value": item, "known": "、".join(MEETING_TYPES)}
+            )
+        elif item not in types:
+            types.append(str(item))
+    return types
 
 
 def _blackouts(c: _Checker, value: Any, where: str) -> list[dict[str, str]]:
@@ -1552,6 +1590,8 @@ class ActionSpec:
     requires_approval: bool = False
     after: str = ""
     tags: tuple[str, ...] = ()
+    # the meeting types its meeting record must have (evidence ``meeting``); empty: any type
+    meeting_types: tuple[str, ...] = ()
 
     @property
     def evidence_label(self) -> str:
@@ -1634,6 +1674,7 @@ def _phase_spec(raw: Mapping[str, Any], checks: Mapping[str, CheckSpec]) -> Phas
                         requires_approval=bool(a.get("requires_approval", False)),
                         after=str(a.get("after") or ""),
                         tags=tuple(str(t) for t in a.get("tags") or ()),
+                        meeting_types=tuple(str(t) for t in a.get("meeting") or ()),
                     )
                     for a in listed
                 )

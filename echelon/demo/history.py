@@ -101,8 +101,7 @@ PERSONA_SECRETARY = "village_secretary"
 PERSONA_REVIEWERS = ("county_supervisor", "township_instructor")
 PERSONA_LEADER = "liaison_leader"
 
-# What a meeting action records, by action key (the template says only "meeting"); a template action that
-# names its type (``meeting_type``) wins.
+# What a meeting action records, by action key, where the template does not name one type (``meeting:``).
 MEETING_TYPE_OF_ACTION: dict[str, str] = {
     "mobilize": MeetingType.MOBILIZATION,
     "study": MeetingType.STUDY,
@@ -583,9 +582,9 @@ def _marked_action(phase: PhaseSpec, actions: Sequence[ActionSpec], p: _Part) ->
 
 
 def _meeting_type(action: ActionSpec, p: _Part) -> str:
-    named = getattr(action, "meeting_type", "")
-    if named:
-        return str(named)
+    named = action.meeting_types  # the template's ``meeting:`` (ADR 9)
+    if len(named) == 1:
+        return str(named[0])
     if action.key in MEETING_TYPE_OF_ACTION:
         return MEETING_TYPE_OF_ACTION[action.key]
     if action.key == "meeting":

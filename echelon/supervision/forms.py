@@ -55,9 +55,29 @@ class OwnActionForm(forms.Form):
     required = forms.BooleanField(label=_("提交前必须完成"), required=False)
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (sign-in sheets, photos); each is checked by the service."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
 class MeetingForm(forms.Form):
+    """A meeting record: its type follows from the action it evidences (the service fills it in when the
+    action names one type); the counts only for the democratic appraisal; sign-in sheets and photos."""
+
     action = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
-    type = forms.ChoiceField(label=_("会议类型"), choices=MeetingType.choices)
+    type = forms.ChoiceField(label=_("会议类型"), choices=[("", "—"), *MeetingType.choices], required=False)
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
     half_day = forms.ChoiceField(label=_("时段"), choices=[("am", _("上午")), ("pm", _("下午"))])
     # Limits mirrored from the service (MEETING_TEXT_LIMITS, MEETING_MAX_PEOPLE), which checks them again.
@@ -82,6 +102,19 @@ class MeetingForm(forms.Form):
     rated_poor = forms.IntegerField(
         label=_("评为“差”"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
     )
+    present = forms.IntegerField(
+        label=_("实到人数"), min_value=0, max_value=MEETING_MAX_PEOPLE, required=False
+    )
+    sign_in = MultipleFileField(label=_("签到表（图片或 PDF）"), required=False)
+    photos = MultipleFileField(label=_("现场照片（图片或 PDF）"), required=False)
+
+    def attachments(self) -> list[tuple[str, Any, str]]:
+        """(kind, file, name) of the uploaded sign-in sheets and photos, for ``meeting_record``."""
+        return [
+            (kind, f, f.name)
+            for kind, key in (("sign_in", "sign_in"), ("photo", "photos"))
+            for f in self.cleaned_data[key]
+        ]
 
 
 class DecisionForm(forms.Form):

@@ -298,6 +298,8 @@ class Meeting(models.Model):
     )
     place = models.CharField(_("地点"), max_length=200)
     attendees = models.TextField(_("参加人员"))
+    # How many took part: the democratic appraisal's counts are limited by it (other types may give it).
+    present = models.PositiveIntegerField(_("实到人数"), null=True, blank=True)
     minutes = models.TextField(_("会议纪要"), blank=True, default="")
     # Democratic appraisal of members (民主评议党员): how many were rated 好 / 一般 / 差.
     rated_good = models.PositiveIntegerField(_("评为“好”"), null=True, blank=True)
@@ -321,6 +323,68 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} {self.date}"
+
+    @property
+    def sign_in_sheets(self) -> list[MeetingAttachment]:
+        return [a for a in self.attachments.all() if a.kind == AttachmentKind.SIGN_IN]
+
+    @property
+    def photos(self) -> list[MeetingAttachment]:
+        return [a for a in self.attachments.all() if a.kind == AttachmentKind.PHOTO]
+
+
+# What each meeting type asks beyond the fields every meeting has (date, half day, place, people present,
+# attendees, minutes and the attachments): only the democratic appraisal of members asks for its counts.
+MEETING_TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    MeetingType.APPRAISAL: ("rated_good", "rated_fair", "rated_poor")
+}
+
+
+class AttachmentKind(models.TextChoices):
+    SIGN_IN = "sign_in", _("签到表")
+    PHOTO = "photo", _("现场照片")
+
+
+def attachment_path(instance: MeetingAttachment, filename: str) -> str:
+    return f"supervision/meetings/{instance.meeting_id}/{instance.kind}-{filename}"
+
+
+class MeetingAttachmentQuerySet(ScopedQuerySet):
+    scope_field = "path"
+
+
+class MeetingAttachment(models.Model):
+    """A sign-in sheet or a photo of a meeting (an image or a PDF, its type read from the content), kept
+    with the meeting record."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments")
+    path = PathField(_("单位路径"))
+    kind = models.CharField(_("附件类别"), max_length=10, choices=AttachmentKind.choices)
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    file_type = models.CharField(_("类型"), max_length=10)
+    size = models.PositiveBigIntegerField(_("大小"))
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = MeetingAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("会议附件")
+        verbose_name_plural = _("会议附件")
+        ordering = ["meeting", "kind", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AttachmentKind.values), name="attachment_kind_valid")
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.file_type in ("png", "jpg")
 
 
 class ReviewState(models.TextChoices):

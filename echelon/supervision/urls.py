@@ -1,6 +1,16 @@
 from django.urls import path
 
-from echelon.supervision.views import approvals, coverage, gates, groups, liaison, patrol, reports, unit_work
+from echelon.supervision.views import (
+    approvals,
+    coverage,
+    files,
+    gates,
+    groups,
+    liaison,
+    patrol,
+    reports,
+    unit_work,
+)
 
 app_name = "supervision"
 
@@ -27,6 +37,8 @@ urlpatterns = [
     path("reviews/<int:pk>/", gates.review_detail, name="review"),
     path("approvals/<int:pk>/", approvals.approval_decide, name="approval_decide"),
     path("materials/<int:pk>/", unit_work.material_download, name="material"),
+    path("materials/<int:pk>/view/", files.material_view, name="material_view"),
+    path("meeting-files/<int:pk>/", files.meeting_file, name="meeting_file"),
     path("groups/<int:pk>/report/", reports.group_report, name="group_report"),
     path("groups/<int:pk>/report.docx", reports.group_report_docx, name="group_report_docx"),
     path("liaison/", liaison.liaison_calendar, name="liaison_calendar"),

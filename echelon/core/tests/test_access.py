@@ -46,7 +46,7 @@ from echelon.orgs.models import Member, Unit
 from echelon.orgs.tests import kit_editing
 from echelon.publicity.tests import kit_publicity
 from echelon.supervision.tests import kit as sv
-from echelon.supervision.tests import kit_approval, kit_own
+from echelon.supervision.tests import kit_approval, kit_own, kit_review
 
 # Text that belongs to the allowed subtree (武川县 and below) and must never reach the outsider.
 SENTINELS = ["武川县", "150125", "东土城", "哨兵党员", "village_secretary"]
@@ -1014,6 +1014,7 @@ DECLARED.update(kit_reports.declarations(D))
 DECLARED.update(kit_warnings.declarations(D))
 DECLARED.update(kit_own.declarations(D))
 DECLARED.update(kit_approval.declarations(D))
+DECLARED.update(kit_review.declarations(D))
 DECLARED.update(kit_cases.declarations(D))
 DECLARED.update(kit_evaluation.declarations(D))
 DECLARED.update(kit_publicity.declarations(D))

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from echelon.supervision.models import (
@@ -10,6 +11,7 @@ from echelon.supervision.models import (
     Material,
     MaterialApproval,
     Meeting,
+    MeetingAttachment,
     MeetingType,
     OwnAction,
     PatrolVisit,
@@ -238,7 +240,14 @@ class MeetingInputSerializer(serializers.Serializer):
     action = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", help_text="required action it evidences"
     )
-    type = serializers.ChoiceField(choices=MeetingType.choices)
+    type = serializers.ChoiceField(
+        choices=MeetingType.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="the meeting's type; the required action fixes it (the template's `meeting:`): left out, "
+        "the action's type when it names one; another type is refused",
+    )
     date = serializers.DateField()
     half_day = serializers.ChoiceField(choices=[("am", "am"), ("pm", "pm")], default="am")
     # Limits mirrored from the service (MEETING_TEXT_LIMITS, MEETING_MAX_PEOPLE), which checks them again;
@@ -248,12 +257,44 @@ class MeetingInputSerializer(serializers.Serializer):
     minutes = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=MEETING_TEXT_LIMITS["minutes"]
     )
+    present = serializers.IntegerField(
+        min_value=0,
+        max_value=MEETING_MAX_PEOPLE,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="people present; needed for the democratic appraisal (好 + 一般 + 差 at most this)",
+    )
     rated_good = _count()
     rated_fair = _count()
     rated_poor = _count()
 
 
+class MeetingUploadSerializer(MeetingInputSerializer):
+    """The meeting as a multipart form, with its sign-in sheets and photos (PNG, JPG or PDF; each checked by
+    content and size, nothing written when one is refused)."""
+
+    sign_in = serializers.ListField(
+        child=serializers.FileField(), required=False, default=list, help_text="sign-in sheets"
+    )
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+
+class MeetingAttachmentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="the file, shown inline (add ?download=1 to download)")
+
+    class Meta:
+        model = MeetingAttachment
+        fields = ["id", "kind", "original_name", "file_type", "size", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj: MeetingAttachment) -> str:
+        return reverse("supervision:meeting_file", args=[obj.pk])
+
+
 class MeetingSerializer(serializers.ModelSerializer):
+    attachments = MeetingAttachmentSerializer(many=True, read_only=True)
+
     class Meta:
         model = Meeting
         fields = [
@@ -265,11 +306,13 @@ class MeetingSerializer(serializers.ModelSerializer):
             "half_day",
             "place",
             "attendees",
+            "present",
             "minutes",
             "rated_good",
             "rated_fair",
             "rated_poor",
             "recorded_at",
+            "attachments",
         ]
         read_only_fields = fields
 

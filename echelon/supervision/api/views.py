@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -42,6 +42,7 @@ from echelon.supervision.api.serializers import (
     MaterialUploadSerializer,
     MeetingInputSerializer,
     MeetingSerializer,
+    MeetingUploadSerializer,
     OwnActionInputSerializer,
     OwnActionSerializer,
     OwnActionUpdateSerializer,
@@ -57,6 +58,7 @@ from echelon.supervision.models import (
     ActionDone,
     GroupAssignment,
     MaterialApproval,
+    Meeting,
     OwnAction,
     Review,
     SupervisionGroup,
@@ -435,22 +437,43 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         return Response(MaterialSerializer(material).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[UNIT_CODE], request=MeetingInputSerializer, responses={201: MeetingSerializer, **ERRORS}
+        methods=["GET"],
+        parameters=[UNIT_CODE],
+        responses={200: MeetingSerializer(many=True)},
+        description="The unit's meeting records in this campaign, newest first, with their typed fields and "
+        "attachments.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        parameters=[UNIT_CODE],
+        request={"application/json": MeetingInputSerializer, "multipart/form-data": MeetingUploadSerializer},
+        responses={201: MeetingSerializer, **ERRORS},
     )
     @action(
-        detail=True, methods=["post"], url_path=r"units/(?P<code>[^/.]+)/meeting", url_name="unit-meeting"
+        detail=True,
+        methods=["get", "post"],
+        url_path=r"units/(?P<code>[^/.]+)/meeting",
+        url_name="unit-meeting",
+        parser_classes=[JSONParser, MultiPartParser, FormParser],
     )
     def unit_meeting(self, request: Request, pk: Any = None, code: str = "") -> Response:
-        """Record a meeting in the unit's current phase (with `action`: the required action it evidences)."""
+        """Record a meeting in the unit's current phase (with `action`: the required action it evidences,
+        which fixes the meeting's type). As multipart, with sign-in sheets (`sign_in`) and photos (`photos`):
+        images or PDF."""
         participation = self._participation(code)
-        d = _input(MeetingInputSerializer, request)
+        if request.method == "GET":
+            rows = Meeting.objects.filter(participation=participation).prefetch_related("attachments")
+            return Response(MeetingSerializer(rows[:500], many=True).data)
+        d = _input(MeetingUploadSerializer, request)
         action_key = d.pop("action")
+        files = [("sign_in", f) for f in d.pop("sign_in")] + [("photo", f) for f in d.pop("photos")]
         meeting = services.meeting_record(
             actor=request.user,
             participation=participation,
             phase=participation.current_phase,
             data=d,
             action_key=action_key,
+            attachments=[(kind, f, f.name) for kind, f in files],
         )
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 

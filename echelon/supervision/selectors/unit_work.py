@@ -21,6 +21,7 @@ from echelon.supervision.models import (
     Material,
     MaterialApproval,
     Meeting,
+    MeetingType,
     OwnAction,
     Review,
     ReviewState,
@@ -49,6 +50,16 @@ class ActionState:
     locked: str = ""
     waits_approval: bool = False
     tags: list[str] = field(default_factory=list)
+    # the meeting types its meeting record must have (the template's ``meeting:``); empty: any type
+    meeting_types: tuple[str, ...] = ()
+
+    @property
+    def meeting_choices(self) -> list[tuple[str, str]]:
+        """The types its meeting record may have, labelled: the fixed ones, else every type."""
+        labels = dict(MeetingType.choices)
+        return [(t, str(labels.get(t, t))) for t in self.meeting_types] or [
+            (v, str(label)) for v, label in MeetingType.choices
+        ]
 
 
 @dataclass
@@ -91,7 +102,7 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
     for m in Material.objects.filter(participation=participation, phase=k).order_by("action_key", "-version"):
         materials[m.action_key].append(m)
     meetings: dict[str, list[Meeting]] = defaultdict(list)
-    for m in Meeting.objects.filter(participation=participation, phase=k):
+    for m in Meeting.objects.filter(participation=participation, phase=k).prefetch_related("attachments"):
         meetings[m.action_key].append(m)
     actions = []
     tag_names = spec.ledger.names(spec.ledger.tags)
@@ -113,6 +124,7 @@ def phase_state(participation: Participation, phase: int | None = None) -> Phase
                 locked=lock_reason(participation, k, a) if a.after and row is None else "",
                 waits_approval=a.after in approved_first,
                 tags=[tag_names.get(t, t) for t in a.tags],
+                meeting_types=a.meeting_types,
             )
         )
     for own in OwnAction.objects.current().filter(participation=participation, phase=k):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +18,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -34,15 +35,19 @@ from echelon.core.tabular import human_size
 from echelon.core.text import within_length
 from echelon.supervision import verbs
 from echelon.supervision.models import (
+    MEETING_TYPE_FIELDS,
     OWN_KEY_PREFIX,
     ActionDone,
+    AttachmentKind,
     Evidence,
     Material,
     Meeting,
+    MeetingAttachment,
     MeetingType,
     OwnAction,
     Review,
     ReviewState,
+    attachment_path,
 )
 from echelon.supervision.services import approvals
 
@@ -259,6 +264,7 @@ MEETING_FIELDS = [
     "half_day",
     "place",
     "attendees",
+    "present",
     "minutes",
     "rated_good",
     "rated_fair",
@@ -286,6 +292,14 @@ def _meeting_errors(meeting: Meeting, participation: Participation, today: date)
                 _("%(field)s最多 %(limit)d 个字（现有 %(n)d 个）。")
                 % {"field": names[key], "limit": limit, "n": len(value)}
             )
+    present = meeting.present
+    if present is not None and (
+        not isinstance(present, int) or isinstance(present, bool) or not 0 <= present <= MEETING_MAX_PEOPLE
+    ):
+        raise ValidationError(
+            _("%(field)s须是 0～%(most)d 之间的整数。")
+            % {"field": names["present"], "most": MEETING_MAX_PEOPLE}
+        )
     total = 0
     for key in MEETING_COUNTS:
         value = getattr(meeting, key)
@@ -305,51 +319,212 @@ def _meeting_errors(meeting: Meeting, participation: Participation, today: date)
         campaign_services.check_recorded_date(participation, meeting.date, what=_("会议日期"), today=today)
 
 
+def _meeting_type(meeting: Meeting, action: ActionSpec | None) -> None:
+    """The meeting's type as its action fixes it (the template's ``meeting:``): taken from the action when
+    it names one type and none was given; refused when it is not one of the action's types."""
+    fixed = action.meeting_types if action is not None else ()
+    labels = dict(MeetingType.choices)
+    if not meeting.type and len(fixed) == 1:
+        meeting.type = fixed[0]
+    if meeting.type not in MeetingType.values:
+        raise ValidationError(_("请选择会议类型。"))
+    if action is not None and fixed and meeting.type not in fixed:
+        raise ValidationError(
+            _("“%(name)s”要的是%(wanted)s的记录，不能用%(given)s。")
+            % {
+                "name": action.name,
+                "wanted": "或".join(str(labels.get(t, t)) for t in fixed),
+                "given": labels[meeting.type],
+            }
+        )
+
+
+def _typed_fields(meeting: Meeting) -> None:
+    """Each type asks only its own fields: the counts 好/一般/差 belong to the democratic appraisal alone and
+    are needed there, each and together at most the people present."""
+    own = MEETING_TYPE_FIELDS.get(meeting.type, ())
+    names = {key: str(getattr(Meeting._meta.get_field(key), "verbose_name", key)) for key in MEETING_COUNTS}
+    stray = [names[key] for key in MEETING_COUNTS if key not in own and getattr(meeting, key) is not None]
+    if stray:
+        raise ValidationError(
+            _("%(type)s不填写%(fields)s，只有民主评议党员的会议填写评议人数。")
+            % {"type": meeting.get_type_display(), "fields": "、".join(stray)}
+        )
+    if meeting.type != MeetingType.APPRAISAL:
+        return
+    ratings = [meeting.rated_good, meeting.rated_fair, meeting.rated_poor]
+    if any(r is None for r in ratings):
+        raise ValidationError(_("民主评议党员：请填写评为“好”“一般”“差”的人数。"))
+    if meeting.present is None:
+        raise ValidationError(_("民主评议党员：请填写实到人数（评议人数不能超过实到人数）。"))
+    total = sum(int(r or 0) for r in ratings)
+    if total > meeting.present:
+        raise ValidationError(
+            _("评为“好”“一般”“差”的共 %(n)d 人，超过实到人数 %(present)d 人。")
+            % {"n": total, "present": meeting.present}
+        )
+
+
+# --- meeting attachments: sign-in sheets and photos (images or PDF) ----------------------------------------
+
+ATTACHMENT_TYPES = {"pdf": (".pdf",), "png": (".png",), "jpg": (".jpg", ".jpeg")}
+ATTACHMENT_MAX_COUNT = 12
+
+
+def max_attachment_bytes() -> int:
+    return int(getattr(settings, "ECHELON_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+
+
+def sniff_attachment(fileobj: IO[bytes], name: str, kind: str) -> tuple[str, int]:
+    """An attachment's type from its content (PNG, JPG or PDF) and its size, or a ValidationError in plain
+    Chinese that names the file."""
+    label = AttachmentKind(kind).label if kind in AttachmentKind.values else _("附件")
+    shown = Path(name).name or "-"
+    fileobj.seek(0, io.SEEK_END)
+    size = fileobj.tell()
+    fileobj.seek(0)
+    limit = max_attachment_bytes()
+    if size == 0:
+        raise ValidationError(_("%(what)s“%(name)s”是空文件。") % {"what": label, "name": shown})
+    if size > limit:
+        raise ValidationError(
+            _("%(what)s“%(name)s”过大（%(size)s），每个附件最大 %(limit)s。")
+            % {"what": label, "name": shown, "size": human_size(size), "limit": human_size(limit)}
+        )
+    head = fileobj.read(8)
+    fileobj.seek(0)
+    found = (
+        "pdf"
+        if head.startswith(b"%PDF-")
+        else "png"
+        if head.startswith(b"\x89PNG\r\n\x1a\n")
+        else "jpg"
+        if head.startswith(b"\xff\xd8\xff")
+        else ""
+    )
+    if not found:
+        raise ValidationError(
+            _("%(what)s“%(name)s”的类型不支持：签到表和照片只能是图片（PNG、JPG）或 PDF。")
+            % {"what": label, "name": shown}
+        )
+    suffix = Path(name).suffix.lower()
+    if suffix not in ATTACHMENT_TYPES[found]:
+        raise ValidationError(
+            _("%(what)s“%(name)s”的内容是 %(type)s，但扩展名是“%(suffix)s”，请改正后再上传。")
+            % {"what": label, "name": shown, "type": found.upper(), "suffix": suffix or "-"}
+        )
+    return found, size
+
+
+def _attachments_checked(
+    attachments: Sequence[tuple[str, IO[bytes], str]],
+) -> list[tuple[str, IO[bytes], str, str, int]]:
+    """Every attachment checked before anything is written: (kind, file, clean name, type, size)."""
+    if len(attachments) > ATTACHMENT_MAX_COUNT:
+        raise ValidationError(_("每次最多上传 %(n)d 个附件。") % {"n": ATTACHMENT_MAX_COUNT})
+    out = []
+    for kind, fileobj, name in attachments:
+        if kind not in AttachmentKind.values:
+            raise ValidationError(_("附件类别只能是签到表或现场照片。"))
+        file_type, size = sniff_attachment(fileobj, name, kind)
+        clean = Path(name).name[-150:] or f"{kind}.{file_type}"
+        out.append((kind, fileobj, clean, file_type, size))
+    return out
+
+
+def _store_attachments(
+    actor: Actor, meeting: Meeting, checked: list[tuple[str, IO[bytes], str, str, int]], written: list[str]
+) -> list[MeetingAttachment]:
+    """Write the files through the storage API (``default_storage``), each name kept in ``written`` so a
+    failure later in the transaction can take them away again."""
+    rows = []
+    for kind, fileobj, clean, file_type, size in checked:
+        row = MeetingAttachment(
+            meeting=meeting,
+            path=meeting.path,
+            kind=kind,
+            original_name=clean,
+            file_type=file_type,
+            size=size,
+            uploaded_by=user_of(actor),
+        )
+        fileobj.seek(0)
+        stored = default_storage.save(attachment_path(row, clean), File(fileobj, name=clean))
+        written.append(stored)
+        row.file.name = stored
+        row.save()
+        rows.append(row)
+    return rows
+
+
 def meeting_record(
-    *, actor: Actor, participation: Participation, phase: int, data: Mapping[str, Any], action_key: str = ""
+    *,
+    actor: Actor,
+    participation: Participation,
+    phase: int,
+    data: Mapping[str, Any],
+    action_key: str = "",
+    attachments: Sequence[tuple[str, IO[bytes], str]] = (),
 ) -> Meeting:
     """Record a meeting (mobilization, special democratic life meeting, organizational life meeting with
-    democratic appraisal 好/一般/差, ...); marks a required action that needs a meeting record done."""
-    with transaction.atomic():
-        participation = unit_participation(actor, participation)
-        action = _action(participation, phase, action_key) if action_key else None
-        if action is not None and action.evidence != Evidence.MEETING:
-            raise ValidationError(_("“%(name)s”不需要会议记录。") % {"name": action.name})
-        if action is not None:
-            no_open_review(participation, phase)
-            approvals.check_after(participation, phase, action)
-        meeting = Meeting(
-            participation=participation,
-            path=participation.path,
-            phase=phase,
-            action_key=action_key,
-            recorded_by=user_of(actor),
-        )
-        for key in MEETING_FIELDS:
-            if key in data:
-                setattr(meeting, key, data[key])
-        if meeting.type not in MeetingType.values:
-            raise ValidationError(_("请选择会议类型。"))
-        ratings = [meeting.rated_good, meeting.rated_fair, meeting.rated_poor]
-        if meeting.type == MeetingType.APPRAISAL and any(r is None for r in ratings):
-            raise ValidationError(_("民主评议党员：请填写评为“好”“一般”“差”的人数。"))
-        today = timezone.localdate()
-        if isinstance(meeting.date, date) and meeting.date > today:
-            raise ValidationError(_("会议日期不能晚于今天：会议开过后再记录。"))
-        _meeting_errors(meeting, participation, today)
-        meeting.full_clean(exclude=["participation", "recorded_by", "path"])
-        meeting.save()
-        if action is not None:
-            _mark_done(actor, participation, phase, action)
-        audit.record(
-            actor=actor,
-            verb=verbs.MEETING_RECORD,
-            obj=meeting,
-            unit_id=participation.unit_id,
-            unit_path=participation.path,
-            after={"phase": phase, "action": action_key, **audit.snapshot(meeting, MEETING_FIELDS)},
-        )
-        return meeting
+    democratic appraisal 好/一般/差, ...) with its sign-in sheets and photos (``attachments``: (kind, file,
+    name)); marks a required action that needs a meeting record done. The action fixes the meeting's type
+    (the template's ``meeting:``); each type takes only its own fields. Nothing is written, in the database
+    or the storage, when any part is refused."""
+    checked = _attachments_checked(attachments)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            participation = unit_participation(actor, participation)
+            action = _action(participation, phase, action_key) if action_key else None
+            if action is not None and action.evidence != Evidence.MEETING:
+                raise ValidationError(_("“%(name)s”不需要会议记录。") % {"name": action.name})
+            if action is not None:
+                no_open_review(participation, phase)
+                approvals.check_after(participation, phase, action)
+            meeting = Meeting(
+                participation=participation,
+                path=participation.path,
+                phase=phase,
+                action_key=action_key,
+                recorded_by=user_of(actor),
+            )
+            for key in MEETING_FIELDS:
+                if key in data:
+                    setattr(meeting, key, data[key])
+            meeting.type = meeting.type or ""
+            _meeting_type(meeting, action)
+            today = timezone.localdate()
+            if isinstance(meeting.date, date) and meeting.date > today:
+                raise ValidationError(_("会议日期不能晚于今天：会议开过后再记录。"))
+            _meeting_errors(meeting, participation, today)
+            _typed_fields(meeting)
+            meeting.full_clean(exclude=["participation", "recorded_by", "path"])
+            meeting.save()
+            stored = _store_attachments(actor, meeting, checked, written)
+            if action is not None:
+                _mark_done(actor, participation, phase, action)
+            files = [
+                {"kind": a.kind, "name": a.original_name, "type": a.file_type, "size": a.size} for a in stored
+            ]
+            audit.record(
+                actor=actor,
+                verb=verbs.MEETING_RECORD,
+                obj=meeting,
+                unit_id=participation.unit_id,
+                unit_path=participation.path,
+                after={
+                    "phase": phase,
+                    "action": action_key,
+                    **audit.snapshot(meeting, MEETING_FIELDS),
+                    **({"attachments": files} if files else {}),
+                },
+            )
+            return meeting
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
 
 
 # --- own actions (自选动作) --------------------------------------------------------------------------------

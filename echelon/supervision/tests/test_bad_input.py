@@ -75,6 +75,7 @@ def test_the_edges_are_accepted(village, personas):
         **GOOD,
         "date": date(2013, 11, 21),
         "type": "appraisal",
+        "present": MEETING_MAX_PEOPLE,
         "rated_good": MEETING_MAX_PEOPLE,
         "rated_fair": 0,
         "rated_poor": 0,

@@ -76,8 +76,8 @@ def test_return_fix_and_pass_opens_the_next_phase(browser, live_server, gate_wor
     assert "请补充入户走访记录后重新提交" in secretary.content()
     pdf = tmp_path / "入户走访记录.pdf"
     pdf.write_bytes(b"%PDF-1.4\n% visits\n")
-    secretary.set_input_files("input[type=file]", str(pdf))
-    secretary.click("form:has(input[type=file]) button[type=submit]")
+    secretary.set_input_files("li[data-action=opinions] input[name=file]", str(pdf))
+    secretary.click("li[data-action=opinions] form:has(input[name=file]) button[type=submit]")
     secretary.wait_for_load_state()
     secretary.click("text=提交督导组审核")
     secretary.wait_for_load_state()

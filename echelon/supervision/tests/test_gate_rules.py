@@ -40,7 +40,9 @@ def do_phase(actor, p, day: date) -> None:
             )
             approve_pending(p)  # a plan the group approves first (ADR 18): approved here
         elif action.evidence == "meeting":
-            data = {"type": "other", "date": day, "place": "会议室", "attendees": "全体党员"}
+            data = {"type": action.meeting_types[0], "date": day, "place": "会议室", "attendees": "全体党员"}
+            if data["type"] == "appraisal":
+                data.update(present=10, rated_good=8, rated_fair=2, rated_poor=0)
             services.meeting_record(
                 actor=actor, participation=p, phase=state.index, data=data, action_key=action.key
             )

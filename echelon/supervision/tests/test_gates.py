@@ -32,7 +32,16 @@ def upload(actor, p, phase, key, content=PDF, name="方案.pdf"):
 
 
 def meeting(actor, p, phase, key, **extra):
-    data = {"type": "mobilization", "date": TODAY, "place": "村委会", "attendees": "全体党员", **extra}
+    """A meeting record of the action ``key``: of the type the action fixes (its first, when it allows
+    several), with the appraisal's counts when that type is the democratic appraisal."""
+    spec = p.campaign.spec
+    action = next((a for a in spec.actions(spec.phases[phase].key, p.kind) if a.key == key), None)
+    kind = extra.pop("type", None) or (
+        action.meeting_types[0] if action and action.meeting_types else "other"
+    )
+    data = {"type": kind, "date": TODAY, "place": "村委会", "attendees": "全体党员", **extra}
+    if kind == "appraisal":
+        data = {"present": 10, "rated_good": 8, "rated_fair": 2, "rated_poor": 0, **data}
     return services.meeting_record(actor=actor, participation=p, phase=phase, data=data, action_key=key)
 
 
@@ -270,6 +279,7 @@ def test_appraisal_meeting_needs_the_ratings(tree, gate):
             "date": TODAY,
             "place": "村委会",
             "attendees": "全体党员",
+            "present": 23,
             "rated_good": 20,
             "rated_fair": 3,
             "rated_poor": 0,
@@ -395,7 +405,7 @@ def _do_missing_actions(actor, p):
             upload(actor, p, state.index, action.key)
             approve_pending(p)  # a plan the group approves first (ADR 18): approved here
         elif action.evidence == "meeting":
-            meeting(actor, p, state.index, action.key, type="satisfaction")
+            meeting(actor, p, state.index, action.key)
         else:
             services.action_confirm(actor=actor, participation=p, phase=state.index, action_key=action.key)
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from echelon.core.pages import attempt
-from echelon.supervision import selectors, services
+from echelon.supervision import previews, selectors, services
 from echelon.supervision.forms import DecisionForm
 
 
@@ -26,6 +26,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_for(request.user, pk)
     participation = review.participation
     state = selectors.phase_state(participation, review.phase)
+    previews.attach_previews(state.actions)  # Word materials shown as HTML; PDF and images inline
     can_decide = review.state == "open" and selectors.may_review(request.user, participation)
     form = DecisionForm(request.POST or None, checks=state.checks)
     if request.method == "POST":

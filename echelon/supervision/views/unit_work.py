@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.core.pages import attempt, attempt_form, flash_form_errors
 from echelon.core.permissions import allowed
+from echelon.core.tabular import human_size
 from echelon.supervision import selectors, services, submit_checks
 from echelon.supervision.forms import MaterialForm, MeetingForm, OwnActionForm
 from echelon.supervision.models import Evidence, Material, MeetingType, OwnAction
+from echelon.supervision.services.unit_work import ATTACHMENT_MAX_COUNT, max_attachment_bytes
 from echelon.supervision.views.common import campaign_of
 
 
@@ -44,6 +46,10 @@ def unit_phase(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             "to_explain": submit_checks.pending(participation, state.key) if ready else [],
             "history": selectors.history(participation)[:50],
             "meeting_form": MeetingForm(),
+            "attachments_allowed": {
+                "size": human_size(max_attachment_bytes()),
+                "count": ATTACHMENT_MAX_COUNT,
+            },
             "groups": selectors.responsible_groups(participation),
             "phases": phases,
             "meeting_types": MeetingType.choices,
@@ -105,11 +111,11 @@ def unit_material(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 @require_POST
 def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     participation = _participation(request, pk, code)
-    form = MeetingForm(request.POST)
+    form = MeetingForm(request.POST, request.FILES)
     if not form.is_valid():
         flash_form_errors(request, form)
         return _back(participation)
-    data = form.cleaned_data
+    data = {k: v for k, v in form.cleaned_data.items() if k not in ("sign_in", "photos")}
     attempt(
         request,
         lambda: services.meeting_record(
@@ -118,6 +124,7 @@ def unit_meeting(request: HttpRequest, pk: int, code: str) -> HttpResponse:
             phase=participation.current_phase,
             data=data,
             action_key=data.get("action") or "",
+            attachments=form.attachments(),
         ),
         success=_("会议记录已保存。"),
     )
