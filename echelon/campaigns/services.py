@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from echelon.accounts.models import user_of
-from echelon.campaigns import explain, scheduler, specs, verbs
+from echelon.campaigns import explain, progress, scheduler, specs, verbs
 from echelon.campaigns.models import (
     Baseline,
     BaselinePhase,
@@ -351,6 +351,7 @@ def campaign_create(
             total += len(members)
         campaign.participations_count = total
         campaign.save(update_fields=["participations_count"])
+        progress.rebuild_campaign(campaign.pk)
         audit.record(
             actor=actor,
             verb=verbs.CAMPAIGN_CREATE,
@@ -510,6 +511,7 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
             )
     _refresh_delays(Participation.objects.filter(batch=batch))
     refresh_current_due(Participation.objects.filter(batch=batch))
+    progress.rebuild([batch.pk])
 
 
 def refresh_current_due(qs: Any) -> None:
@@ -921,8 +923,10 @@ def _summarise_actuals(participation: Participation, actuals: Mapping[int, Phase
     )
     plan = PlanPhase.objects.filter(participation=participation, phase=current).values_list("end", flat=True)
     participation.current_due = plan.first() if current < count else None
-    participation.save(
-        update_fields=["actual_start", "actual_end", "current_phase", "start_delay", "current_due"]
+    progress.save(
+        participation,
+        ["actual_start", "actual_end", "current_phase", "start_delay", "current_due"],
+        phases=count,
     )
 
 

@@ -27,7 +27,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from echelon.campaigns.models import Batch, GateState, Participation
+from echelon.campaigns.models import Batch, GateState, ProgressCount, ProgressDay
 from echelon.core import versions
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
 from echelon.dashboards.models import Alert
@@ -75,6 +75,12 @@ MEASURES: tuple[Measure, ...] = (
     Measure("blind", _("未纳入活动的党员"), "members", units=False),
 )
 GATE_STATES = ("in_progress", "open", "return", "interview", "redo")
+_GATE_KEYS = {
+    GateState.OPEN: "open",
+    GateState.RETURN: "return",
+    GateState.INTERVIEW: "interview",
+    GateState.REDO: "redo",
+}
 
 
 @dataclass
@@ -156,15 +162,48 @@ def unit_filter(key: str, phases: list[tuple[str, str]], today: date) -> Q | Non
 def _participation_figures(
     batch: Batch, root: str, width: int, today: date, phases: list[tuple[str, str]]
 ) -> dict[str, dict]:
-    keys = [m.key for m in MEASURES if m.group in ("progress", "gate")] + ["reviews_overdue"]
-    keys += [f"phase:{k}" for k, _name in phases]
-    aggregates: dict[str, Any] = {}
-    for key in keys:
-        q = unit_filter(key, phases, today)
-        aggregates[key.replace(":", "__")] = Count("id", filter=q) if q else Count("id")
-    qs = Participation.objects.filter(_under(root), batch=batch)
-    out = _grouped(qs, width, **aggregates)
-    return {path: {k.replace("__", ":"): v for k, v in values.items()} for path, values in out.items()}
+    """The unit measures of ``unit_filter`` per child of ``root`` (paths ``width`` long; with ``root`` "",
+    per unit at that depth), from the participations' rollup (``campaigns.progress``): each child's counters
+    hold its whole subtree; the root's own participation (本级) is the root's counters less its children's.
+    The same counts as ``unit_filter`` over the participation rows (``test_progress.py`` checks it)."""
+    n = len(phases)
+    depth = width // SEGMENT_WIDTH
+    where = Q(batch=batch) & (Q(depth__in=[depth - 1, depth]) & _under(root) if root else Q(depth=depth))
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    states = ProgressCount.objects.filter(where).values_list("path", "phase", "started", "gate", "n")
+    for path, phase, started, gate, count in states:
+        if not count:
+            continue
+        values = out[path]
+        values["units"] += count
+        values["started" if started else "not_started"] += count
+        if phase >= n:
+            values["done"] += count
+        elif started:
+            values[_GATE_KEYS.get(gate, "in_progress")] += count
+            values[f"phase:{phases[phase][0]}"] += count
+    late_review = today - timedelta(days=review_due_days())
+    counted = {  # field: (measure, the days it counts)
+        "planned_start": ("planned_started", lambda d: d <= today),
+        "planned_end": ("planned_done", lambda d: d < today),
+        "due": ("overdue", lambda d: d < today),
+        "open_since": ("reviews_overdue", lambda d: d < late_review),
+    }
+    # Summed here, not by a GROUP BY path (which would walk the unique index over the whole subtree).
+    days = ProgressDay.objects.filter(where).values_list("path", "field", "day", "n")
+    for path, name, day, count in days:
+        if path in out and count:
+            key, counts = counted[name]
+            if counts(day):
+                out[path][key] += count
+    if root and root in out:  # the root's own participation: its subtree less its children's
+        own = out.pop(root)
+        for path, values in out.items():
+            for key, value in values.items():
+                own[key] -= value
+        if own["units"]:
+            out[root] = own
+    return dict(out)
 
 
 def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
