@@ -31,7 +31,9 @@ PROPERTY = settings(
 
 
 def _counters() -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
-    states = ProgressCount.objects.exclude(n=0).values_list("batch_id", "path", "phase", "started", "gate", "n")
+    states = ProgressCount.objects.exclude(n=0).values_list(
+        "batch_id", "path", "phase", "started", "gate", "n"
+    )
     days = ProgressDay.objects.exclude(n=0).values_list("batch_id", "path", "field", "day", "n")
     return set(states), set(days)
 
@@ -46,10 +48,11 @@ def _assert_figures_equal_a_naive_count(batch: Batch, today: date, foci: list[Un
     """Every unit measure of every unit's dashboard (each row and the total) against ``unit_filter`` over
     the participation rows of the batch (of the units in ``foci``, else of every unit taking part)."""
     phases = [(p.key, p.name) for p in batch.campaign.spec.phases]
+    k = figures.evaluation_phase(batch)
     keys = [
         m.key
         for m in figures.board_measures(phases)
-        if m.key != "units" and figures.unit_filter(m.key, phases, today) is not None
+        if m.key != "units" and figures.unit_filter(m.key, phases, today, k) is not None
     ]
     parts = Participation.objects.filter(batch=batch)
     units = Unit.objects.filter(path__in=parts.values("path")) if foci is None else foci
@@ -60,7 +63,7 @@ def _assert_figures_equal_a_naive_count(batch: Batch, today: date, foci: list[Un
             rows = under if row is board.total else _row_parts(under, row.path, own=row.unit is None)
             assert row["units"] == rows.count() > 0, (focus.path, row.path)
             for key in keys:
-                q = figures.unit_filter(key, phases, today)
+                q = figures.unit_filter(key, phases, today, k)
                 assert row[key] == rows.filter(q).count(), (focus.path, row.path, key, today)
 
 
@@ -90,9 +93,9 @@ writes = st.lists(
         },
         optional={},
     ).flatmap(
-        lambda w: st.lists(st.sampled_from(sorted(k for k in w if k != "which")), min_size=1, unique=True).map(
-            lambda fields: (w, fields)
-        )
+        lambda w: st.lists(
+            st.sampled_from(sorted(k for k in w if k != "which")), min_size=1, unique=True
+        ).map(lambda fields: (w, fields))
     ),
     max_size=12,
 )
@@ -101,8 +104,7 @@ writes = st.lists(
 @PROPERTY
 @given(writes=writes, today=st.sampled_from(DAYS))
 def test_counters_kept_by_any_writes_equal_a_rebuild_and_a_naive_count(
-    tree: Any,
-    campaign: Any, writes: list[tuple[dict[str, Any], list[str]]], today: date
+    tree: Any, campaign: Any, writes: list[tuple[dict[str, Any], list[str]]], today: date
 ) -> None:
     parts = list(Participation.objects.filter(campaign=campaign).select_related("campaign").order_by("pk"))
     with transaction.atomic():

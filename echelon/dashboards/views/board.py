@@ -35,6 +35,10 @@ MAP_MEASURES = (  # the first is the map's default
     "covered",
     "tasks_verified",
     "problems_done",
+    "satisfied_votes",
+    "evaluated",
+    "eval_below",
+    "redo_open",
 )
 
 
@@ -84,7 +88,7 @@ def map_data(board: Board) -> dict[str, Any]:
     return {
         "map": maps.map_name_for(board.focus),
         "script": maps.map_script(maps.map_name_for(board.focus)),
-        "measures": [{"key": m.key, "label": f"{m.label} %"} for m in chosen],
+        "measures": [{"key": m.key, "label": str(m.share_label or f"{m.label} %")} for m in chosen],
         "areas": areas,
     }
 
@@ -100,7 +104,23 @@ STATES = (
     ("done", "bg-success"),
 )
 # The figures of each child's row in the table (unit measures click through to the units).
-COLUMNS = ("units", "started", "done", "overdue", "open", "return", "reviews_overdue", "covered", "alerts")
+COLUMNS = (
+    "units",
+    "started",
+    "done",
+    "overdue",
+    "open",
+    "return",
+    "reviews_overdue",
+    "covered",
+    "evaluated",
+    "eval_below",
+    "redo_open",
+    "alerts",
+)
+# The satisfaction evaluation's figures (a card of their own; 满意率 is the satisfied votes' share).
+EVALUATION = ("eval_due", "evaluated", "satisfied_votes", "eval_below", "redo_open")
+ALERTING = ("overdue", "return", "reviews_overdue", "alerts", "eval_below")
 CARDS = ("units", "started", "done", "overdue", "open", "return", "reviews_overdue", "alerts")
 
 
@@ -158,10 +178,11 @@ def _row_view(
                 "n": row[key],
                 "pct": share(row[key], row[measures[key].percent_of]) if measures[key].percent_of else None,
                 "url": _cell_url(subject, batch, key, measures[key]) if links and row[key] else "",
-                "alert": key in ("overdue", "return", "reviews_overdue", "alerts") and row[key] > 0,
+                "alert": key in ALERTING and row[key] > 0,
             }
             for key in COLUMNS
         ],
+        "satisfied": share(row["satisfied_votes"], row["total_votes"]),
         "ledger": {
             "problems": row["problems"],
             "problems_done": row["problems_done"],
@@ -171,6 +192,39 @@ def _row_view(
             "opinions": row["opinions"],
         },
     }
+
+
+def _evaluation_card(board: Board, unit: Unit, batch: Batch) -> list[dict[str, Any]]:
+    """The satisfaction evaluation's figures of the whole subtree, each clicking through to its units (the
+    satisfied share to the units evaluated)."""
+    measures = {m.key: m for m in board.measures}
+    total = board.total
+    out = []
+    for key in EVALUATION:
+        m = measures[key]
+        if key == "satisfied_votes":
+            pct = share(total[key], total["total_votes"])
+            out.append(
+                {
+                    "key": key,
+                    "label": m.share_label,
+                    "n": None,
+                    "pct": pct,
+                    "url": units_url(unit, batch, "evaluated"),
+                }
+            )
+            continue
+        out.append(
+            {
+                "key": key,
+                "label": m.label,
+                "n": total[key],
+                "pct": share(total[key], total[m.percent_of]),
+                "of": measures[m.percent_of].label,
+                "url": units_url(unit, batch, key) if total[key] else "",
+            }
+        )
+    return out
 
 
 def _page(request: HttpRequest, unit: Unit) -> HttpResponse:
@@ -205,6 +259,10 @@ def _page(request: HttpRequest, unit: Unit) -> HttpResponse:
         map_data=map_data(board) if any(r.unit and r.unit.is_territorial for r in board.rows) else None,
         total=total,
         cards=[c for c in total["cells"] if c["key"] in CARDS],
+        evaluation=_evaluation_card(board, unit, batch)
+        if board.total["eval_due"] or board.total["evaluated"]
+        else [],
+        satisfied=total["satisfied"],
         own_row=next((v for v in rows if v["own"]), None),
         main_rows=[v for v in rows if v["territorial"]] if len(rows) > 1 else [],
         other_rows=others if len(rows) > 1 else [],
@@ -248,7 +306,7 @@ def units(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     phases = [(p.key, p.name) for p in batch.campaign.spec.phases]
     key = request.GET.get("measure", "units")
-    q = figures.unit_filter(key, phases, today)
+    q = figures.unit_filter(key, phases, today, figures.evaluation_phase(batch))
     if q is None:
         raise Http404
     measure = next((m for m in figures.board_measures(phases) if m.key == key), None)
