@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from echelon.campaigns.models import Batch, GateState, ProgressCount, ProgressDay
 from echelon.core import versions
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
-from echelon.dashboards.models import Alert
+from echelon.dashboards.models import Alert, alerts_version
 from echelon.evaluation.models import Redo, Session, results_version
 from echelon.evaluation.selectors import REDO_OPEN
 from echelon.ledger.models import UNFINISHED, CountKind, LedgerCount, ProblemStatus, Task, TaskStatus
@@ -258,7 +258,7 @@ def _participation_figures(
 
 def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
     """Coverage (cached until an assignment of the campaign changes: the supervision services bump its
-    version) and the early warnings."""
+    version) and the early warnings (cached until the batch's next refresh, which bumps theirs)."""
     assigned = GroupAssignment.objects.filter(_under(root), campaign_id=batch.campaign_id).filter(
         participation__batch=batch
     )
@@ -266,12 +266,13 @@ def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
     def coverage() -> dict[str, dict]:
         return _grouped(assigned, width, covered=Count("participation_id", distinct=True))
 
-    alerts = Alert.objects.filter(_under(root), batch=batch)
+    def alerts() -> dict[str, dict]:
+        return _grouped(Alert.objects.filter(_under(root), batch=batch), width, alerts=Count("id"))
+
+    key = f"dashboard:{batch.pk}:{root}:{width}"
     return [
-        versions.cached(
-            coverage_version(batch.campaign_id), f"dashboard:{batch.pk}:{root}:{width}", coverage
-        ),
-        _grouped(alerts, width, alerts=Count("id")),
+        versions.cached(coverage_version(batch.campaign_id), key, coverage),
+        versions.cached(alerts_version(batch.pk), key, alerts),
     ]
 
 

@@ -46,14 +46,14 @@ from echelon.accounts.roles import roles_with
 from echelon.campaigns.models import Batch, GateState, Participation, PhaseActual, PhaseOverride, PlanPhase
 from echelon.campaigns.scheduler import TERRITORIAL_KINDS
 from echelon.campaigns.specs import WARNING_RULES, Spec, WarningSpec
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.core.actors import Actor
 from echelon.core.models import NotificationKind
 from echelon.core.notifications import notify
 from echelon.core.permissions import require
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND, collapse, segment_id
 from echelon.dashboards import verbs
-from echelon.dashboards.models import Alert
+from echelon.dashboards.models import Alert, alerts_version
 from echelon.dashboards.services.snapshots import insert_rows
 from echelon.evaluation.models import Session
 from echelon.ledger.models import UNFINISHED, CountKind, LedgerCount, Task
@@ -443,6 +443,7 @@ def warnings_refresh(*, actor: Actor = None, batch: Batch, today: date | None = 
                 )
         Alert.objects.filter(batch=batch).delete()
         insert_rows(Alert, ALERT_COLUMNS, rows)
+        versions.bump(alerts_version(batch.pk))
         counts = {rule.key: len(found[rule.key]) for rule in rules}
         audit.record(
             actor=actor,
