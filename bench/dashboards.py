@@ -111,7 +111,7 @@ ROLLUP_SQL = {
         "SUM(CASE WHEN field = 'planned_end' AND day < %(today)s THEN n ELSE 0 END), "
         "SUM(CASE WHEN field = 'due' AND day < %(today)s THEN n ELSE 0 END), "
         "SUM(CASE WHEN field = 'open_since' AND day < %(due)s THEN n ELSE 0 END) "
-        "FROM campaigns_progressday INDEXED BY progressday_depth_idx WHERE batch_id = %(batch)s "
+        "FROM campaigns_progressday WHERE batch_id = %(batch)s "
         "AND depth IN (1, 2) AND path >= %(lo)s AND path < %(hi)s GROUP BY path"
     ),
     **{k: FLOOR_SQL[k] for k in ("ledger", "tasks_overdue", "alerts", "members")},

@@ -431,12 +431,13 @@ class ProgressCount(models.Model):
     class Meta:
         verbose_name = _("进展汇总")
         verbose_name_plural = _("进展汇总")
+        # Unique per (batch, path, …); led by the depth (which the path fixes), so a dashboard's read of
+        # one unit and its children is two ranges of this one index.
         constraints = [
             models.UniqueConstraint(
-                fields=["batch", "path", "phase", "started", "gate"], name="progresscount_unique"
+                fields=["batch", "depth", "path", "phase", "started", "gate"], name="progresscount_unique"
             ),
         ]
-        indexes = [models.Index(fields=["batch", "depth", "path"], name="progresscount_depth_idx")]
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.path} {self.phase}/{int(self.started)}/{self.gate}: {self.n}"
@@ -460,9 +461,10 @@ class ProgressDay(models.Model):
         verbose_name = _("进展日期汇总")
         verbose_name_plural = _("进展日期汇总")
         constraints = [
-            models.UniqueConstraint(fields=["batch", "path", "field", "day"], name="progressday_unique"),
+            models.UniqueConstraint(
+                fields=["batch", "depth", "path", "field", "day"], name="progressday_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["batch", "depth", "path"], name="progressday_depth_idx")]
 
     def __str__(self) -> str:
         return f"{self.batch_id} {self.path} {self.field} {self.day}: {self.n}"

@@ -8,7 +8,7 @@ Writers of a participation's summary (``current_phase``, ``actual_start``, ``gat
 planned dates, ``current_due``) save it through ``save(participation, fields)``, which moves the counters of
 every ancestor from the row as it was to the row as it is (one upsert statement, as the ledger's counters);
 bulk writers (creation, the plan, the demo's history) call ``rebuild(batch_ids)`` after writing, which
-recomputes their batches set-based (one INSERT … SELECT … GROUP BY per depth and table).
+recomputes their batches set-based (one INSERT … SELECT … GROUP BY per table part, reading the rows once).
 ``test_progress.py`` checks that the counters kept by the writers equal a rebuild after any sequence.
 """
 
@@ -97,13 +97,13 @@ def moved(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, pha
     _upsert(
         ProgressCount,
         ("batch_id", "path", "depth", "phase", "started", "gate", "n"),
-        ("batch_id", "path", "phase", "started", "gate"),
+        ("batch_id", "depth", "path", "phase", "started", "gate"),
         [(b, p, depth_of(p), ph, st, g, n) for (b, p, ph, st, g), n in sorted(states.items()) if n],
     )
     _upsert(
         ProgressDay,
         ("batch_id", "path", "depth", "field", "day", "n"),
-        ("batch_id", "path", "field", "day"),
+        ("batch_id", "depth", "path", "field", "day"),
         [(b, p, depth_of(p), f, d, n) for (b, p, f, d), n in sorted(days.items()) if n],
     )
 
@@ -123,56 +123,74 @@ def _upsert(model: Any, columns: Sequence[str], unique: Sequence[str], rows: lis
         cursor.executemany(sql, rows)
 
 
-def rebuild(batch_ids: Iterable[int] | None = None) -> int:
+PARTS = ("states", *DAY_FIELDS)
+PLAN_PARTS = ("planned_start", "planned_end", "due")  # what replacing a batch's plan changes
+
+
+def rebuild(batch_ids: Iterable[int] | None = None, parts: Sequence[str] = PARTS) -> int:
     """Recompute the counters of ``batch_ids`` (every batch when None) from the participations: one
-    INSERT … SELECT … GROUP BY per depth and table. Returns the counter rows written."""
+    INSERT … SELECT … GROUP BY per table part, each reading the participations once. ``parts``: the
+    states and the date fields to recompute (the plan writer: ``PLAN_PARTS``). Returns the rows written."""
     batches = Batch.objects.all() if batch_ids is None else Batch.objects.filter(pk__in=list(batch_ids))
     written = 0
+    days = [p for p in parts if p in DAY_FIELDS]
     with transaction.atomic():
         for batch in batches.select_related("campaign"):
-            ProgressCount.objects.filter(batch=batch).delete()
-            ProgressDay.objects.filter(batch=batch).delete()
-            written += fill(batch.pk, len(batch.campaign.spec.phases))
+            if "states" in parts:
+                ProgressCount.objects.filter(batch=batch).delete()
+            if days:
+                ProgressDay.objects.filter(batch=batch, field__in=days).delete()
+            written += fill(batch.pk, len(batch.campaign.spec.phases), parts)
     return written
 
 
-def fill(batch_id: int, phases: int) -> int:
-    """Write the counters of one batch (none there yet) from its participations, in raw SQL on the tables'
-    stable columns (the migration that made the tables runs it too)."""
+def fill(batch_id: int, phases: int, parts: Sequence[str] = PARTS) -> int:
+    """Write the counters of one batch (none there yet for ``parts``) from its participations, in raw SQL
+    on the tables' stable columns (the migration that made the tables runs it too): per part one statement
+    reading the participations once, joined with the depths of their ancestors."""
     pa = _q("campaigns_participation")
     state_t, day_t = _q("campaigns_progresscount"), _q("campaigns_progressday")
+    path, phase = _q("path"), _q("current_phase")
     written = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX(LENGTH({_q('path')})) FROM {pa} WHERE {_q('batch_id')} = %s", [batch_id])  # noqa: S608
+        cursor.execute(f"SELECT MAX(LENGTH({path})) FROM {pa} WHERE {_q('batch_id')} = %s", [batch_id])  # noqa: S608
         deepest = (cursor.fetchone()[0] or 0) // SEGMENT_WIDTH
-        started = f"({_q('actual_start')} IS NOT NULL)"
-        pending = f"{started} AND {_q('current_phase')} < {int(phases)}"
-        for depth in range(1, deepest + 1):
-            width = depth * SEGMENT_WIDTH
-            prefix = f"SUBSTR({_q('path')}, 1, {width})"
-            where = f"{_q('batch_id')} = %s AND LENGTH({_q('path')}) >= {width}"
+        if not deepest:
+            return 0
+        depths = " UNION ALL ".join(f"SELECT {d} AS depth" for d in range(1, deepest + 1))
+        prefix = f"SUBSTR(p.{path}, 1, d.depth * {SEGMENT_WIDTH})"
+        source = (
+            f"FROM {pa} p JOIN ({depths}) d ON LENGTH(p.{path}) >= d.depth * {SEGMENT_WIDTH} "
+            f"WHERE p.{_q('batch_id')} = %s"
+        )
+        started = f"(p.{_q('actual_start')} IS NOT NULL)"
+        pending = f"{started} AND p.{phase} < {int(phases)}"
+        if "states" in parts:
+            # grouped in the unique index's order, so the rows are appended to it in order
+            key = f"p.{_q('batch_id')}, d.depth, {prefix}, p.{phase}, {started}, p.{_q('gate')}"
             cursor.execute(
-                f"INSERT INTO {state_t} (batch_id, path, depth, phase, started, gate, n) "  # noqa: S608
-                f"SELECT {_q('batch_id')}, {prefix}, {depth}, {_q('current_phase')}, {started}, "
-                f"{_q('gate')}, COUNT(*) FROM {pa} WHERE {where} "
-                f"GROUP BY {_q('batch_id')}, {prefix}, {_q('current_phase')}, {started}, {_q('gate')}",
+                f"INSERT INTO {state_t} (batch_id, depth, path, phase, started, gate, n) "
+                f"SELECT {key}, COUNT(*) {source} GROUP BY {key}",
                 [batch_id],
             )
             written += max(cursor.rowcount, 0)
-            for field, column, condition in (
-                ("planned_start", "planned_start", "1 = 1"),
-                ("planned_end", "planned_end", "1 = 1"),
-                ("due", "current_due", f"{_q('current_phase')} < {int(phases)}"),
-                ("open_since", "gate_at", f"{pending} AND {_q('gate')} = '{GateState.OPEN.value}'"),
-            ):
-                cursor.execute(
-                    f"INSERT INTO {day_t} (batch_id, path, depth, field, day, n) "  # noqa: S608
-                    f"SELECT {_q('batch_id')}, {prefix}, {depth}, '{field}', {_q(column)}, COUNT(*) "
-                    f"FROM {pa} WHERE {where} AND {_q(column)} IS NOT NULL AND {condition} "
-                    f"GROUP BY {_q('batch_id')}, {prefix}, {_q(column)}",
-                    [batch_id],
-                )
-                written += max(cursor.rowcount, 0)
+        for field, column, condition in (
+            ("planned_start", "planned_start", "1 = 1"),
+            ("planned_end", "planned_end", "1 = 1"),
+            ("due", "current_due", f"p.{phase} < {int(phases)}"),
+            ("open_since", "gate_at", f"{pending} AND p.{_q('gate')} = '{GateState.OPEN.value}'"),
+        ):
+            if field not in parts:
+                continue
+            day = f"p.{_q(column)}"
+            cursor.execute(
+                f"INSERT INTO {day_t} (batch_id, depth, path, field, day, n) "
+                f"SELECT p.{_q('batch_id')}, d.depth, {prefix}, '{field}', {day}, COUNT(*) "
+                f"{source} AND {day} IS NOT NULL AND {condition} "
+                f"GROUP BY p.{_q('batch_id')}, d.depth, {prefix}, {day}",
+                [batch_id],
+            )
+            written += max(cursor.rowcount, 0)
     return written
 
 

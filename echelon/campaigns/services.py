@@ -511,7 +511,7 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
             )
     _refresh_delays(Participation.objects.filter(batch=batch))
     refresh_current_due(Participation.objects.filter(batch=batch))
-    progress.rebuild([batch.pk])
+    progress.rebuild([batch.pk], progress.PLAN_PARTS)
 
 
 def refresh_current_due(qs: Any) -> None:

@@ -37,8 +37,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '进展汇总',
                 'verbose_name_plural': '进展汇总',
-                'indexes': [models.Index(fields=['batch', 'depth', 'path'], name='progresscount_depth_idx')],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'path', 'phase', 'started', 'gate'), name='progresscount_unique')],
+                'constraints': [models.UniqueConstraint(fields=('batch', 'depth', 'path', 'phase', 'started', 'gate'), name='progresscount_unique')],
             },
         ),
         migrations.CreateModel(
@@ -55,8 +54,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '进展日期汇总',
                 'verbose_name_plural': '进展日期汇总',
-                'indexes': [models.Index(fields=['batch', 'depth', 'path'], name='progressday_depth_idx')],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'path', 'field', 'day'), name='progressday_unique')],
+                'constraints': [models.UniqueConstraint(fields=('batch', 'depth', 'path', 'field', 'day'), name='progressday_unique')],
             },
         ),
         migrations.RunPython(fill, migrations.RunPython.noop),
