@@ -239,8 +239,10 @@ def _agree(board: Any, floor: dict[str, list[Any]], rollup: dict[str, list[Any]]
         units[path] = units.get(path, 0) + n
     for path, row in rows.items():
         h, e, d = hand[path], evaluated.get(path, (path, 0, 0, 0, 0)), days.get(path, (path, 0, 0, 0, 0))
-        product = (row["units"], row["open"], row["overdue"], row["reviews_overdue"], row["eval_due"])
-        product += (row["evaluated"], row["satisfied_votes"], row["eval_below"], row["tasks_overdue"])
+        product = (
+            *(row["units"], row["open"], row["overdue"], row["reviews_overdue"], row["eval_due"]),
+            *(row["evaluated"], row["satisfied_votes"], row["eval_below"], row["tasks_overdue"]),
+        )
         by_hand = (h[1], h[9], h[7], h[13], h[19], e[1], e[2] or 0, e[4] or 0, late.get(path, 0))
         from_rollup = (units.get(path), d[3], d[4])
         if product != by_hand or from_rollup != (row["units"], row["overdue"], row["reviews_overdue"]):

@@ -98,11 +98,11 @@ MEASURES: tuple[Measure, ...] = (
     Measure("blind", _("未纳入活动的党员"), "members", units=False),
 )
 GATE_STATES = ("in_progress", "open", "return", "interview", "redo")
-_GATE_KEYS = {
-    GateState.OPEN: "open",
-    GateState.RETURN: "return",
-    GateState.INTERVIEW: "interview",
-    GateState.REDO: "redo",
+_GATE_KEYS: dict[str, str] = {
+    GateState.OPEN.value: "open",
+    GateState.RETURN.value: "return",
+    GateState.INTERVIEW.value: "interview",
+    GateState.REDO.value: "redo",
 }
 
 
