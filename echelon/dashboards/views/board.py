@@ -114,7 +114,6 @@ COLUMNS = (
     "reviews_overdue",
     "covered",
     "evaluated",
-    "eval_below",
     "redo_open",
     "alerts",
 )
