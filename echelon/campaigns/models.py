@@ -453,7 +453,7 @@ class ProgressDay(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+", db_index=False)
     path = PathField(_("单位路径"))
     depth = models.PositiveSmallIntegerField(_("深度"))
-    field = models.CharField(_("日期"), max_length=12)
+    field = models.CharField(_("日期"), max_length=16)
     day = models.DateField(_("日"))
     n = models.IntegerField(_("数量"), default=0)
 

@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('path', echelon.core.tree.PathField(max_length=255, verbose_name='单位路径')),
                 ('depth', models.PositiveSmallIntegerField(verbose_name='深度')),
-                ('field', models.CharField(max_length=12, verbose_name='日期')),
+                ('field', models.CharField(max_length=16, verbose_name='日期')),
                 ('day', models.DateField(verbose_name='日')),
                 ('n', models.IntegerField(default=0, verbose_name='数量')),
                 ('batch', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='campaigns.batch')),
