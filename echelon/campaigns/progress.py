@@ -194,6 +194,10 @@ def fill(batch_id: int, phases: int, parts: Sequence[str] = PARTS) -> int:
     return written
 
 
-def rebuild_campaign(campaign_id: int) -> int:
+NEW_PARTS = ("states",)  # new participations: not started, no plan, no gate
+HISTORY_PARTS = ("states", "due", "open_since")  # what the actual progress changes (not the plan)
+
+
+def rebuild_campaign(campaign_id: int, parts: Sequence[str] = PARTS) -> int:
     """The counters of every batch of a campaign (after its participations were written in bulk)."""
-    return rebuild(Batch.objects.filter(campaign_id=campaign_id).values_list("pk", flat=True))
+    return rebuild(Batch.objects.filter(campaign_id=campaign_id).values_list("pk", flat=True), parts)

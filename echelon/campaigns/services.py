@@ -351,7 +351,7 @@ def campaign_create(
             total += len(members)
         campaign.participations_count = total
         campaign.save(update_fields=["participations_count"])
-        progress.rebuild_campaign(campaign.pk)
+        progress.rebuild_campaign(campaign.pk, progress.NEW_PARTS)
         audit.record(
             actor=actor,
             verb=verbs.CAMPAIGN_CREATE,

@@ -1283,7 +1283,7 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
             f"UPDATE {q(Participation._meta.db_table)} SET {sets} WHERE {q('id')} = %s",  # noqa: S608
             summaries,
         )
-    progress.rebuild_campaign(campaign.pk)
+    progress.rebuild_campaign(campaign.pk, progress.HISTORY_PARTS)
     counts["participations"] = len(summaries)
     counts["open_reviews"] = len(waiting)
     counts["returned_not_resubmitted"] = len(to_fix)

@@ -19,6 +19,7 @@ from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import Batch, GateState, Participation, ProgressCount, ProgressDay
 from echelon.core.tree import UPPER_BOUND
 from echelon.dashboards import figures
+from echelon.demo.tests.test_history import live_demo  # noqa: F401 (the fixture)
 from echelon.orgs.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,13 @@ def test_the_services_keep_the_counters(world: SimpleNamespace) -> None:
     _assert_counters_equal_a_rebuild()
     for day in (date(2014, 3, 1), date(2014, 6, 1), date(2014, 12, 31)):
         _assert_figures_equal_a_naive_count(world.batch, day)
+
+
+def test_the_demo_campaign_keeps_the_counters(live_demo: Any) -> None:  # noqa: F811 (the fixture)
+    """Creation, the plan and the demo's bulk history each rebuild only what they change: together the
+    counters equal a full rebuild, and the figures a naive count."""
+    campaign, _output = live_demo
+    _assert_counters_equal_a_rebuild()
+    batch = Batch.objects.select_related("campaign").get(campaign=campaign, key="second")
+    root = campaign.root
+    _assert_figures_equal_a_naive_count(batch, date.today(), [root])
