@@ -229,10 +229,11 @@ def _evaluation_card(board: Board, unit: Unit, batch: Batch) -> list[dict[str, A
 def _page(request: HttpRequest, unit: Unit) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    batch = selectors.batch_for(user, unit, request.GET.get("batch"), today)
+    batches = selectors.batches_for(user, unit)
+    batch = selectors.batch_for(user, unit, request.GET.get("batch"), today, batches)
     context: dict[str, Any] = {
         "unit": unit,
-        "batches": selectors.batches_for(user, unit),
+        "batches": batches,
         "batch": batch,
         "today": today,
     }
