@@ -4,13 +4,14 @@ clicking through to the units behind it, down to a village and why it is late.""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from echelon.campaigns.models import Batch, Participation
@@ -46,14 +47,24 @@ OTHERS_SHOWN = 30  # organs, direct units and other organizations listed one by 
 CODE = "0"  # reversed once per request, the unit's code put in its place (a page has hundreds of links)
 
 
+@lru_cache(maxsize=32)
+def _reversed(name: str, prefix: str, language: str | None) -> str:
+    """The route with ``CODE`` for its unit: reversed once per script prefix and language (a page has
+    hundreds of links)."""
+    return reverse(name, args=[CODE])
+
+
+def _base(name: str, unit: Unit) -> str:
+    path = _reversed(name, get_script_prefix(), translation.get_language())
+    return path.replace(f"/{CODE}/", f"/{unit.code}/")
+
+
 def _url(unit: Unit, batch: Batch) -> str:
-    base = reverse("dashboards:unit", args=[CODE]).replace(f"/{CODE}/", f"/{unit.code}/")
-    return f"{base}?batch={batch.pk}"
+    return f"{_base('dashboards:unit', unit)}?batch={batch.pk}"
 
 
 def units_url(unit: Unit, batch: Batch, measure: str) -> str:
-    base = reverse("dashboards:units", args=[CODE]).replace(f"/{CODE}/", f"/{unit.code}/")
-    return f"{base}?batch={batch.pk}&measure={measure}"
+    return f"{_base('dashboards:units', unit)}?batch={batch.pk}&measure={measure}"
 
 
 def _cell_url(unit: Unit, batch: Batch, key: str, measure: Any) -> str:
