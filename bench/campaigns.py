@@ -96,6 +96,8 @@ def _drop(campaign_id: int) -> None:
         Participation,
         PhaseActual,
         PlanPhase,
+        ProgressCount,
+        ProgressDay,
     )
 
     q = connection.ops.quote_name
@@ -105,6 +107,12 @@ def _drop(campaign_id: int) -> None:
         for model in (PlanPhase, BaselinePhase, PhaseActual):
             cursor.execute(
                 f"DELETE FROM {q(model._meta.db_table)} WHERE participation_id IN ({subquery})",  # noqa: S608
+                [campaign_id],
+            )
+        batches = f"SELECT id FROM {q(Batch._meta.db_table)} WHERE campaign_id = %s"  # noqa: S608
+        for rollup in (ProgressCount, ProgressDay):
+            cursor.execute(
+                f"DELETE FROM {q(rollup._meta.db_table)} WHERE batch_id IN ({batches})",  # noqa: S608
                 [campaign_id],
             )
         for owned in (Participation, Baseline, Batch):

@@ -412,3 +412,59 @@ class PhaseOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participation_id}#{self.phase}"
+
+
+class ProgressCount(models.Model):
+    """A rollup of the participations (ADR 4, ADR 16): how many participations of ``batch`` in the subtree
+    at ``path`` (the unit's own included) stand at ``phase`` (the number of phases when done), started or
+    not, with their current gate. Kept by ``campaigns.progress`` in the transaction of every write of a
+    participation's summary; rebuilt from the participations after bulk writes; never edited by hand."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+", db_index=False)
+    path = PathField(_("单位路径"))
+    depth = models.PositiveSmallIntegerField(_("深度"))
+    phase = models.PositiveSmallIntegerField(_("当前环节"))
+    started = models.BooleanField(_("已开始"))
+    gate = models.CharField(_("关口状态"), max_length=10, blank=True, default="")
+    n = models.IntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("进展汇总")
+        verbose_name_plural = _("进展汇总")
+        # Unique per (batch, path, …); led by the depth (which the path fixes), so a dashboard's read of
+        # one unit and its children is two ranges of this one index.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "depth", "path", "phase", "started", "gate"], name="progresscount_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.path} {self.phase}/{int(self.started)}/{self.gate}: {self.n}"
+
+
+class ProgressDay(models.Model):
+    """The date-dependent side of the rollup: how many participations of ``batch`` in the subtree at
+    ``path`` have ``field`` on ``day`` (``planned_start``, ``planned_end``; ``due``: the planned end of the
+    current phase of those not done; ``open_since``: the submission waiting for review of those started and
+    not done), so "should have started", "overdue" and "reviews overdue" on any day are a sum over a few
+    hundred rows."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="+", db_index=False)
+    path = PathField(_("单位路径"))
+    depth = models.PositiveSmallIntegerField(_("深度"))
+    field = models.CharField(_("日期"), max_length=16)
+    day = models.DateField(_("日"))
+    n = models.IntegerField(_("数量"), default=0)
+
+    class Meta:
+        verbose_name = _("进展日期汇总")
+        verbose_name_plural = _("进展日期汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "depth", "path", "field", "day"], name="progressday_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} {self.path} {self.field} {self.day}: {self.n}"

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from echelon.accounts.models import user_of
-from echelon.campaigns import explain, scheduler, specs, verbs
+from echelon.campaigns import explain, progress, scheduler, specs, verbs
 from echelon.campaigns.models import (
     Baseline,
     BaselinePhase,
@@ -359,6 +359,7 @@ def campaign_create(
             total += len(members)
         campaign.participations_count = total
         campaign.save(update_fields=["participations_count"])
+        progress.rebuild_campaign(campaign.pk, progress.NEW_PARTS)
         audit.record(
             actor=actor,
             verb=verbs.CAMPAIGN_CREATE,
@@ -439,6 +440,8 @@ def _join(actor: Actor, campaign: Campaign, batch: Batch, unit: Unit) -> Partici
     planned = None
     if campaign.status != Status.DRAFT and batch.scheduled_at is not None:
         planned = _plan_one(campaign, batch, participation)
+    # the dashboards' counters (ADR 16): one more participation, as planned
+    progress.moved(None, {f: getattr(participation, f) for f in progress.TRACKED}, len(campaign.spec.phases))
     audit.record(
         actor=actor,
         verb=verbs.PARTICIPATION_JOIN,
@@ -642,6 +645,7 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
             )
     _refresh_delays(Participation.objects.filter(batch=batch))
     refresh_current_due(Participation.objects.filter(batch=batch))
+    progress.rebuild([batch.pk], progress.PLAN_PARTS)
 
 
 def refresh_current_due(qs: Any) -> None:
@@ -1053,8 +1057,10 @@ def _summarise_actuals(participation: Participation, actuals: Mapping[int, Phase
     )
     plan = PlanPhase.objects.filter(participation=participation, phase=current).values_list("end", flat=True)
     participation.current_due = plan.first() if current < count else None
-    participation.save(
-        update_fields=["actual_start", "actual_end", "current_phase", "start_delay", "current_due"]
+    progress.save(
+        participation,
+        ["actual_start", "actual_end", "current_phase", "start_delay", "current_due"],
+        phases=count,
     )
 
 

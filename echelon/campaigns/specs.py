@@ -1261,6 +1261,10 @@ WARNING_RULES: dict[str, WarningRule] = {
     "returned_twice": WarningRule(gettext_lazy("多次被打回"), {"times": WarningParam("int", 2, 2, 20)}),
     "no_opinions": WarningRule(gettext_lazy("未听取到群众意见"), {"phase": WarningParam("phase")}),
     "tasks_overdue": WarningRule(gettext_lazy("整改任务逾期"), {"days": WarningParam("int", 0, 0, 366)}),
+    # the current evaluation result below ``percent`` % (0: below the evaluation's own redo_below)
+    "satisfaction_low": WarningRule(
+        gettext_lazy("满意度低于标准"), {"percent": WarningParam("int", 0, 0, 100)}
+    ),
     "blind_spots": WarningRule(gettext_lazy("存在盲点党员"), {"min": WarningParam("int", 1, 1, 100_000)}),
 }
 MAX_WARNING_NAME = 50

@@ -174,6 +174,22 @@ def summary_text(data: DispatchReport) -> str:
         "tasks_overdue": t["tasks_overdue"],
         "items": len(data.items),
         "items_overdue": data.overdue_items(),
+    } + evaluation_text(t)
+
+
+def evaluation_text(t: figures.Row) -> str:
+    """The satisfaction evaluation's sentence (empty before any unit reached it or was evaluated)."""
+    if not (t["eval_due"] or t["evaluated"] or t["redo_open"]):
+        return ""
+    return _(
+        "群众满意度测评：进入测评环节的单位 %(due)d 个，已测评 %(evaluated)d 个，满意率 %(share)s，"
+        "未达到补课线 %(below)d 个，正在补课 %(redo)d 个。"
+    ) % {
+        "due": t["eval_due"],
+        "evaluated": t["evaluated"],
+        "share": _pct(t["satisfied_votes"], t["total_votes"]),
+        "below": t["eval_below"],
+        "redo": t["redo_open"],
     }
 
 

@@ -3,16 +3,20 @@
 Everything is read live from what the apps below keep current with every write, so a village's submission
 shows at the region in the next request:
 
-- the participations' summary columns (``current_phase``, ``gate`` and ``gate_at``, ``current_due``,
-  actual and planned dates): the units by state and by phase, plan against actual, the current phase
-  overdue, submissions waiting longer than the due days;
+- the participations' rollup (``campaigns.progress``: per unit, its subtree's participations by current
+  phase, started or not and gate, and by the dates compared with today), kept in the transaction of every
+  write of a participation's summary: the units by state and by phase, plan against actual, the current
+  phase overdue, submissions waiting longer than the due days, units that reached the evaluation;
 - the supervision assignments (coverage, cached on the coverage version);
-- the ledger's rollup counters and its unfinished tasks past their deadline;
+- the evaluation's current results and remedial rounds (cached on the results version the evaluation
+  services bump with every closing and decision);
+- the ledger's rollup counters and its unfinished tasks past their deadline (a covering index);
 - the registry's member rollups; the early warnings found by the daily job.
 
-Each figure is one indexed range scan grouped by the child's path prefix (``substr(path, 1, len + 5)``:
-every path segment has the same width), so a region dashboard reads each table once. The denominators are
-the units taking part in the batch (the registry's), never the units that happened to report.
+A region reads a few hundred counter rows per table; the other figures are one indexed range scan grouped
+by the child's path prefix (``substr(path, 1, len + 5)``: every path segment has the same width). The
+denominators are the units taking part in the batch (the registry's), never the units that happened to
+report.
 """
 
 from __future__ import annotations
@@ -22,15 +26,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from echelon.campaigns.models import Batch, GateState, Participation
+from echelon.campaigns.models import Batch, GateState, ProgressCount, ProgressDay
 from echelon.core import versions
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
-from echelon.dashboards.models import Alert
+from echelon.dashboards.models import Alert, alerts_version
+from echelon.evaluation.models import Redo, Session, results_version
+from echelon.evaluation.selectors import REDO_OPEN
 from echelon.ledger.models import UNFINISHED, CountKind, LedgerCount, ProblemStatus, Task, TaskStatus
 from echelon.orgs.models import Unit
 from echelon.supervision.models import GroupAssignment
@@ -42,9 +48,10 @@ from echelon.supervision.selectors.gates import review_due_days
 class Measure:
     key: str
     label: Any
-    group: str  # progress | gate | supervision | ledger | members
+    group: str  # progress | gate | supervision | evaluation | ledger | members
     units: bool = True  # a count of units (it drills down to the units behind it)
     percent_of: str = ""  # shown as a share of this measure too (the map's measures)
+    share_label: Any = ""  # the share's own name, when it is not "<label> %"
 
 
 # The fixed measures; the phases add ``phase:<key>`` (units whose current phase it is).
@@ -64,6 +71,22 @@ MEASURES: tuple[Measure, ...] = (
     Measure("reviews_overdue", _("审核超期"), "supervision", percent_of="units"),
     Measure("covered", _("有督导组负责"), "supervision", percent_of="units"),
     Measure("alerts", _("预警"), "supervision", units=False),
+    # The satisfaction evaluation (ADR 17): units that reached its phase, evaluated (a closed round is their
+    # current result), below the threshold, in a remedial round (补课, open or waiting for the group); the
+    # satisfied votes of the current results over all their votes (满意率).
+    Measure("eval_due", _("应测评"), "evaluation", percent_of="units"),
+    Measure("evaluated", _("已测评"), "evaluation", percent_of="eval_due"),
+    Measure(
+        "satisfied_votes",
+        _("满意票"),
+        "evaluation",
+        units=False,
+        percent_of="total_votes",
+        share_label=_("满意率"),
+    ),
+    Measure("total_votes", _("测评票数"), "evaluation", units=False),
+    Measure("eval_below", _("满意度未达标"), "evaluation", percent_of="evaluated"),
+    Measure("redo_open", _("补课中"), "evaluation", percent_of="units"),
     Measure("opinions", _("群众意见"), "ledger", units=False),
     Measure("problems", _("问题"), "ledger", units=False),
     Measure("problems_done", _("问题已销号"), "ledger", units=False, percent_of="problems"),
@@ -75,6 +98,12 @@ MEASURES: tuple[Measure, ...] = (
     Measure("blind", _("未纳入活动的党员"), "members", units=False),
 )
 GATE_STATES = ("in_progress", "open", "return", "interview", "redo")
+_GATE_KEYS: dict[str, str] = {
+    GateState.OPEN.value: "open",
+    GateState.RETURN.value: "return",
+    GateState.INTERVIEW.value: "interview",
+    GateState.REDO.value: "redo",
+}
 
 
 @dataclass
@@ -121,9 +150,21 @@ def _grouped(qs: QuerySet[Any], width: int, field_path: str = "path", **aggregat
     return {r.pop("child"): r for r in rows}
 
 
-def unit_filter(key: str, phases: list[tuple[str, str]], today: date) -> Q | None:
+def evaluation_phase(batch: Batch) -> int | None:
+    """The index of the template's evaluation phase (``evaluation: phase``), None if it names none."""
+    spec = batch.campaign.spec
+    try:
+        return spec.phase_index(spec.evaluation["phase"])
+    except KeyError:
+        return None
+
+
+def unit_filter(
+    key: str, phases: list[tuple[str, str]], today: date, eval_phase: int | None = None
+) -> Q | None:
     """The participations a unit measure counts (one definition for the figure and its drill-down); None
-    for a key that is not a count of units from the participation rows."""
+    for a key that is not a count of units from the participation rows. ``eval_phase``: the evaluation's
+    phase (``evaluation_phase``), for ``eval_due``."""
     n = len(phases)
     done = Q(current_phase__gte=n)
     started = Q(actual_start__isnull=False)
@@ -150,26 +191,74 @@ def unit_filter(key: str, phases: list[tuple[str, str]], today: date) -> Q | Non
         return ~done & Q(current_due__lt=today)
     if key == "reviews_overdue":
         return pending & Q(gate=GateState.OPEN, gate_at__lt=today - timedelta(days=review_due_days()))
+    if key == "eval_due":
+        return None if eval_phase is None else started & Q(current_phase__gte=eval_phase)
+    if key == "evaluated":
+        return Q(pk__in=Session.objects.filter(current=True).values("participation_id"))
+    if key == "eval_below":
+        return Q(pk__in=Session.objects.filter(current=True, passed=False).values("participation_id"))
+    if key == "redo_open":
+        return Q(pk__in=Redo.objects.filter(status__in=REDO_OPEN).values("participation_id"))
     return None
 
 
 def _participation_figures(
-    batch: Batch, root: str, width: int, today: date, phases: list[tuple[str, str]]
+    batch: Batch,
+    root: str,
+    width: int,
+    today: date,
+    phases: list[tuple[str, str]],
+    eval_phase: int | None = None,
 ) -> dict[str, dict]:
-    keys = [m.key for m in MEASURES if m.group in ("progress", "gate")] + ["reviews_overdue"]
-    keys += [f"phase:{k}" for k, _name in phases]
-    aggregates: dict[str, Any] = {}
-    for key in keys:
-        q = unit_filter(key, phases, today)
-        aggregates[key.replace(":", "__")] = Count("id", filter=q) if q else Count("id")
-    qs = Participation.objects.filter(_under(root), batch=batch)
-    out = _grouped(qs, width, **aggregates)
-    return {path: {k.replace("__", ":"): v for k, v in values.items()} for path, values in out.items()}
+    """The unit measures of ``unit_filter`` per child of ``root`` (paths ``width`` long; with ``root`` "",
+    per unit at that depth), from the participations' rollup (``campaigns.progress``): each child's counters
+    hold its whole subtree; the root's own participation (本级) is the root's counters less its children's.
+    The same counts as ``unit_filter`` over the participation rows (``test_progress.py`` checks it)."""
+    n = len(phases)
+    depth = width // SEGMENT_WIDTH
+    where = Q(batch=batch) & (Q(depth__in=[depth - 1, depth]) & _under(root) if root else Q(depth=depth))
+    out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    states = ProgressCount.objects.filter(where).values_list("path", "phase", "started", "gate", "n")
+    for path, phase, started, gate, count in states:
+        if not count:
+            continue
+        values = out[path]
+        values["units"] += count
+        values["started" if started else "not_started"] += count
+        if started and eval_phase is not None and phase >= eval_phase:
+            values["eval_due"] += count
+        if phase >= n:
+            values["done"] += count
+        elif started:
+            values[_GATE_KEYS.get(gate, "in_progress")] += count
+            values[f"phase:{phases[phase][0]}"] += count
+    late_review = today - timedelta(days=review_due_days())
+    counted = {  # field: (measure, the days it counts)
+        "planned_start": ("planned_started", lambda d: d <= today),
+        "planned_end": ("planned_done", lambda d: d < today),
+        "due": ("overdue", lambda d: d < today),
+        "open_since": ("reviews_overdue", lambda d: d < late_review),
+    }
+    # Summed here, not by a GROUP BY path (which would walk the unique index over the whole subtree).
+    days = ProgressDay.objects.filter(where).values_list("path", "field", "day", "n")
+    for path, name, day, count in days:
+        if path in out and count:
+            key, counts = counted[name]
+            if counts(day):
+                out[path][key] += count
+    if root and root in out:  # the root's own participation: its subtree less its children's
+        own = out.pop(root)
+        for values in out.values():
+            for key, value in values.items():
+                own[key] -= value
+        if own["units"]:
+            out[root] = own
+    return dict(out)
 
 
 def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
     """Coverage (cached until an assignment of the campaign changes: the supervision services bump its
-    version) and the early warnings."""
+    version) and the early warnings (cached until the batch's next refresh, which bumps theirs)."""
     assigned = GroupAssignment.objects.filter(_under(root), campaign_id=batch.campaign_id).filter(
         participation__batch=batch
     )
@@ -177,13 +266,44 @@ def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
     def coverage() -> dict[str, dict]:
         return _grouped(assigned, width, covered=Count("participation_id", distinct=True))
 
-    alerts = Alert.objects.filter(_under(root), batch=batch)
+    def alerts() -> dict[str, dict]:
+        return _grouped(Alert.objects.filter(_under(root), batch=batch), width, alerts=Count("id"))
+
+    key = f"dashboard:{batch.pk}:{root}:{width}"
     return [
-        versions.cached(
-            coverage_version(batch.campaign_id), f"dashboard:{batch.pk}:{root}:{width}", coverage
-        ),
-        _grouped(alerts, width, alerts=Count("id")),
+        versions.cached(coverage_version(batch.campaign_id), key, coverage),
+        versions.cached(alerts_version(batch.pk), key, alerts),
     ]
+
+
+def _evaluation(batch: Batch, root: str, width: int) -> dict[str, dict]:
+    """The evaluation's figures per child of ``root`` in ``batch`` (the current results and the remedial
+    rounds), cached under the campaign's results version: the evaluation services bump it in the
+    transaction of every closing and redo decision, so the next read after one recomputes them."""
+
+    def compute() -> dict[str, dict]:
+        where = Q(campaign_id=batch.campaign_id, participation__batch=batch) & (_under(root) if root else Q())
+        results = _grouped(
+            Session.objects.filter(where, current=True),
+            width,
+            evaluated=Count("id"),
+            satisfied_votes=Sum("satisfied_votes"),
+            total_votes=Sum("total_votes"),
+            eval_below=Count("id", filter=Q(passed=False)),
+        )
+        redos = _grouped(
+            Redo.objects.filter(where, status__in=REDO_OPEN),
+            width,
+            redo_open=Count("participation_id", distinct=True),
+        )
+        out: dict[str, dict] = defaultdict(dict)
+        for part in (results, redos):
+            for path, values in part.items():
+                out[path].update({k: int(v or 0) for k, v in values.items()})
+        return dict(out)
+
+    key = f"dashboard:evaluation:{batch.pk}:{root}:{width}"
+    return versions.cached(results_version(batch.campaign_id), key, compute)
 
 
 LEDGER_MEASURES = {
@@ -245,10 +365,10 @@ def board(batch: Batch, focus: Unit, today: date | None = None) -> Board:
                 merged[path][key] += value
 
     width = len(focus.path) + SEGMENT_WIDTH
-    merge(_participation_figures(batch, focus.path, width, today, phases))
+    merge(_participation_figures(batch, focus.path, width, today, phases, evaluation_phase(batch)))
     children = [p for p in merged if p != focus.path]
     units = Unit.objects.in_bulk(children, field_name="path") if children else {}
-    for part in _supervision(batch, focus.path, width):
+    for part in [*_supervision(batch, focus.path, width), _evaluation(batch, focus.path, width)]:
         merge({path: values for path, values in part.items() if path in merged})
     ledger = _ledger(children, focus.path, width, today, own=focus.path in merged)
     members = _members(units, focus)
@@ -285,8 +405,9 @@ def subtree_totals(
     width = depth * SEGMENT_WIDTH
     merged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     parts = [
-        _participation_figures(batch, "", width, today, phases),
+        _participation_figures(batch, "", width, today, phases, evaluation_phase(batch)),
         *_supervision(batch, "", width),
+        _evaluation(batch, "", width),
     ]
     for part in parts:
         for path, values in part.items():

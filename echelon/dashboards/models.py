@@ -51,6 +51,12 @@ class Snapshot(models.Model):
         return f"{self.unit_id}@{self.day}"
 
 
+def alerts_version(batch_id: int) -> str:
+    """The version (``core.versions``) of a batch's warnings: ``warnings_refresh`` bumps it when it replaces
+    them (the dashboards cache their counts under it)."""
+    return f"dashboards:alerts:{batch_id}"
+
+
 class Alert(models.Model):
     """A unit a warning rule found (the rule's key and parameters are template data, ``Spec.warnings``)."""
 

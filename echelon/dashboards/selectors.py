@@ -36,11 +36,17 @@ def batches_for(user: Actor, unit: Unit) -> list[Batch]:
     return [b for c in campaigns for b in sorted(c.batches.all(), key=lambda b: b.ordinal)]
 
 
-def batch_for(user: Actor, unit: Unit, batch_id: str | int | None, today: date | None = None) -> Batch | None:
+def batch_for(
+    user: Actor,
+    unit: Unit,
+    batch_id: str | int | None,
+    today: date | None = None,
+    batches: list[Batch] | None = None,
+) -> Batch | None:
     """The batch asked for (404 if it is not one of the unit's), else, of the batches with units under
     ``unit``: the one running today (the later one when two run), else the last to have started, else the
-    first to come; None when there is no campaign yet."""
-    batches = batches_for(user, unit)
+    first to come; None when there is no campaign yet. ``batches``: ``batches_for`` when the caller has it."""
+    batches = batches_for(user, unit) if batches is None else batches
     if batch_id not in (None, ""):
         for b in batches:
             if str(b.pk) == str(batch_id):

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from echelon.campaigns.models import Campaign, Participation, PhaseActual
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.evaluation import verbs
 from echelon.evaluation.models import (
     EvaluatorGroup,
@@ -32,6 +32,7 @@ from echelon.evaluation.models import (
     Session,
     SessionStatus,
     Tally,
+    results_version,
 )
 
 SHARE_EVALUATED = 0.85  # of the units that reached the phase
@@ -224,6 +225,7 @@ def seed_evaluation(
         for s, r in rounds:
             s.redo_id = r.pk
         Session.objects.bulk_update([s for s, _r in rounds], ["redo"], batch_size=BATCH)
+        versions.bump(results_version(campaign.pk))
         result = EvaluationResult(
             reached=len(reached),
             sessions=len(sessions),

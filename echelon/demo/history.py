@@ -63,6 +63,7 @@ from django.utils import timezone
 
 from echelon.accounts.models import Grant
 from echelon.accounts.roles import Role
+from echelon.campaigns import progress
 from echelon.campaigns.models import Campaign, GateState, Participation, PhaseActual, PlanPhase
 from echelon.campaigns.scheduler import TERRITORIAL_KINDS
 from echelon.campaigns.specs import ActionSpec, PhaseSpec, Spec
@@ -1352,6 +1353,7 @@ def _write(ctx: _Context, stories: Sequence[tuple[_Part, _Story]]) -> dict[str, 
             f"UPDATE {q(Participation._meta.db_table)} SET {sets} WHERE {q('id')} = %s",  # noqa: S608
             summaries,
         )
+    progress.rebuild_campaign(campaign.pk, progress.HISTORY_PARTS)
     counts["participations"] = len(summaries)
     counts["open_reviews"] = len(waiting)
     counts["returned_not_resubmitted"] = len(to_fix)

@@ -272,3 +272,10 @@ class RedoFile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def results_version(campaign_id: int) -> str:
+    """The version (``core.versions``) of a campaign's evaluation results, bumped in the transaction of every
+    closing and redo decision (and after the demo's bulk load): the dashboards cache their evaluation
+    figures under it, so the next read after a write sees it."""
+    return f"evaluation:results:{campaign_id}"

@@ -19,7 +19,9 @@ from echelon.dashboards import figures, selectors
 class MeasureSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField(help_text="the measure's name, in the request's language")
-    group = serializers.CharField(help_text="progress, gate, supervision, ledger, members or phase")
+    group = serializers.CharField(
+        help_text="progress, gate, supervision, evaluation, ledger, members or phase"
+    )
     units = serializers.BooleanField(help_text="a count of units (it drills down to them)")
     percent_of = serializers.CharField(help_text="the measure it is a share of, or empty")
 
@@ -43,9 +45,10 @@ class DashboardSerializer(serializers.Serializer):
 
 
 class DashboardView(APIView):
-    """The units by state, phase and gate, plan against actual, coverage, reviews overdue, the ledger's
-    problems and tasks, members and warnings for each child unit of ``code`` taking part in the batch, and
-    the total. Read live: a write anywhere below shows in the next request."""
+    """The units by state, phase and gate, plan against actual, coverage, reviews overdue, the satisfaction
+    evaluation (units that reached it, evaluated, below the threshold, in a remedial round; satisfied votes
+    of all votes), the ledger's problems and tasks, members and warnings for each child unit of ``code``
+    taking part in the batch, and the total. Read live: a write anywhere below shows in the next request."""
 
     @extend_schema(
         operation_id="dashboard_retrieve",

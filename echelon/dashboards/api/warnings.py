@@ -159,7 +159,7 @@ class AlertSerializer(serializers.ModelSerializer):
 class AlertList(generics.ListAPIView):
     """The early warnings (预警) in the caller's part of the tree, by batch and unit path: each is a unit one
     of the campaign's template rules found by the daily check (``rule``: phase_overdue, stalled,
-    too_fast, ahead_of_leader, returned_twice, no_opinions, tasks_overdue, blind_spots)."""
+    too_fast, ahead_of_leader, returned_twice, no_opinions, tasks_overdue, satisfaction_low, blind_spots)."""
 
     serializer_class = AlertSerializer
 

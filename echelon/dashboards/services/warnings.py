@@ -16,6 +16,8 @@ The rules (``RULES``; their parameters are ``campaigns.specs.WARNING_RULES``):
   opinion for the unit's subtree (its ``LedgerCount`` of kind opinion);
 - ``tasks_overdue``: the unit's own unfinished rectification tasks past their deadline by more than
   ``days`` days;
+- ``satisfaction_low``: the unit's current satisfaction result (its last closed evaluation round) is below
+  ``percent`` % (0: below the threshold the round was held with, the template's ``redo_below``);
 - ``blind_spots``: the unit has ``min`` or more members taking part nowhere (``Unit.blind_here``).
 
 Nothing here counts uploads or check-ins to rank units. ``warnings_refresh`` replaces the batch's alerts in
@@ -44,15 +46,16 @@ from echelon.accounts.roles import roles_with
 from echelon.campaigns.models import Batch, GateState, Participation, PhaseActual, PhaseOverride, PlanPhase
 from echelon.campaigns.scheduler import TERRITORIAL_KINDS
 from echelon.campaigns.specs import WARNING_RULES, Spec, WarningSpec
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.core.actors import Actor
 from echelon.core.models import NotificationKind
 from echelon.core.notifications import notify
 from echelon.core.permissions import require
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND, collapse, segment_id
 from echelon.dashboards import verbs
-from echelon.dashboards.models import Alert
+from echelon.dashboards.models import Alert, alerts_version
 from echelon.dashboards.services.snapshots import insert_rows
+from echelon.evaluation.models import Session
 from echelon.ledger.models import UNFINISHED, CountKind, LedgerCount, Task
 from echelon.orgs.models import Unit
 from echelon.supervision.models import ActionDone, Decision, Material, Meeting, Review
@@ -351,6 +354,24 @@ def _tasks_overdue(w: World, rule: WarningSpec) -> Finding:
     }
 
 
+def _satisfaction_low(w: World, rule: WarningSpec) -> Finding:
+    percent = int(rule.params.get("percent") or 0)
+    current = Session.objects.filter(
+        campaign_id=w.batch.campaign_id, participation__batch=w.batch, current=True
+    )
+    low = current.filter(satisfied_share__lt=percent / 100) if percent else current.filter(passed=False)
+    rows = low.values_list("participation_id", "satisfied_share", "redo_below", "round", "held_on")
+    return {
+        pid: {
+            "share": round(share or 0.0, 4),
+            "threshold": percent / 100 if percent else redo_below,
+            "round": round_,
+            "held_on": held_on.isoformat(),
+        }
+        for pid, share, redo_below, round_, held_on in rows
+    }
+
+
 def _blind_spots(w: World, rule: WarningSpec) -> Finding:
     least = int(rule.params.get("min", 1))
     rows = Participation.objects.filter(batch=w.batch, unit__blind_here__gte=least).values_list(
@@ -367,6 +388,7 @@ RULES: dict[str, Callable[[World, WarningSpec], Finding]] = {
     "returned_twice": _returned_twice,
     "no_opinions": _no_opinions,
     "tasks_overdue": _tasks_overdue,
+    "satisfaction_low": _satisfaction_low,
     "blind_spots": _blind_spots,
 }
 
@@ -421,6 +443,7 @@ def warnings_refresh(*, actor: Actor = None, batch: Batch, today: date | None = 
                 )
         Alert.objects.filter(batch=batch).delete()
         insert_rows(Alert, ALERT_COLUMNS, rows)
+        versions.bump(alerts_version(batch.pk))
         counts = {rule.key: len(found[rule.key]) for rule in rules}
         audit.record(
             actor=actor,
@@ -576,9 +599,20 @@ def describe(rule: str, detail: dict[str, Any], today: date | None = None) -> st
             "n": d.get("count", 0),
             "oldest": _day(d.get("oldest"), today),
         }
+    if rule == "satisfaction_low":
+        return _("%(day)s第 %(round)d 轮满意度测评满意率 %(share)s，低于 %(threshold)s") % {
+            "day": _day(d.get("held_on"), today),
+            "round": d.get("round", 1),
+            "share": _percent(d.get("share")),
+            "threshold": _percent(d.get("threshold")),
+        }
     if rule == "blind_spots":
         return _("有 %(n)d 名党员未纳入任何单位的活动（盲点）") % {"n": d.get("count", 0)}
     return ""
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
 
 
 def explain(rule: WarningSpec, spec: Spec) -> str:
@@ -613,6 +647,12 @@ def explain(rule: WarningSpec, spec: Spec) -> str:
         if p.get("days"):
             return _("本单位未销号的整改任务超过完成时限 %(days)d 天以上") % {"days": p["days"]}
         return _("本单位有未销号的整改任务超过完成时限")
+    if rule.key == "satisfaction_low":
+        if p.get("percent"):
+            return _("本单位当前的满意度测评结果低于 %(n)d%%") % {"n": p["percent"]}
+        return _("本单位当前的满意度测评结果低于补课线（%(share)s）") % {
+            "share": _percent(spec.evaluation["redo_below"])
+        }
     if rule.key == "blind_spots":
         return _("本单位有 %(n)d 名及以上党员未纳入任何单位的活动（盲点）") % {"n": p.get("min", 1)}
     return ""

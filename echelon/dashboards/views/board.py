@@ -4,13 +4,14 @@ clicking through to the units behind it, down to a village and why it is late.""
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET
 
 from echelon.campaigns.models import Batch, Participation
@@ -35,6 +36,10 @@ MAP_MEASURES = (  # the first is the map's default
     "covered",
     "tasks_verified",
     "problems_done",
+    "satisfied_votes",
+    "evaluated",
+    "eval_below",
+    "redo_open",
 )
 
 
@@ -42,14 +47,24 @@ OTHERS_SHOWN = 30  # organs, direct units and other organizations listed one by 
 CODE = "0"  # reversed once per request, the unit's code put in its place (a page has hundreds of links)
 
 
+@lru_cache(maxsize=32)
+def _reversed(name: str, prefix: str, language: str | None) -> str:
+    """The route with ``CODE`` for its unit: reversed once per script prefix and language (a page has
+    hundreds of links)."""
+    return reverse(name, args=[CODE])
+
+
+def _base(name: str, unit: Unit) -> str:
+    path = _reversed(name, get_script_prefix(), translation.get_language())
+    return path.replace(f"/{CODE}/", f"/{unit.code}/")
+
+
 def _url(unit: Unit, batch: Batch) -> str:
-    base = reverse("dashboards:unit", args=[CODE]).replace(f"/{CODE}/", f"/{unit.code}/")
-    return f"{base}?batch={batch.pk}"
+    return f"{_base('dashboards:unit', unit)}?batch={batch.pk}"
 
 
 def units_url(unit: Unit, batch: Batch, measure: str) -> str:
-    base = reverse("dashboards:units", args=[CODE]).replace(f"/{CODE}/", f"/{unit.code}/")
-    return f"{base}?batch={batch.pk}&measure={measure}"
+    return f"{_base('dashboards:units', unit)}?batch={batch.pk}&measure={measure}"
 
 
 def _cell_url(unit: Unit, batch: Batch, key: str, measure: Any) -> str:
@@ -84,7 +99,7 @@ def map_data(board: Board) -> dict[str, Any]:
     return {
         "map": maps.map_name_for(board.focus),
         "script": maps.map_script(maps.map_name_for(board.focus)),
-        "measures": [{"key": m.key, "label": f"{m.label} %"} for m in chosen],
+        "measures": [{"key": m.key, "label": str(m.share_label or f"{m.label} %")} for m in chosen],
         "areas": areas,
     }
 
@@ -100,7 +115,22 @@ STATES = (
     ("done", "bg-success"),
 )
 # The figures of each child's row in the table (unit measures click through to the units).
-COLUMNS = ("units", "started", "done", "overdue", "open", "return", "reviews_overdue", "covered", "alerts")
+COLUMNS = (
+    "units",
+    "started",
+    "done",
+    "overdue",
+    "open",
+    "return",
+    "reviews_overdue",
+    "covered",
+    "evaluated",
+    "redo_open",
+    "alerts",
+)
+# The satisfaction evaluation's figures (a card of their own; 满意率 is the satisfied votes' share).
+EVALUATION = ("eval_due", "evaluated", "satisfied_votes", "eval_below", "redo_open")
+ALERTING = ("overdue", "return", "reviews_overdue", "alerts", "eval_below")
 CARDS = ("units", "started", "done", "overdue", "open", "return", "reviews_overdue", "alerts")
 
 
@@ -158,10 +188,11 @@ def _row_view(
                 "n": row[key],
                 "pct": share(row[key], row[measures[key].percent_of]) if measures[key].percent_of else None,
                 "url": _cell_url(subject, batch, key, measures[key]) if links and row[key] else "",
-                "alert": key in ("overdue", "return", "reviews_overdue", "alerts") and row[key] > 0,
+                "alert": key in ALERTING and row[key] > 0,
             }
             for key in COLUMNS
         ],
+        "satisfied": share(row["satisfied_votes"], row["total_votes"]),
         "ledger": {
             "problems": row["problems"],
             "problems_done": row["problems_done"],
@@ -173,13 +204,47 @@ def _row_view(
     }
 
 
+def _evaluation_card(board: Board, unit: Unit, batch: Batch) -> list[dict[str, Any]]:
+    """The satisfaction evaluation's figures of the whole subtree, each clicking through to its units (the
+    satisfied share to the units evaluated)."""
+    measures = {m.key: m for m in board.measures}
+    total = board.total
+    out = []
+    for key in EVALUATION:
+        m = measures[key]
+        if key == "satisfied_votes":
+            pct = share(total[key], total["total_votes"])
+            out.append(
+                {
+                    "key": key,
+                    "label": m.share_label,
+                    "n": None,
+                    "pct": pct,
+                    "url": units_url(unit, batch, "evaluated"),
+                }
+            )
+            continue
+        out.append(
+            {
+                "key": key,
+                "label": m.label,
+                "n": total[key],
+                "pct": share(total[key], total[m.percent_of]),
+                "of": measures[m.percent_of].label,
+                "url": units_url(unit, batch, key) if total[key] else "",
+            }
+        )
+    return out
+
+
 def _page(request: HttpRequest, unit: Unit) -> HttpResponse:
     user = request.user
     today = timezone.localdate()
-    batch = selectors.batch_for(user, unit, request.GET.get("batch"), today)
+    batches = selectors.batches_for(user, unit)
+    batch = selectors.batch_for(user, unit, request.GET.get("batch"), today, batches)
     context: dict[str, Any] = {
         "unit": unit,
-        "batches": selectors.batches_for(user, unit),
+        "batches": batches,
         "batch": batch,
         "today": today,
     }
@@ -205,6 +270,10 @@ def _page(request: HttpRequest, unit: Unit) -> HttpResponse:
         map_data=map_data(board) if any(r.unit and r.unit.is_territorial for r in board.rows) else None,
         total=total,
         cards=[c for c in total["cells"] if c["key"] in CARDS],
+        evaluation=_evaluation_card(board, unit, batch)
+        if board.total["eval_due"] or board.total["evaluated"]
+        else [],
+        satisfied=total["satisfied"],
         own_row=next((v for v in rows if v["own"]), None),
         main_rows=[v for v in rows if v["territorial"]] if len(rows) > 1 else [],
         other_rows=others if len(rows) > 1 else [],
@@ -248,7 +317,7 @@ def units(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     phases = [(p.key, p.name) for p in batch.campaign.spec.phases]
     key = request.GET.get("measure", "units")
-    q = figures.unit_filter(key, phases, today)
+    q = figures.unit_filter(key, phases, today, figures.evaluation_phase(batch))
     if q is None:
         raise Http404
     measure = next((m for m in figures.board_measures(phases) if m.key == key), None)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from echelon.accounts.models import user_of
 from echelon.accounts.roles import Role
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
 from echelon.core.models import NotificationKind
@@ -20,7 +20,7 @@ from echelon.core.notifications import notify, settle
 from echelon.core.permissions import require
 from echelon.core.text import within_length
 from echelon.evaluation import verbs
-from echelon.evaluation.models import NOTE_MAX, WORK_MAX, Redo, RedoFile, RedoStatus
+from echelon.evaluation.models import NOTE_MAX, WORK_MAX, Redo, RedoFile, RedoStatus, results_version
 from echelon.ledger.services.common import save_upload
 from echelon.supervision.selectors import may_review
 from echelon.supervision.services.groups import covered, grant_paths
@@ -113,6 +113,7 @@ def redo_decide(*, actor: Actor, redo: Redo, done: bool, comment: str = "") -> R
         redo.decided_at = timezone.now()
         redo.decided_by = user_of(actor)
         redo.save(update_fields=["status", "comment", "decided_at", "decided_by"])
+        versions.bump(results_version(redo.campaign_id))
         settle(redo, kinds=[NotificationKind.REVIEW_WAITING])
         if not done:
             notify(

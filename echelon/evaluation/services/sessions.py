@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from echelon.accounts.models import user_of
 from echelon.campaigns.models import Campaign, Participation
-from echelon.core import audit
+from echelon.core import audit, versions
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
 from echelon.core.models import NotificationKind
@@ -36,6 +36,7 @@ from echelon.evaluation.models import (
     Session,
     SessionStatus,
     Tally,
+    results_version,
 )
 from echelon.ledger.services.common import check_date
 from echelon.orgs.models import Unit
@@ -430,6 +431,7 @@ def session_close(*, actor: Actor, session: Session, note: str = "", today: date
         ).update(current=False)
         session.refresh_from_db()
         redo = _after_close(actor, session, share, note, today)
+        versions.bump(results_version(session.campaign_id))
         audit.record(
             actor=actor,
             verb=verbs.EVALUATION_CLOSE,

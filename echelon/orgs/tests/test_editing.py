@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from echelon.campaigns import progress
 from echelon.campaigns import services as campaign_services
-from echelon.campaigns.models import Participation, PlanPhase
+from echelon.campaigns.models import Participation, PlanPhase, ProgressCount, ProgressDay
 from echelon.conftest import make_member
 from echelon.core.models import AuditEvent
 from echelon.orgs import editing, services
@@ -324,6 +325,19 @@ def test_a_new_unit_joins_a_running_campaign_with_the_dates_of_a_replan(tree, pe
     assert running.participations_count == len(before) + 1
     event = AuditEvent.objects.get(verb="participation.join")
     assert event.actor == personas["county_office"] and event.unit_id == unit.pk
+    # the dashboards' counters took the new participation in, as a rebuild would
+    kept = _progress_counters()
+    progress.rebuild()
+    assert _progress_counters() == kept
+    assert ProgressCount.objects.filter(path=unit.path, n=1).exists()
+
+
+def _progress_counters() -> tuple[set[tuple], set[tuple]]:
+    states = ProgressCount.objects.exclude(n=0).values_list(
+        "batch_id", "path", "phase", "started", "gate", "n"
+    )
+    days = ProgressDay.objects.exclude(n=0).values_list("batch_id", "path", "field", "day", "n")
+    return set(states), set(days)
 
 
 def test_an_imported_unit_joins_a_running_campaign(tree, personas, running):

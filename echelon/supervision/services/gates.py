@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from echelon.accounts.models import user_of
 from echelon.accounts.roles import Role
+from echelon.campaigns import progress
 from echelon.campaigns import services as campaign_services
 from echelon.campaigns.models import GateState, Participation, PhaseActual
 from echelon.core import audit
@@ -126,7 +127,7 @@ def _set_gate(participation: Participation, gate: str, day: date) -> None:
     """Keep the participation's summary of its current phase's gate and since when (what the dashboards
     count: waiting for review, returned, reviews overdue)."""
     participation.gate, participation.gate_at = gate, day
-    Participation.objects.filter(pk=participation.pk).update(gate=gate, gate_at=day)
+    progress.save(participation, ["gate", "gate_at"])
 
 
 def _close_phase(participation: Participation, phase: int, day: date, today: date, *, actor: Actor) -> None:
