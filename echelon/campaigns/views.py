@@ -225,6 +225,7 @@ def campaign_gantt(request: HttpRequest, pk: int) -> HttpResponse:
             "data": {
                 "rows": [r.as_json() for r in chart.rows],
                 "phases": chart.phases,
+                "window": [campaign.start.isoformat(), campaign.end.isoformat()],
                 "milestone": chart.milestone_name,
                 "labels": {
                     "actual": _("实际"),
