@@ -45,3 +45,32 @@ def test_the_printed_schedule_ticks_the_actions_done(tree, personas, world):
     done = html.count('data-testid="action-done"')
     assert done >= 4, done  # plan, mobilization; study, opinions
     assert "☑" in html and "☐" in html and "已完成" in html
+
+
+def test_a_returned_review_is_red_on_its_page_and_in_the_log(tree, personas, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from echelon.accounts.models import User
+    from echelon.supervision import services
+    from echelon.supervision.models import Decision
+    from echelon.supervision.services import CheckResult
+
+    instructor = User.objects.get(username="kit_instructor")
+    services.gate_decide(
+        actor=instructor,
+        review=world.review,
+        decision=Decision.RETURN,
+        comment="材料不全",
+        checks={k: CheckResult(k != "materials", "") for k in ("thinking", "materials", "work")},
+        deadline=timezone.localdate() + timedelta(days=5),
+    )
+    client = client_for(instructor)
+    for url in (
+        reverse("supervision:review", args=[world.review.pk]),
+        reverse("supervision:unit", args=[world.campaign.pk, tree.village.code]),
+    ):
+        html = client.get(url).content.decode()
+        assert 'class="badge text-bg-danger" data-testid="decision">打回修改<' in html, url
+        assert "text-bg-secondary\" data-testid=\"decision\"" not in html, url
