@@ -66,8 +66,8 @@ def test_gantt_on_a_phone_has_a_phase_legend_and_the_plan_windows_axis(browser, 
         for phase in campaign.spec.phases:
             assert phase.name in legend
         axis = page.evaluate(
-            "() => { const x = echarts.getInstanceByDom(document.getElementById('gantt')).getOption().xAxis[0];"
-            " return [x.min, x.max, x.axisLabel.overflow || null]; }"
+            "() => { const c = echarts.getInstanceByDom(document.getElementById('gantt'));"
+            " const x = c.getOption().xAxis[0]; return [x.min, x.max, x.axisLabel.overflow || null]; }"
         )
         start = datetime.combine(campaign.start, datetime.min.time()).timestamp() * 1000
         end = datetime.combine(campaign.end, datetime.min.time()).timestamp() * 1000
@@ -78,7 +78,9 @@ def test_gantt_on_a_phone_has_a_phase_legend_and_the_plan_windows_axis(browser, 
             "() => echarts.getInstanceByDom(document.getElementById('gantt')).getOption().yAxis[0].axisLabel"
         )
         assert label["overflow"] == "break" and label["width"] < 200
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 0, f"{focus}: {overflow}px sideways"
         shot(page, f"campaign-gantt-phone-{focus}")
     context.close()

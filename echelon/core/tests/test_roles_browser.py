@@ -37,8 +37,22 @@ ROLES = (
 # still crawled
 IDLE = {"county_supervisor"}
 # links a crawl does not follow: files, the admin, the API, leaving, printing, switching language
-SKIP = ("/accounts/logout", "/admin", "/api/", "/i18n/", "/media/", "/static/", "export", "download", ".xlsx",
-        ".docx", ".pdf", ".csv", "/print", "template.xlsx")
+SKIP = (
+    "/accounts/logout",
+    "/admin",
+    "/api/",
+    "/i18n/",
+    "/media/",
+    "/static/",
+    "export",
+    "download",
+    ".xlsx",
+    ".docx",
+    ".pdf",
+    ".csv",
+    "/print",
+    "template.xlsx",
+)
 CRAWL = 45  # kinds of page per role
 OVERFLOW = """() => {
   const d = document.documentElement;
@@ -63,7 +77,9 @@ def world(tree, personas):
     for the village."""
     ctx = SimpleNamespace(tree=tree, personas=personas)
     kit.liaison(ctx)
-    ledger.opinion_submit_public(actor=AnonymousUser(), unit_code=tree.village.code, text="村里路灯坏了没人修")
+    ledger.opinion_submit_public(
+        actor=AnonymousUser(), unit_code=tree.village.code, text="村里路灯坏了没人修"
+    )
     for name in ROLES:
         person = User.objects.get(username=name)
         person.set_password(PASSWORD)
@@ -126,7 +142,8 @@ def test_each_role_reaches_its_work_without_sideways_scrolling(browser, live_ser
             page.goto(f"{origin}/")
             first = _links(page, origin)
             assert len(first) >= 3, (role, first)
-            queue, kinds = [(url, 1) for url in first], set()
+            queue = [(url, 1) for url in first]
+            kinds: set[str] = set()
             while queue and len(kinds) < CRAWL:
                 url, depth = queue.pop(0)
                 kind = re.sub(r"\d+", "#", urlsplit(url).path)
@@ -134,8 +151,10 @@ def test_each_role_reaches_its_work_without_sideways_scrolling(browser, live_ser
                     continue
                 kinds.add(kind)
                 response = page.goto(url)
-                if response is None or response.status >= 400 or "html" not in response.headers.get(
-                    "content-type", ""
+                if (
+                    response is None
+                    or response.status >= 400
+                    or "html" not in response.headers.get("content-type", "")
                 ):
                     continue  # refused or absent pages are the access kit's business
                 if found := _overflow(page):

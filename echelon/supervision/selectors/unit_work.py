@@ -150,5 +150,7 @@ def phase_name(campaign: Campaign, index: int) -> str:
 def done_action_keys(participation: Participation) -> set[tuple[int, str]]:
     """(phase, action key) of the unit's actions done and not cleared by a redo (the printed schedule)."""
     return set(
-        ActionDone.objects.filter(participation=participation, cleared_at=None).values_list("phase", "action_key")
+        ActionDone.objects.filter(participation=participation, cleared_at=None).values_list(
+            "phase", "action_key"
+        )
     )

@@ -73,4 +73,4 @@ def test_a_returned_review_is_red_on_its_page_and_in_the_log(tree, personas, wor
     ):
         html = client.get(url).content.decode()
         assert 'class="badge text-bg-danger" data-testid="decision">打回修改<' in html, url
-        assert "text-bg-secondary\" data-testid=\"decision\"" not in html, url
+        assert 'text-bg-secondary" data-testid="decision"' not in html, url
