@@ -307,7 +307,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/echelon.html"  # bootstrap5 + data-label (cards on a phone)
 
 # No inline scripts: every script is a file served by the app ('self'), or carries the request's nonce.
 CONTENT_SECURITY_POLICY = {

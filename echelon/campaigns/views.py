@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import LazyPaginator
 
-from echelon.campaigns import ical, selectors, services, specs
+from echelon.campaigns import done, ical, selectors, services, specs
 from echelon.campaigns.exports import iter_csv
 from echelon.campaigns.filters import ParticipationFilter
 from echelon.campaigns.forms import ActualForm, CampaignCreateForm, TemplateForm, WhatIfForm
@@ -225,6 +225,7 @@ def campaign_gantt(request: HttpRequest, pk: int) -> HttpResponse:
             "data": {
                 "rows": [r.as_json() for r in chart.rows],
                 "phases": chart.phases,
+                "window": [campaign.start.isoformat(), campaign.end.isoformat()],
                 "milestone": chart.milestone_name,
                 "labels": {
                     "actual": _("实际"),
@@ -381,6 +382,11 @@ def unit_ical(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 def unit_print(request: HttpRequest, pk: int, code: str) -> HttpResponse:
     context = _unit_context(request, pk, code)
     context["printed_at"] = timezone.localtime()
+    finished = done.done_actions(context["participation"])
+    context["rows"] = [
+        (phase, [(action, (phase.index, action.key) in finished) for action in phase.actions])
+        for phase in context["phases"]
+    ]
     return render(request, "campaigns/unit_print.html", context)
 
 

@@ -194,6 +194,24 @@ MODEL_NAMES = {
 }
 
 
+def name_third_party_apps() -> None:
+    """The app's and the models' own names in Chinese too, so the breadcrumbs and titles of a model's pages
+    (which read ``opts.app_config.verbose_name`` and ``opts.verbose_name_plural``) say 登录防护, not Axes.
+    Only the live names change: the models' declared ``Meta`` (what migrations compare) stays as it is."""
+    from django.apps import apps as registry
+
+    for label, name in APP_NAMES.items():
+        if label in registry.app_configs:
+            registry.get_app_config(label).verbose_name = name
+    for (label, object_name), name in MODEL_NAMES.items():
+        try:
+            model = registry.get_model(label, object_name)
+        except LookupError:
+            continue
+        model._meta.verbose_name = name
+        model._meta.verbose_name_plural = name
+
+
 class EchelonAdminSite(admin.AdminSite):
     site_header = _("梯次 · 系统维护（仅超级管理员）")
     site_title = _("梯次系统维护")
@@ -212,6 +230,7 @@ class EchelonAdminSite(admin.AdminSite):
         super().__init__(name)
         # Built here, not at import: it needs the auth models (the site is made once the apps are ready).
         self.login_form = superuser_login_form()
+        name_third_party_apps()
 
     def has_permission(self, request: HttpRequest) -> bool:
         user = request.user

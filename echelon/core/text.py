@@ -73,3 +73,12 @@ def within_length(value: str, limit: int, field: str) -> str:
             % {"field": field, "limit": limit, "n": len(value)}
         )
     return value
+
+
+CLAUSE_END = "。；;，,、．.！!？? \u3000\n"
+
+
+def clause(text: str) -> str:
+    """A piece of a sentence without its own closing punctuation, so that joining pieces with "；" and ending
+    with "。" never gives "。；" or "。。" (a comment typed as a whole sentence ends with "。")."""
+    return str(text).rstrip(CLAUSE_END)

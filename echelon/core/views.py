@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -22,7 +24,7 @@ from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import LazyPaginator
 
-from echelon.core import navigation, notifications, paging, todo
+from echelon.core import narration, navigation, notifications, paging, todo
 from echelon.core.filters import AuditFilter
 from echelon.core.models import AuditEvent, Job
 from echelon.core.querysets import scope_paths
@@ -32,8 +34,8 @@ from echelon.core.text import CJK_RE
 AUDIT_HEADER = [
     "时间",
     "操作人",
+    "组织",
     "操作",
-    "对象类型",
     "对象编号",
     "对象",
     "修改前",
@@ -41,6 +43,7 @@ AUDIT_HEADER = [
     "请求编号",
     "客户端地址",
     "渠道",
+    "操作代码",
 ]
 
 
@@ -91,24 +94,44 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def audit_export(request: HttpRequest) -> FileResponse:
-    filterset = _audit_events(request)
-    rows = (
-        (
+def _told_text(pairs: list[tuple[str, str]]) -> str:
+    return "；".join(f"{label}：{text}" if label else text for label, text in pairs)
+
+
+def _audit_rows(events: QuerySet[AuditEvent]) -> Iterator[tuple[object, ...]]:
+    """The rows as the page words them (``core.narration``): the unit, a sentence, readable values; the
+    verb kept last for whoever needs the code."""
+    chunk: list[AuditEvent] = []
+    for event in events.iterator(chunk_size=2000):
+        chunk.append(event)
+        if len(chunk) == 2000:
+            yield from _audit_chunk(chunk)
+            chunk = []
+    yield from _audit_chunk(chunk)
+
+
+def _audit_chunk(events: list[AuditEvent]) -> Iterator[tuple[object, ...]]:
+    for t in narration.told(events):
+        e = t.event
+        yield (
             timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
-            e.actor_name,
-            e.verb,
-            e.object_type,
+            t.who,
+            t.unit,
+            t.sentence,
             e.object_id,
             e.object_repr,
-            str(e.before or ""),
-            str(e.after or ""),
+            _told_text(t.before),
+            _told_text(t.after),
             e.request_id,
             e.client_ip or "",
             e.channel,
+            e.verb,
         )
-        for e in filterset.qs.iterator(chunk_size=2000)
-    )
+
+
+def audit_export(request: HttpRequest) -> FileResponse:
+    filterset = _audit_events(request)
+    rows = _audit_rows(filterset.qs)
     tmp = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
     write_xlsx(tmp, AUDIT_HEADER, rows, title="审计记录")
     tmp.seek(0)

@@ -19,7 +19,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from echelon.core.docx import date_label, describe, official_setup, period_label, save
-from echelon.core.text import xml_safe
+from echelon.core.text import clause, xml_safe
 from echelon.supervision.selectors import ReportData
 
 CN_NUMBERS = "一二三四五六七八九十"
@@ -81,9 +81,9 @@ def build_report(data: ReportData) -> bytes:
                 "phase": m["phase"],
                 "date": m["date"],
                 "decision": m["decision"],
-                "reason": m["reason"] or _("见审核意见"),
+                "reason": clause(m["reason"]) or _("见审核意见"),
             }
-            para(text + (f"；{m['extra']}。" if m["extra"] else "。"))
+            para(clause(text) + (f"；{clause(m['extra'])}。" if clause(m["extra"]) else "。"))
     else:
         para(_("本期没有打回、约谈或返工的情况。"))
 
@@ -97,8 +97,9 @@ def build_report(data: ReportData) -> bytes:
                     "unit": p["unit"],
                     "phase": p["phase"],
                     "check": p["check"],
-                    "comment": p["comment"] or _("（未填写意见）"),
+                    "comment": clause(p["comment"]) or _("（未填写意见）"),
                 }
+                + "。"
             )
     else:
         para(_("本期审核中未发现未通过的检查项。"))

@@ -3,6 +3,8 @@ down from the region to a village, and a unit's printable schedule renders."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from echelon.accounts import services as account_services
@@ -44,3 +46,41 @@ def test_gantt_draws_and_drills_down(page, live_server):
     page.wait_for_selector(".ech-print-table")
     shot(page, "campaign-unit-print")
     assert errors == []
+
+
+def test_gantt_on_a_phone_has_a_phase_legend_and_the_plan_windows_axis(browser, live_server):
+    """At 390 px: the phases' legend, an axis from the plan's start to its end (not stretched to today), no
+    sideways scrolling; the unit rows' long labels wrap instead of being cut."""
+    tree = build_tree()
+    campaign = scheduled_campaign(tree.region, publish=True)
+    user = account_services.user_create(actor=None, username="region_office", password=PASSWORD)
+    account_services.grant_add(actor=None, user=user, unit=tree.region, role="office")
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    login(page, live_server, "region_office", PASSWORD)
+    page.wait_for_selector("[data-testid=todo-empty], [data-testid=todo]")
+    for focus in (tree.region.code, tree.village.code):
+        page.goto(f"{live_server.url}/campaigns/{campaign.pk}/gantt/?unit={focus}")
+        page.wait_for_selector("#gantt canvas")
+        legend = page.inner_text("[data-testid=gantt-phases]")
+        for phase in campaign.spec.phases:
+            assert phase.name in legend
+        axis = page.evaluate(
+            "() => { const c = echarts.getInstanceByDom(document.getElementById('gantt'));"
+            " const x = c.getOption().xAxis[0]; return [x.min, x.max, x.axisLabel.overflow || null]; }"
+        )
+        start = datetime.combine(campaign.start, datetime.min.time()).timestamp() * 1000
+        end = datetime.combine(campaign.end, datetime.min.time()).timestamp() * 1000
+        day = 86_400_000
+        assert axis[0] <= start, axis  # from the plan's first bar (the first batch began in 2013)
+        assert end <= axis[1] <= end + 30 * day, axis  # the plan's end, not today (2026)
+        label = page.evaluate(
+            "() => echarts.getInstanceByDom(document.getElementById('gantt')).getOption().yAxis[0].axisLabel"
+        )
+        assert label["overflow"] == "break" and label["width"] < 200
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{focus}: {overflow}px sideways"
+        shot(page, f"campaign-gantt-phone-{focus}")
+    context.close()

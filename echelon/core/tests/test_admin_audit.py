@@ -176,3 +176,17 @@ def test_third_party_apps_have_chinese_headings(superuser_client):
         assert english not in html, english
     html = superuser_client.get("/admin/axes/").content.decode()
     assert "登录防护" in html and ">Axes<" not in html
+
+
+@pytest.mark.django_db
+def test_a_third_party_models_own_pages_name_it_in_chinese(superuser_client):
+    """The model list's breadcrumb and title read the app's and the model's own names (not the index's)."""
+    for url, words in (
+        ("/admin/axes/accessattempt/", ("登录防护", "登录尝试")),
+        ("/admin/django_tasks_database/dbtaskresult/", ("后台任务", "任务结果")),
+    ):
+        html = superuser_client.get(url).content.decode()
+        for word in words:
+            assert word in html, (url, word)
+        for english in (">Axes<", "Access attempts", "Task Results", "Tasks Database Backend"):
+            assert english not in html, (url, english)

@@ -293,6 +293,10 @@ class TestWritersSurviveStoredText:
         assert response.status_code == 200
         rows = list(load_workbook(io.BytesIO(body(response))).worksheets[0].iter_rows(values_only=True))
         assert any(r[5] == "东土城村" for r in rows[1:])
+        # worded as the page words it (core.narration): the unit, a sentence, "label：value", no raw dicts
+        row = next(r for r in rows[1:] if r[5] == "东土城村")
+        assert row[2] == tree.village.name and "东土城村" in row[3] and row[3] != "orgs.unit_update"
+        assert "东土城村" in row[7] and "{" not in row[7] and row[11] == "orgs.unit_update"
 
     def test_word_report(self, tree, personas, county_group):  # noqa: F811
         _campaign, g = county_group

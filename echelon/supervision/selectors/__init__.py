@@ -52,6 +52,7 @@ from echelon.supervision.selectors.reports import ReportData, report_data
 from echelon.supervision.selectors.unit_work import (
     ActionState,
     PhaseState,
+    done_action_keys,
     history,
     own_actions,
     phase_name,
@@ -75,6 +76,7 @@ __all__ = [
     "coverage_data",
     "coverage_report",
     "coverage_version",
+    "done_action_keys",
     "gap_rows",
     "group_for",
     "group_to_dispatch",

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from echelon.core.text import clause
 from echelon.supervision.models import Decision, GroupAssignment, Review, ReviewState, SupervisionGroup
 
 
@@ -79,7 +80,9 @@ def report_data(group: SupervisionGroup, start: date, end: date) -> ReportData:
     measures, problems = [], []
     for r in decided:
         if r.decision != Decision.PASS:
-            reason = r.comment or "；".join(c.get("comment", "") for c in r.checks if c.get("comment"))
+            reason = clause(r.comment) or "；".join(
+                clause(c.get("comment", "")) for c in r.checks if clause(c.get("comment", ""))
+            )
             extra = ""
             if r.decision == Decision.INTERVIEW:
                 extra = _("约谈%(who)s（%(when)s），要求：%(what)s") % {

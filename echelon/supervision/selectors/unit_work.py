@@ -181,3 +181,12 @@ def history(participation: Participation) -> QuerySet[Review]:
 def phase_name(campaign: Campaign, index: int) -> str:
     phases = campaign.spec.phases
     return phases[index].name if 0 <= index < len(phases) else ""
+
+
+def done_action_keys(participation: Participation) -> set[tuple[int, str]]:
+    """(phase, action key) of the unit's actions done and not cleared by a redo (the printed schedule)."""
+    return set(
+        ActionDone.objects.filter(participation=participation, cleared_at=None).values_list(
+            "phase", "action_key"
+        )
+    )

@@ -51,10 +51,10 @@ def county_group(tree, personas, settings, tmp_path):
         actor=supervisor,
         review=review,
         decision=Decision.RETURN,
-        comment="征求意见不充分",
+        comment="征求意见不充分。",  # typed as a whole sentence: the report must not double its stop
         checks={
             "thinking": CheckResult(True),
-            "materials": CheckResult(False, "意见汇总缺少群众来信"),
+            "materials": CheckResult(False, "意见汇总缺少群众来信。"),
             "work": CheckResult(True),
         },
         deadline=TODAY + timedelta(days=5),
@@ -93,6 +93,8 @@ def test_the_document_opens_and_says_what_happened(tree, county_group):
     assert "武川县第一督导组督导工作报告" in text
     assert "一、基本情况" in text and "二、发现的问题" in text and "三、下一步工作" in text
     assert "可可以力更镇" in text and "征求意见不充分" in text and "意见汇总缺少群众来信" in text
+    for doubled in ("。；", "。。", "；。", "；；", "。，"):
+        assert doubled not in text, doubled
     cells = [c.text for row in doc.tables[0].rows for c in row.cells]
     assert "可可以力更镇" in cells and tree.township.code in cells and "打回修改" in cells
     # official style: named styles with East Asian fonts, and fallbacks in the font table

@@ -26,9 +26,32 @@
     return d.getFullYear() + "-" + String(d.getMonth() + 1).padStart(2, "0") + "-" + String(d.getDate()).padStart(2, "0");
   }
 
+  // The axis spans the plan window (the campaign's dates and every planned bar), not today: an actual bar
+  // still open is drawn up to today or the window's end, whichever comes first.
+  function planWindow(data) {
+    let lo = data.window ? ts(data.window[0]) : null;
+    let hi = data.window ? ts(data.window[1]) : null;
+    data.rows.forEach(function (row) {
+      const days = [row.start, row.start_last, row.end, row.milestone && row.milestone[0], row.milestone && row.milestone[1]];
+      row.phases.forEach(function (p) { days.push(p.start, p.end); });
+      days.forEach(function (day) {
+        const t = ts(day);
+        if (t === null || isNaN(t)) return;
+        if (lo === null || t < lo) lo = t;
+        if (hi === null || t > hi) hi = t;
+      });
+    });
+    if (lo === null || hi === null) return null;
+    const pad = Math.max(2, Math.round((hi - lo) / DAY / 40)) * DAY;
+    return [lo - pad, hi + DAY + pad];
+  }
+
   function build(el, data) {
     const rows = data.rows;
-    el.style.height = Math.max(180, rows.length * 28 + 80) + "px";
+    // A phone: labels wrap within a third of the width, rows are taller, fewer and shorter month labels.
+    const narrow = el.clientWidth < 576;
+    el.style.height = Math.max(180, rows.length * (narrow ? 40 : 28) + 80) + "px";
+    const span = planWindow(data);
     const chart = echarts.init(el, null, { renderer: "canvas" });
     const bars = [];
     const marks = [];
@@ -49,7 +72,8 @@
         }
       }
       if (row.actual && row.actual[0]) {
-        const end = row.actual[1] ? ts(row.actual[1]) : Date.now();
+        let end = row.actual[1] ? ts(row.actual[1]) : Date.now();
+        if (!row.actual[1] && span && end > span[1] - DAY) end = Math.max(ts(row.actual[0]), span[1] - DAY);
         bars.push({ value: [i, ts(row.actual[0]), end + DAY, ACTUAL], name: row.label, itemStyle: { color: "#212529" } });
       }
       if (row.milestone && row.milestone[0]) {
@@ -76,7 +100,7 @@
 
     chart.setOption({
       animation: false,
-      grid: { left: 8, right: 24, top: 16, bottom: 48, containLabel: true },
+      grid: { left: 8, right: narrow ? 12 : 24, top: 24, bottom: 48, containLabel: true },
       tooltip: {
         formatter: function (p) {
           const row = rows[p.seriesType === "scatter" ? p.value[1] : p.value[0]];
@@ -98,10 +122,17 @@
         },
       },
       dataZoom: [{ type: "inside", xAxisIndex: 0, filterMode: "weakFilter" }, { type: "slider", xAxisIndex: 0, height: 16, bottom: 8 }],
-      xAxis: { type: "time", position: "top", splitLine: { show: true, lineStyle: { color: "#eee" } } },
+      xAxis: {
+        type: "time", position: "top", min: span ? span[0] : null, max: span ? span[1] : null,
+        splitNumber: narrow ? 3 : 8, splitLine: { show: true, lineStyle: { color: "#eee" } },
+        axisLabel: { hideOverlap: true, fontSize: narrow ? 10 : 12,
+                     formatter: { year: "{yyyy}年", month: "{M}月", day: "{M}月{d}日" } },
+      },
       yAxis: {
         type: "category", inverse: true, data: rows.map(function (r) { return (r.kind === "group" ? "▸ " : "") + r.label; }),
-        axisTick: { show: false }, axisLabel: { width: 180, overflow: "truncate" },
+        axisTick: { show: false },
+        axisLabel: { width: narrow ? Math.round(el.clientWidth * 0.32) : 200, overflow: "break",
+                     lineHeight: narrow ? 12 : 14, fontSize: narrow ? 11 : 12 },
       },
       series: [
         { type: "custom", renderItem: renderItem, encode: { x: [1, 2], y: 0 }, data: bars },
