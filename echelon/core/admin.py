@@ -203,13 +203,11 @@ def name_third_party_apps() -> None:
     for label, name in APP_NAMES.items():
         if label in registry.app_configs:
             registry.get_app_config(label).verbose_name = name
-    for (label, object_name), name in MODEL_NAMES.items():
-        try:
-            model = registry.get_model(label, object_name)
-        except LookupError:
-            continue
-        model._meta.verbose_name = name
-        model._meta.verbose_name_plural = name
+    for model in registry.get_models():
+        name = MODEL_NAMES.get((model._meta.app_label, model._meta.object_name))
+        if name is not None:
+            model._meta.verbose_name = name
+            model._meta.verbose_name_plural = name
 
 
 class EchelonAdminSite(admin.AdminSite):
