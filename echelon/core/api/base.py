@@ -39,3 +39,14 @@ class UnscopedViewSetMixin:
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, _ReadOnlyModelViewSet):
     pass
+
+
+def page_endpoint(view_class: Any) -> Any:
+    """An API view mounted among an app's pages (a picker's type-ahead, asked by the page's script with the
+    session): answered in JSON only, and, like every page, for signed-in users (an anonymous visitor is sent
+    to the login page by ``LoginRequiredMiddleware``; DRF marks its views ``login_required = False``)."""
+    from rest_framework.renderers import JSONRenderer
+
+    view = view_class.as_view(renderer_classes=[JSONRenderer])
+    view.login_required = True
+    return view

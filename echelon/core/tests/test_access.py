@@ -43,6 +43,7 @@ from echelon.dashboards.tests import kit_board, kit_dispatch, kit_reports, kit_w
 from echelon.evaluation.tests import kit_evaluation
 from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
+from echelon.orgs.tests import kit_lookup
 from echelon.publicity.tests import kit_publicity
 from echelon.supervision.tests import kit as sv
 from echelon.supervision.tests import kit_own
@@ -1013,6 +1014,7 @@ DECLARED.update(kit_reports.declarations(D))
 DECLARED.update(kit_warnings.declarations(D))
 DECLARED.update(kit_own.declarations(D))
 DECLARED.update(kit_cases.declarations(D))
+DECLARED.update(kit_lookup.declarations(D))
 DECLARED.update(kit_evaluation.declarations(D))
 DECLARED.update(kit_publicity.declarations(D))
 DECLARED.update(kit_appraisal.declarations(D))

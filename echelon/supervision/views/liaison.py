@@ -14,7 +14,7 @@ from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Participation
 from echelon.core import paging
-from echelon.core.pages import attempt
+from echelon.core.pages import attempt, flash_form_errors
 from echelon.core.querysets import scope_paths, scoped_object
 from echelon.orgs.models import Unit
 from echelon.supervision import selectors, services
@@ -85,9 +85,9 @@ def liaison_points(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def liaison_add(request: HttpRequest) -> HttpResponse:
-    form = LiaisonForm(request.POST)
+    form = LiaisonForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, _("请填写联系点领导、联系点和方式。"))
+        flash_form_errors(request, form)
         return redirect("supervision:liaison_points")
     data = form.cleaned_data
     unit = scoped_object(
