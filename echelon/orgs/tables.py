@@ -78,7 +78,7 @@ class MemberTable(MemberColumns):
 
 class UnitSearchTable(UnitTable):
     """The search results: each unit with its parent path (``lookup.parent_paths``), so that villages of
-    the same name are told apart. The view fills ``parents`` for the page shown."""
+    the same name are told apart. The view fills ``parent_paths`` for the page shown."""
 
     parents = tables.Column(verbose_name=_("上级组织"), empty_values=(), orderable=False)
 
@@ -87,7 +87,7 @@ class UnitSearchTable(UnitTable):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.parents: dict[int, str] = {}
+        self.parent_paths: dict[int, str] = {}
 
     def render_parents(self, record: Any) -> str:
-        return self.parents.get(record.pk) or "—"
+        return self.parent_paths.get(record.pk) or "—"

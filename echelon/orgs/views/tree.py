@@ -204,5 +204,5 @@ def search(request: HttpRequest) -> HttpResponse:
     qs = lookup.search(visible, q)  # suffix tolerant: 武川县党委 finds 武川县
     table = UnitSearchTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
     paging.paginate_table(request, table, per_page=PER_PAGE, paginator_class=LazyPaginator)
-    table.parents = lookup.parent_paths(request.user, [row.record for row in table.page.object_list])
+    table.parent_paths = lookup.parent_paths(request.user, [row.record for row in table.page.object_list])
     return render(request, "orgs/search.html", {"q": q, "table": table})

@@ -23,7 +23,11 @@
     const labelKey = d.lookupLabel;
     const detailKey = d.lookupDetail;
     const multiple = d.lookupMultiple === "1";
-    new TomSelect(el, {
+    const initial = el.value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean);
+    const ts = new TomSelect(el, {
       maxItems: multiple ? null : 1,
       valueField: valueKey,
       labelField: labelKey,
@@ -46,15 +50,24 @@
       render: {
         option: (item, escape) => {
           const detail = detailKey && item[detailKey] ? `<div class="small text-muted">${escape(item[detailKey])}</div>` : "";
-          const value = item[valueKey] !== item[labelKey] ? ` <span class="small text-muted">${escape(item[valueKey])}</span>` : "";
+          const value = item[valueKey] !== item[labelKey] ? `<span class="small text-muted ms-1">${escape(item[valueKey])}</span>` : "";
           return `<div data-testid="picker-option"><div>${escape(item[labelKey] || item[valueKey])}${value}</div>${detail}</div>`;
         },
         item: (item, escape) => {
-          const detail = detailKey && item[detailKey] ? ` <span class="small text-muted">${escape(item[detailKey])}</span>` : "";
+          const detail = detailKey && item[detailKey] ? `<span class="small text-muted ms-2">${escape(item[detailKey])}</span>` : "";
           return `<div>${escape(item[labelKey] || item[valueKey])}${detail}</div>`;
         },
         no_results: () => `<div class="no-results">${d.lookupEmpty || ""}</div>`,
       },
+    });
+    // A value already there (a default, a form shown again) is a bare code: show its name instead.
+    initial.forEach((value) => {
+      fetchJSON(withQuery(d.lookup, value))
+        .then((data) => {
+          const hit = data.results.find((h) => h[valueKey] === value);
+          if (hit && ts.options[value]) ts.updateOption(value, hit);
+        })
+        .catch(() => {});
     });
   }
 
