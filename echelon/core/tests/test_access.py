@@ -813,6 +813,10 @@ DECLARED: dict[str, Declared] = {
         effect=sv.liaison_points,
         verb="liaison_point.add",
         refused=OFFICE_ONLY,
+        # the form's unit and leader pickers refuse what is outside the caller's dispatch scope on the form:
+        # back to the page with the Chinese error (ADR 2's "otherwise"), nothing written
+        refusal=(302,),
+        outsider="empty",
     ),
     "supervision:liaison_remove": D(
         kwargs=lambda c: {"pk": sv.liaison(c).pk},
