@@ -18,7 +18,7 @@ class GroupForm(LookupFormMixin, forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=GroupKind.choices, initial=GroupKind.GROUP)
     leader = UserField(label=_("组长"), action="dispatch", role="supervisor", required=False)
-    members = forms.CharField(label=_("成员（用户名，逗号或空格分隔）"), max_length=2000, required=False)
+    members = UserField(label=_("成员"), action="dispatch", role="supervisor", multiple=True, required=False)
 
     def __init__(self, *args: Any, batches: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

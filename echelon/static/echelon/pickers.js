@@ -54,7 +54,7 @@
           return `<div data-testid="picker-option"><div>${escape(item[labelKey] || item[valueKey])}${value}</div>${detail}</div>`;
         },
         item: (item, escape) => {
-          const detail = detailKey && item[detailKey] ? `<span class="small text-muted ms-2">${escape(item[detailKey])}</span>` : "";
+          const detail = !multiple && detailKey && item[detailKey] ? `<span class="small text-muted ms-2">${escape(item[detailKey])}</span>` : "";
           return `<div>${escape(item[labelKey] || item[valueKey])}${detail}</div>`;
         },
         no_results: () => `<div class="no-results">${d.lookupEmpty || ""}</div>`,

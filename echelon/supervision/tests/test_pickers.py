@@ -120,3 +120,26 @@ def test_campaign_scope_by_name_and_refused_outside(tree, personas):
     created = office.post(url, {**data, "root": "武川县党委"})
     assert created.status_code == 302
     assert Campaign.objects.get().root_id == tree.county.pk
+
+
+def test_group_dispatched_by_names(tree, personas):
+    from echelon.supervision.models import SupervisionGroup
+    from echelon.supervision.tests.helpers import supervisor, user
+
+    campaign = make_campaign(tree.region)
+    second = user("second_supervisor")
+    second.display_name = "赵督导"
+    second.save()
+    supervisor(second, tree.county)
+    office = client_for(personas["county_office"])
+    url = reverse("supervision:group_create", args=[campaign.pk])
+    data = {"batch": "second", "home": "武川县", "name": "武川县第二督导组", "kind": "group"}
+    refused = office.post(url, {**data, "leader": "county_supervisor", "members": "赵督导，outsider"})
+    assert refused.status_code == 200 and "找不到用户“outsider”" in refused.content.decode()
+    created = office.post(
+        url, {**data, "leader": "county_supervisor", "members": "赵督导，county_supervisor"}
+    )
+    assert created.status_code == 302
+    g = SupervisionGroup.objects.get()
+    assert g.home_unit_id == tree.county.pk and g.leader.username == "county_supervisor"
+    assert sorted(g.members.values_list("username", flat=True)) == ["county_supervisor", "second_supervisor"]

@@ -81,7 +81,7 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         home = Unit.objects.visible_to(request.user, "dispatch").filter(code=data["home"]).first()
-        members, unknown = _users(data["members"])
+        members, unknown = _users(" ".join(data["members"]))
         leader = None
         if data["leader"]:
             leaders, missing = _users(data["leader"])
