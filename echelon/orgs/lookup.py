@@ -145,7 +145,12 @@ def resolve_code(user: Actor, value: str, action: str = "view") -> str:
             _("有多个名为“%(name)s”的组织，请从列表中选择，或输入组织代码：%(choices)s")
             % {"name": value, "choices": _describe(user, named)}
         )
-    raise ValidationError(_("找不到组织“%(value)s”，或它不在您的范围内。") % {"value": value[:QUERY_MAX]})
+    text = (
+        _("找不到组织“%(value)s”，或它不在您的查看范围内。")
+        if action in ("view", "export")
+        else _("找不到组织“%(value)s”，或它不在您的管理范围内。")
+    )
+    raise ValidationError(text % {"value": value[:QUERY_MAX]})
 
 
 def _describe(user: Actor, units: Sequence[Unit]) -> str:

@@ -44,9 +44,14 @@ class ScopedReadOnlyViewSet(ScopedViewSetMixin, _ReadOnlyModelViewSet):
 def page_endpoint(view_class: Any) -> Any:
     """An API view mounted among an app's pages (a picker's type-ahead, asked by the page's script with the
     session): answered in JSON only, and, like every page, for signed-in users (an anonymous visitor is sent
-    to the login page by ``LoginRequiredMiddleware``; DRF marks its views ``login_required = False``)."""
+    to the login page by ``LoginRequiredMiddleware``; DRF marks its views ``login_required = False``), and
+    left out of the OpenAPI schema."""
     from rest_framework.renderers import JSONRenderer
 
-    view = view_class.as_view(renderer_classes=[JSONRenderer])
+    # Not in the OpenAPI schema (``schema = None``): the API describes the same view at its own address.
+    page_class = type(
+        view_class.__name__, (view_class,), {"schema": None, "renderer_classes": [JSONRenderer]}
+    )
+    view = page_class.as_view()
     view.login_required = True
     return view

@@ -252,7 +252,7 @@ def test_the_pages_are_scoped(tree, personas, campaign):
     # The unit picker refuses a unit outside the importer's scope on the form, naming only what was typed.
     refused = outsider.post(reverse("ledger:opinion_import"), {"unit": tree.township.code, "file": upload})
     assert refused.status_code == 400
-    assert f"找不到组织“{tree.township.code}”，或它不在您的范围内" in refused.content.decode()
+    assert f"找不到组织“{tree.township.code}”，或它不在您的管理范围内" in refused.content.decode()
     assert "可可以力更镇" not in refused.content.decode()
     assert outsider.get(reverse("ledger:opinion_template") + f"?unit={tree.village.code}").status_code == 404
     leader = client_for(personas["liaison_leader"])

@@ -109,7 +109,7 @@ def test_resolve_a_code_a_name_or_a_name_with_its_suffix(tree, personas, twins):
     text = many.value.messages[0]
     assert "有多个名为“马家壕村”的组织" in text and "150125100202（武川县 › 可可以力更镇 › 马家壕村）" in text
     assert "150222100202" not in text  # 包头市's namesake stays out of sight
-    with pytest.raises(ValidationError, match="找不到组织“150222100201”，或它不在您的范围内"):
+    with pytest.raises(ValidationError, match="找不到组织“150222100201”，或它不在您的查看范围内"):
         resolve_code(office, "150222100201")
     assert resolve_code(personas["outsider"], "马家壕村") == "150222100202"
 
@@ -230,11 +230,11 @@ def test_the_field_takes_a_code_or_a_name_and_refuses_what_is_out_of_scope(tree,
     }
     form = make_form({"unit": "150222100202", "person": "outsider"}, office)
     assert not form.is_valid()
-    assert form.errors["unit"] == ["找不到组织“150222100202”，或它不在您的范围内。"]
+    assert form.errors["unit"] == ["找不到组织“150222100202”，或它不在您的管理范围内。"]
     assert form.errors["person"] == ["找不到用户“outsider”，或该用户不在您的范围内。"]
     # the supervisor may look at the county but not dispatch there
     form = make_form({"unit": "150125100"}, personas["county_supervisor"])
-    assert not form.is_valid() and "不在您的范围内" in form.errors["unit"][0]
+    assert not form.is_valid() and "不在您的管理范围内" in form.errors["unit"][0]
 
 
 def test_a_form_without_its_user_fails_loudly():

@@ -60,7 +60,7 @@ def test_patrol_outside_the_users_scope_is_refused_on_the_form(tree, personas, c
         url, {"code": tree.sibling_village.code, "date": date.today().isoformat(), "findings": "x"}
     )
     assert response.status_code == 302
-    assert any("找不到组织“150222100201”，或它不在您的范围内" in m for m in messages_of(response))
+    assert any("找不到组织“150222100201”，或它不在您的查看范围内" in m for m in messages_of(response))
     assert not PatrolVisit.objects.exists() and not AuditEvent.objects.filter(verb="patrol.record").exists()
 
 
@@ -83,8 +83,8 @@ def test_liaison_point_by_names(tree, personas):
     ("leader", "code", "error"),
     [
         ("outsider", "150125100", "找不到用户“outsider”，或该用户不在您的范围内"),
-        ("liaison_leader", "150222100201", "找不到组织“150222100201”，或它不在您的范围内"),
-        ("liaison_leader", "150000", "找不到组织“150000”，或它不在您的范围内"),
+        ("liaison_leader", "150222100201", "找不到组织“150222100201”，或它不在您的管理范围内"),
+        ("liaison_leader", "150000", "找不到组织“150000”，或它不在您的管理范围内"),
     ],
 )
 def test_liaison_point_outside_the_offices_scope_is_refused(tree, personas, leader, code, error):
@@ -115,7 +115,10 @@ def test_campaign_scope_by_name_and_refused_outside(tree, personas):
     url = reverse("campaigns:create")
     data = {"template": "mass-line-2014-nmg", "start": "2014-01-20", "end": "2014-09-30", "name": ""}
     refused = office.post(url, {**data, "root": "包头市"})
-    assert refused.status_code == 200 and "找不到组织“包头市”，或它不在您的范围内" in refused.content.decode()
+    assert (
+        refused.status_code == 200
+        and "找不到组织“包头市”，或它不在您的管理范围内" in refused.content.decode()
+    )
     assert not Campaign.objects.exists()
     created = office.post(url, {**data, "root": "武川县党委"})
     assert created.status_code == 302
