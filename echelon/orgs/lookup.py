@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from echelon.core.actors import Actor
 from echelon.core.querysets import in_scope, scope_paths
 from echelon.core.tree import ancestor_paths
-from echelon.orgs.filters import search_units
+from echelon.orgs.filters import search_units, unit_contains_q, unit_search_q
 from echelon.orgs.models import Level, Unit
 
 LIMIT = 20
@@ -77,20 +77,6 @@ def search(queryset: QuerySet[Unit], q: str) -> QuerySet[Unit]:
     return found
 
 
-def ranked(queryset: QuerySet[Unit], q: str) -> QuerySet[Unit]:
-    """Exact code or name first, then the higher levels, then by code."""
-    q = normalize(q)
-    bare = strip_suffixes(q)
-    exact = Case(
-        When(code=q, then=Value(0)),
-        When(name=q, then=Value(0)),
-        When(name=bare, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(exact=exact).order_by("exact", "level", "code")
-
-
 def parent_paths(user: Actor, units: Iterable[Unit]) -> dict[int, str]:
     """Each unit's ancestors the user sees, top down, without the region (every unit's), joined by " › ";
     "" for a unit at the top of the user's part. One query for all the units."""
@@ -107,12 +93,41 @@ def parent_paths(user: Actor, units: Iterable[Unit]) -> dict[int, str]:
     return {pk: PARENT_SEPARATOR.join(names[p] for p in above if p in names) for pk, above in wanted.items()}
 
 
-def lookup_units(user: Actor, q: str, action: str = "view", limit: int = LIMIT) -> list[dict[str, Any]]:
-    """The type-ahead's answer: at most ``limit`` active units the user may ``action`` matching ``q``."""
-    if not normalize(q):
+def matches(visible: QuerySet[Unit], q: str, limit: int = LIMIT) -> list[Unit]:
+    """At most ``limit`` units of ``visible`` for the type-ahead: exact code or name first (the name also
+    without its party-body suffix), then prefix matches (of the query, then of it without the suffix),
+    else matches anywhere in the name or pinyin; each part in tree order (a unit before the units under
+    it). Every query
+    is an index lookup or an index walk that stops at ``limit`` (no sort of a large range), except the
+    scan for "anywhere", which runs only when nothing starts with the query."""
+    q = normalize(q)
+    if not q:
         return []
+    bare = strip_suffixes(q)
+    fields = ("code", "name", "path", "level")
+    exact = list(
+        visible.filter(Q(code=q) | Q(name__in={q, bare})).only(*fields).order_by("level", "code")[:limit]
+    )
+    found = list(exact)
+    for prefix in (q, bare) if bare and bare != q else (q,):
+        if len(found) < limit:
+            found += (
+                visible.filter(unit_search_q(prefix))
+                .exclude(pk__in=[u.pk for u in found])
+                .only(*fields)
+                .order_by("path")[: limit - len(found)]
+            )
+    for anywhere in (q, bare) if bare and bare != q else (q,):
+        if not found:
+            found = list(visible.filter(unit_contains_q(anywhere)).only(*fields).order_by("path")[:limit])
+    return found
+
+
+def lookup_units(user: Actor, q: str, action: str = "view", limit: int = LIMIT) -> list[dict[str, Any]]:
+    """The type-ahead's answer: at most ``limit`` active units the user may ``action`` matching ``q``
+    (``matches``), each with its parent path."""
     visible = in_scope(user, Unit.objects, action).filter(is_active=True)
-    units = list(ranked(search(visible, q), q).only("code", "name", "path", "level")[:limit])
+    units = matches(visible, q, limit)
     parents = parent_paths(user, units)
     return [
         {
