@@ -813,9 +813,9 @@ DECLARED: dict[str, Declared] = {
         effect=sv.liaison_points,
         verb="liaison_point.add",
         refused=OFFICE_ONLY,
-        # the form's unit and leader pickers refuse what is outside the caller's dispatch scope on the form:
-        # back to the page with the Chinese error (ADR 2's "otherwise"), nothing written
-        refusal=(302,),
+        # a wrong role is refused (403) before its choices are read; the outsider's choices are refused by
+        # the form's pickers (outside its dispatch scope): back to the page with the Chinese error
+        refusal=(403,),
         outsider="empty",
     ),
     "supervision:liaison_remove": D(
