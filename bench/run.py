@@ -200,6 +200,11 @@ def step_pages() -> dict[str, Any]:
         "member_search_by_name": "/orgs/u/150000/members/?q=王",
         "blind_spots_region": "/orgs/u/150000/blind-spots/",
         "unit_search_pinyin": "/orgs/search/?q=hhht",
+        # the pickers' type-ahead (orgs.lookup): a name prefix, a query with a party-body suffix, a code
+        # prefix every unit shares (30 samples each stay under the look-up throttle's 240 a minute)
+        "unit_lookup_name": "/orgs/autocomplete/?q=马家",
+        "unit_lookup_suffix": "/orgs/autocomplete/?q=武川县党委",
+        "unit_lookup_code_prefix": "/api/v1/units/lookup/?q=15",
         "api_children_region": "/api/v1/units/150000/children/",
         "campaign_page": f"/campaigns/{campaign.pk}/",
         "campaign_gantt_region": f"/campaigns/{campaign.pk}/gantt/",
@@ -382,6 +387,9 @@ BUDGETS = [
     ("member_search_by_name_p95_ms", "member search by name p95 (ms)", 200, "≤"),
     ("blind_spots_region_p95_ms", "region blind spots p95 (ms)", 200, "≤"),
     ("unit_search_pinyin_p95_ms", "unit search by pinyin p95 (ms)", 200, "≤"),
+    ("unit_lookup_name_p95_ms", "unit picker type-ahead, name prefix, p95 (ms)", 100, "≤"),
+    ("unit_lookup_suffix_p95_ms", "unit picker type-ahead, 武川县党委, p95 (ms)", 100, "≤"),
+    ("unit_lookup_code_prefix_p95_ms", "unit picker type-ahead, code prefix 15, p95 (ms)", 100, "≤"),
     ("api_children_region_p95_ms", "API children of the region p95 (ms)", 200, "≤"),
     ("campaign_page_p95_ms", "campaign page, region office, p95 (ms)", 200, "≤"),
     ("campaign_gantt_region_p95_ms", "Gantt of the whole region p95 (ms)", 200, "≤"),

@@ -7,22 +7,24 @@ from django.utils.translation import gettext_lazy as _
 
 from echelon.accounts.roles import Role
 from echelon.core.forms import BootstrapFormMixin
+from echelon.core.widgets import LookupFormMixin
+from echelon.orgs.fields import UnitField
 
 
-class UserCreateForm(BootstrapFormMixin, forms.Form):
+class UserCreateForm(LookupFormMixin, BootstrapFormMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     display_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     password = forms.CharField(
         label=_("初始密码"), widget=forms.PasswordInput(render_value=False), min_length=10
     )
-    unit_code = forms.CharField(
-        label=_("组织代码"), max_length=32, help_text=_("授权覆盖该组织及其全部下级组织。")
+    unit_code = UnitField(
+        label=_("授权组织"), action="manage_users", help_text=_("授权覆盖该组织及其全部下级组织。")
     )
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
 
 
-class GrantForm(BootstrapFormMixin, forms.Form):
-    unit_code = forms.CharField(label=_("组织代码"), max_length=32)
+class GrantForm(LookupFormMixin, BootstrapFormMixin, forms.Form):
+    unit_code = UnitField(label=_("授权组织"), action="manage_users")
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
 
 

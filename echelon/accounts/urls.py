@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
 from echelon.accounts import views
+from echelon.accounts.api.lookup import UserLookupView
+from echelon.core.api.base import page_endpoint
 
 app_name = "accounts"
 
@@ -14,6 +16,8 @@ urlpatterns = [
     path("users/new/", views.user_create, name="user_create"),
     path("users/import/", views.user_import, name="user_import"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
+    # The people picker's type-ahead (core.widgets): the API's look-up, answered in JSON to the pages.
+    path("users/lookup/", page_endpoint(UserLookupView), name="user_lookup"),
     path("grants/<int:pk>/remove/", views.grant_remove, name="grant_remove"),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),

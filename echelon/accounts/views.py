@@ -84,7 +84,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 def user_create(request: HttpRequest) -> HttpResponse:
     _require_office(request)
-    form = UserCreateForm(request.POST or None)
+    form = UserCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = attempt(
@@ -108,7 +108,11 @@ def user_create(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_office(request)
     target = get_object_or_404(managed_users(request.user), pk=pk)
-    grant_form = GrantForm(request.POST or None) if request.POST.get("form") == "grant" else GrantForm()
+    grant_form = (
+        GrantForm(request.POST or None, user=request.user)
+        if request.POST.get("form") == "grant"
+        else GrantForm(user=request.user)
+    )
     reset_form = (
         PasswordResetForm(request.POST or None)
         if request.POST.get("form") == "reset"

@@ -10,6 +10,8 @@ from echelon.campaigns import specs
 from echelon.campaigns.models import Campaign, CampaignTemplate
 from echelon.core.actors import Actor
 from echelon.core.forms import BootstrapFormMixin
+from echelon.core.widgets import LookupFormMixin
+from echelon.orgs.fields import UnitField
 from echelon.orgs.models import Unit
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -25,12 +27,12 @@ def template_choices() -> list[tuple[str, str]]:
     return stored + shipped
 
 
-class CampaignCreateForm(BootstrapFormMixin, forms.Form):
+class CampaignCreateForm(LookupFormMixin, BootstrapFormMixin, forms.Form):
     template = forms.ChoiceField(label=gettext_lazy("模板"))
-    root = forms.CharField(
-        label=gettext_lazy("范围（组织代码）"),
-        max_length=32,
-        help_text=gettext_lazy("活动覆盖这个区划单位及其全部下级，例如 150000。"),
+    root = UnitField(
+        label=gettext_lazy("范围"),
+        action="plan",
+        help_text=gettext_lazy("活动覆盖这个区划单位及其全部下级：输入名称、拼音或组织代码，例如 150000。"),
     )
     start = forms.DateField(label=gettext_lazy("开始日期"), widget=DATE)
     end = forms.DateField(

@@ -9,7 +9,8 @@ Sections:
 - ``user``: the user's dropdown (通知, 我的后台任务, 用户与授权, …); an entry with ``method="post"`` is a
   button in a form (退出登录), shown after a divider. Entry badges (unread notifications) are added up on the
   dropdown's toggle.
-- ``search``: the navbar's search box; ``hint`` is its placeholder.
+- ``search``: the navbar's search box; ``hint`` is its placeholder; ``lookup`` names a JSON endpoint for
+  its type-ahead (``?q=``; hits with ``name``, ``code``, ``parents`` and ``url``, opened when chosen).
 - ``unit``: tabs on a unit's page contributed by the apps above the tree (活动安排); the URL takes the
   unit's code.
 
@@ -50,6 +51,7 @@ class Entry:
     badge: Badge | None = None  # a count shown beside the entry (0: none)
     method: Literal["get", "post"] = "get"
     hint: str | Any = ""
+    lookup: str = ""  # search: the URL name of the type-ahead's endpoint
 
     def url(self, *args: Any) -> str:
         return reverse(self.url_name, args=args)
@@ -73,11 +75,12 @@ def register(
     badge: Badge | None = None,
     method: Literal["get", "post"] = "get",
     hint: Any = "",
+    lookup: str = "",
 ) -> Entry:
     """Add (or replace) a menu entry. Called from an app's `AppConfig.ready()`."""
     if section not in SECTIONS:
         raise ValueError(f"unknown navigation section {section!r}")
-    entry = Entry(key, label, icon, url_name, order, section, visible, badge, method, hint)
+    entry = Entry(key, label, icon, url_name, order, section, visible, badge, method, hint, lookup)
     _entries[section, key] = entry
     return entry
 
@@ -134,6 +137,7 @@ class Menu:
                     "icon": entry.icon,
                     "url": url,
                     "hint": entry.hint,
+                    "lookup": reverse(entry.lookup) if entry.lookup else "",
                     "post": entry.method == "post",
                     "badge": entry.badge(self._user) if entry.badge else 0,
                     "active": section == "main" and url != "/" and self._request.path.startswith(url),

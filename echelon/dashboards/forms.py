@@ -10,6 +10,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from echelon.core.forms import BootstrapFormMixin
+from echelon.core.widgets import LookupFormMixin
+from echelon.orgs.fields import UnitField
 
 DATE = {"type": "date"}
 
@@ -36,13 +38,13 @@ class MeetingForm(BootstrapFormMixin, forms.Form):
     )
 
 
-class DispatchItemForm(BootstrapFormMixin, forms.Form):
+class DispatchItemForm(LookupFormMixin, BootstrapFormMixin, forms.Form):
     """One action item row: a unit from the select (the meeting's unit and two levels below it) or by its
     code, what to do, by when. An empty row is skipped."""
 
     unit = forms.ChoiceField(label=_("承办单位"), required=False)
-    code = forms.CharField(
-        label=_("或输入组织代码"), max_length=32, required=False, help_text=_("更下级的单位请输入代码")
+    code = UnitField(
+        label=_("或选择其他单位"), required=False, help_text=_("更下级的单位：输入名称、拼音或组织代码")
     )
     text = forms.CharField(label=_("交办事项"), max_length=1_000, required=False)
     deadline = forms.DateField(

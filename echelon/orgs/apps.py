@@ -24,4 +24,5 @@ class OrgsConfig(AppConfig):
             "orgs:search",
             section="search",
             hint=_("搜索组织：名称、代码或拼音"),
+            lookup="orgs:autocomplete",
         )

@@ -74,3 +74,20 @@ class MemberTable(MemberColumns):
     class Meta(MemberColumns.Meta):
         attrs = {"class": "table table-sm table-hover mb-0"}
         empty_text = _("没有符合条件的党员。")
+
+
+class UnitSearchTable(UnitTable):
+    """The search results: each unit with its parent path (``lookup.parent_paths``), so that villages of
+    the same name are told apart. The view fills ``parent_paths`` for the page shown."""
+
+    parents = tables.Column(verbose_name=_("上级组织"), empty_values=(), orderable=False)
+
+    class Meta(UnitTable.Meta):
+        sequence = ("code", "name", "parents", "...")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent_paths: dict[int, str] = {}
+
+    def render_parents(self, record: Any) -> str:
+        return self.parent_paths.get(record.pk) or "—"

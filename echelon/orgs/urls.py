@@ -1,5 +1,7 @@
 from django.urls import path
 
+from echelon.core.api.base import page_endpoint
+from echelon.orgs.api.lookup import UnitLookupView
 from echelon.orgs.views import edit, io, tree
 
 app_name = "orgs"
@@ -7,7 +9,8 @@ app_name = "orgs"
 urlpatterns = [
     path("", tree.browse, name="browse"),
     path("search/", tree.search, name="search"),
-    path("autocomplete/", tree.autocomplete, name="autocomplete"),
+    # The unit pickers' and the header search's type-ahead (core.widgets): the API's look-up, in JSON.
+    path("autocomplete/", page_endpoint(UnitLookupView), name="autocomplete"),
     path("u/<str:code>/", tree.unit_detail, name="unit"),
     path("u/<str:code>/tree/", tree.tree_children, name="tree_children"),
     path("u/<str:code>/members/", tree.unit_members, name="unit_members"),

@@ -5,37 +5,40 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from echelon.accounts.fields import UserField
+from echelon.core.widgets import LookupFormMixin
+from echelon.orgs.fields import UnitField
 from echelon.supervision.models import Decision, Evidence, GroupKind, LiaisonKind, MeetingType
 from echelon.supervision.services import MEETING_MAX_PEOPLE, MEETING_TEXT_LIMITS
 
 
-class GroupForm(forms.Form):
+class GroupForm(LookupFormMixin, forms.Form):
     batch = forms.ChoiceField(label=_("批次"))
-    home = forms.CharField(label=_("派出单位（组织代码）"), max_length=32)
+    home = UnitField(label=_("派出单位"), action="dispatch")
     name = forms.CharField(label=_("名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=GroupKind.choices, initial=GroupKind.GROUP)
-    leader = forms.CharField(label=_("组长（用户名）"), max_length=150, required=False)
-    members = forms.CharField(label=_("成员（用户名，逗号或空格分隔）"), max_length=2000, required=False)
+    leader = UserField(label=_("组长"), action="dispatch", role="supervisor", required=False)
+    members = UserField(label=_("成员"), action="dispatch", role="supervisor", multiple=True, required=False)
 
     def __init__(self, *args: Any, batches: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["batch"].choices = batches  # type: ignore[attr-defined]
 
 
-class MemberForm(forms.Form):
-    username = forms.CharField(label=_("用户名"), max_length=150)
+class MemberForm(LookupFormMixin, forms.Form):
+    username = UserField(label=_("成员"), action="dispatch", role="supervisor")
     leader = forms.BooleanField(label=_("设为组长"), required=False)
 
 
-class AssignForm(forms.Form):
-    code = forms.CharField(label=_("督导对象（组织代码）"), max_length=32)
+class AssignForm(LookupFormMixin, forms.Form):
+    code = UnitField(label=_("督导对象"), action="dispatch")
     override_reason = forms.CharField(
         label=_("重复督导理由（仅在该单位已有督导组时填写）"), max_length=200, required=False
     )
 
 
-class PatrolForm(forms.Form):
-    code = forms.CharField(label=_("巡查单位（组织代码）"), max_length=32)
+class PatrolForm(LookupFormMixin, forms.Form):
+    code = UnitField(label=_("巡查单位"))
     date = forms.DateField(label=_("巡查日期"), widget=forms.DateInput(attrs={"type": "date"}))
     findings = forms.CharField(label=_("发现的情况和问题"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -161,9 +164,9 @@ class PeriodForm(forms.Form):
         return data
 
 
-class LiaisonForm(forms.Form):
-    leader = forms.CharField(label=_("联系点领导（用户名）"), max_length=150)
-    code = forms.CharField(label=_("联系点（组织代码）"), max_length=32)
+class LiaisonForm(LookupFormMixin, forms.Form):
+    leader = UserField(label=_("联系点领导"), action="dispatch", role="leader")
+    code = UnitField(label=_("联系点"), action="dispatch")
     kind = forms.ChoiceField(label=_("方式"), choices=LiaisonKind.choices, initial=LiaisonKind.LINK)
     campaign = forms.IntegerField(label=_("活动"), required=False)
 

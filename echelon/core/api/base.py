@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rest_framework import viewsets
+from rest_framework.views import APIView
 
 if TYPE_CHECKING:
     # The stubs' viewsets are generic over the model; DRF's are not subscriptable. Subclasses name it.
@@ -39,3 +40,19 @@ class UnscopedViewSetMixin:
 
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, _ReadOnlyModelViewSet):
     pass
+
+
+def page_endpoint(view_class: type[APIView]) -> Any:
+    """An API view mounted among an app's pages (a picker's type-ahead, asked by the page's script with the
+    session): answered in JSON only, and, like every page, for signed-in users (an anonymous visitor is sent
+    to the login page by ``LoginRequiredMiddleware``; DRF marks its views ``login_required = False``), and
+    left out of the OpenAPI schema."""
+    from rest_framework.renderers import JSONRenderer
+
+    # Not in the OpenAPI schema (``schema = None``): the API describes the same view at its own address.
+    page_class: type[APIView] = type(
+        view_class.__name__, (view_class,), {"schema": None, "renderer_classes": [JSONRenderer]}
+    )
+    view: Any = page_class.as_view()
+    view.login_required = True
+    return view

@@ -43,7 +43,7 @@ from echelon.dashboards.tests import kit_board, kit_dispatch, kit_reports, kit_w
 from echelon.evaluation.tests import kit_evaluation
 from echelon.ledger.tests import api_kit, page_kit
 from echelon.orgs.models import Member, Unit
-from echelon.orgs.tests import kit_editing
+from echelon.orgs.tests import kit_editing, kit_lookup
 from echelon.publicity.tests import kit_publicity
 from echelon.supervision.tests import kit as sv
 from echelon.supervision.tests import kit_approval, kit_own, kit_review
@@ -813,6 +813,10 @@ DECLARED: dict[str, Declared] = {
         effect=sv.liaison_points,
         verb="liaison_point.add",
         refused=OFFICE_ONLY,
+        # a wrong role is refused (403) before its choices are read; the outsider's choices are refused by
+        # the form's pickers (outside its dispatch scope): back to the page with the Chinese error
+        refusal=(403,),
+        outsider="empty",
     ),
     "supervision:liaison_remove": D(
         kwargs=lambda c: {"pk": sv.liaison(c).pk},
@@ -1016,6 +1020,7 @@ DECLARED.update(kit_own.declarations(D))
 DECLARED.update(kit_approval.declarations(D))
 DECLARED.update(kit_review.declarations(D))
 DECLARED.update(kit_cases.declarations(D))
+DECLARED.update(kit_lookup.declarations(D))
 DECLARED.update(kit_evaluation.declarations(D))
 DECLARED.update(kit_publicity.declarations(D))
 DECLARED.update(kit_appraisal.declarations(D))

@@ -326,7 +326,8 @@ def test_the_new_meeting_page_shows_the_refusal_and_writes_nothing(tree, persona
     url = reverse("dashboards:meeting_new", args=[tree.county.code])
     response = client.post(url, _form(tree, batch, [("", tree.sibling_village.code, "越界", "2014-05-20")]))
     assert response.status_code == 200
-    assert "第 1 项事项：找不到组织" in response.content.decode()
+    # The row's unit picker refuses a unit outside the office's scope on the row itself.
+    assert f"找不到组织“{tree.sibling_village.code}”，或它不在您的查看范围内" in response.content.decode()
     response = client.post(url, _form(tree, batch, [(tree.village.code, "", "过期", "2014-05-01")]))
     assert "早于会议日期" in response.content.decode()
     assert not DispatchMeeting.objects.exists()

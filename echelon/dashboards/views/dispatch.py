@@ -137,7 +137,7 @@ def meeting_new(request: HttpRequest, code: str) -> HttpResponse:
     batch = selectors.batch_for(user, unit, batch_id)
     choices = _pick_choices(unit)
     form = MeetingForm(request.POST or None, initial={"date": timezone.localdate()})
-    formset = ItemFormSet(request.POST or None, prefix="items", form_kwargs={"units": choices})
+    formset = ItemFormSet(request.POST or None, prefix="items", form_kwargs={"units": choices, "user": user})
     if request.method == "POST" and batch is not None and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
 

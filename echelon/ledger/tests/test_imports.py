@@ -249,12 +249,11 @@ def test_the_upload_page_imports_and_shows_row_errors(tree, personas, campaign):
 def test_the_pages_are_scoped(tree, personas, campaign):
     upload = SimpleUploadedFile("意见.xlsx", xlsx(good_rows(tree)).getvalue())
     outsider = client_for(personas["outsider"])
-    assert (
-        outsider.post(
-            reverse("ledger:opinion_import"), {"unit": tree.township.code, "file": upload}
-        ).status_code
-        == 404
-    )
+    # The unit picker refuses a unit outside the importer's scope on the form, naming only what was typed.
+    refused = outsider.post(reverse("ledger:opinion_import"), {"unit": tree.township.code, "file": upload})
+    assert refused.status_code == 400
+    assert f"找不到组织“{tree.township.code}”，或它不在您的管理范围内" in refused.content.decode()
+    assert "可可以力更镇" not in refused.content.decode()
     assert outsider.get(reverse("ledger:opinion_template") + f"?unit={tree.village.code}").status_code == 404
     leader = client_for(personas["liaison_leader"])
     assert leader.get(reverse("ledger:opinion_import")).status_code == 403

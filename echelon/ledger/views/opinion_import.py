@@ -19,16 +19,18 @@ from echelon.core.forms import BootstrapFormMixin
 from echelon.core.pages import attempt
 from echelon.core.permissions import require_somewhere
 from echelon.core.querysets import scoped_object
+from echelon.core.widgets import LookupFormMixin
 from echelon.ledger import services
 from echelon.ledger.services import imports
+from echelon.orgs.fields import UnitField
 from echelon.orgs.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHOWN_ERRORS = 300
 
 
-class OpinionImportForm(BootstrapFormMixin, forms.Form):
-    unit = forms.CharField(label=gettext_lazy("登记单位（组织代码）"), max_length=32)
+class OpinionImportForm(LookupFormMixin, BootstrapFormMixin, forms.Form):
+    unit = UnitField(label=gettext_lazy("登记单位"), action="import")
     file = forms.FileField(label=gettext_lazy("文件（.xlsx 或 .csv）"))
 
 
@@ -98,7 +100,7 @@ def opinion_import(request: HttpRequest) -> HttpResponse:
     require_somewhere(request.user, "import", _("您没有导入意见的权限。"))
     unit = _default_unit(request.user)
     initial = {"unit": (request.GET.get("unit") or (unit.code if unit else ""))[:32]}
-    form = OpinionImportForm(request.POST or None, request.FILES or None, initial=initial)
+    form = OpinionImportForm(request.POST or None, request.FILES or None, initial=initial, user=request.user)
     result = None
     status = 200
     if request.method == "POST":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,10 +17,10 @@ from echelon.core.models import AuditEvent
 from echelon.core.pages import attempt
 from echelon.core.permissions import allowed
 from echelon.core.querysets import scoped_object
-from echelon.orgs import selectors, services
-from echelon.orgs.filters import MemberFilter, UnitFilter, search_units
+from echelon.orgs import lookup, selectors, services
+from echelon.orgs.filters import MemberFilter, UnitFilter
 from echelon.orgs.models import Member, Unit
-from echelon.orgs.tables import KnownCountPaginator, MemberTable, UnitTable
+from echelon.orgs.tables import KnownCountPaginator, MemberTable, UnitSearchTable, UnitTable
 
 PER_PAGE = 50
 TREE_LIMIT = 100
@@ -225,19 +225,10 @@ def member_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()
+    q = lookup.normalize(request.GET.get("q", ""))
     visible = Unit.objects.visible_to(request.user).filter(is_active=True)
-    qs = search_units(visible, q) if q else visible.none()
-    table = UnitTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
+    qs = lookup.search(visible, q)  # suffix tolerant: 武川县党委 finds 武川县
+    table = UnitSearchTable(qs.order_by("level", "code"), order_by=request.GET.get("sort") or None)
     paging.paginate_table(request, table, per_page=PER_PAGE, paginator_class=LazyPaginator)
+    table.parent_paths = lookup.parent_paths(request.user, [row.record for row in table.page.object_list])
     return render(request, "orgs/search.html", {"q": q, "table": table})
-
-
-@require_GET
-def autocomplete(request: HttpRequest) -> JsonResponse:
-    q = request.GET.get("q", "").strip()
-    if len(q) < 1:
-        return JsonResponse({"results": []})
-    qs = search_units(Unit.objects.visible_to(request.user).filter(is_active=True), q)
-    rows = qs.order_by("level", "code").values("code", "name", "level")[:20]
-    return JsonResponse({"results": list(rows)})

@@ -17,7 +17,7 @@ from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Campaign
 from echelon.core import paging
-from echelon.core.pages import attempt
+from echelon.core.pages import attempt, flash_form_errors
 from echelon.core.permissions import allowed
 from echelon.core.querysets import scope_paths, scoped_object
 from echelon.orgs import selectors as org_selectors
@@ -75,12 +75,13 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = GroupForm(
         request.POST or None,
         batches=batches,
+        user=request.user,
         initial={"batch": batches[-1][0] if batches else "", "home": top.code if top else ""},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         home = Unit.objects.visible_to(request.user, "dispatch").filter(code=data["home"]).first()
-        members, unknown = _users(data["members"])
+        members, unknown = _users(" ".join(data["members"]))
         leader = None
         if data["leader"]:
             leaders, missing = _users(data["leader"])
@@ -142,8 +143,10 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_member(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_to_dispatch(request.user, pk)
-    form = MemberForm(request.POST)
-    if form.is_valid():
+    form = MemberForm(request.POST, user=request.user)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+    else:
         user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
         if user is None:
             messages.error(request, _("没有用户“%(name)s”。") % {"name": form.cleaned_data["username"]})
@@ -161,8 +164,10 @@ def group_member(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def group_assign(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_to_dispatch(request.user, pk)
-    form = AssignForm(request.POST)
-    if form.is_valid():
+    form = AssignForm(request.POST, user=request.user)
+    if not form.is_valid():
+        flash_form_errors(request, form)
+    else:
 
         def assign() -> Any:
             participation = scoped_object(

@@ -14,7 +14,8 @@ from echelon.accounts.models import User
 from echelon.campaigns import selectors as campaign_selectors
 from echelon.campaigns.models import Participation
 from echelon.core import paging
-from echelon.core.pages import attempt
+from echelon.core.pages import attempt, flash_form_errors
+from echelon.core.permissions import require_somewhere
 from echelon.core.querysets import scope_paths, scoped_object
 from echelon.orgs.models import Unit
 from echelon.supervision import selectors, services
@@ -85,9 +86,11 @@ def liaison_points(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def liaison_add(request: HttpRequest) -> HttpResponse:
-    form = LiaisonForm(request.POST)
+    # A wrong role is told so (403) before its choices are checked against a scope it does not have.
+    require_somewhere(request.user, "dispatch", _("只有领导小组办公室可以确定联系点。"))
+    form = LiaisonForm(request.POST, user=request.user)
     if not form.is_valid():
-        messages.error(request, _("请填写联系点领导、联系点和方式。"))
+        flash_form_errors(request, form)
         return redirect("supervision:liaison_points")
     data = form.cleaned_data
     unit = scoped_object(

@@ -20,7 +20,7 @@ from echelon.supervision.forms import PatrolForm
 @require_POST
 def group_patrol(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_for(request.user, pk)
-    form = PatrolForm(request.POST)
+    form = PatrolForm(request.POST, user=request.user)
     if not form.is_valid():
         flash_form_errors(request, form)
         return redirect("supervision:group", pk=group.pk)
