@@ -273,6 +273,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "EXCEPTION_HANDLER": "echelon.core.api.exceptions.exception_handler",  # Chinese, no model names
+    "DEFAULT_METADATA_CLASS": "echelon.core.api.metadata.Metadata",  # OPTIONS: no 500 without a serializer
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Echelon API",
