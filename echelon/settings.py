@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "echelon.core.metrics.MetricsMiddleware",  # first: times everything below it (/metrics, ADR 19)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -343,9 +344,26 @@ if env_bool("HTTPS", default=False):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Operations (ADR 19): every log line carries the request id; LOG_FORMAT=json writes one JSON object a line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "echelon.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "echelon.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# /metrics: besides requests from this machine, those with "Authorization: Bearer <token>" (unset: none).
+ECHELON_METRICS_TOKEN = os.environ.get("ECHELON_METRICS_TOKEN", "")
+# /healthz: how often the worker's heartbeat is asked for, and after how long without one it is stale.
+ECHELON_HEARTBEAT_SECONDS = env_int("ECHELON_HEARTBEAT_SECONDS", 30)
+ECHELON_HEARTBEAT_STALE_SECONDS = env_int("ECHELON_HEARTBEAT_STALE_SECONDS", 300)
