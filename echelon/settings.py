@@ -237,12 +237,30 @@ STATICFILES_DIRS += [
 FONTS_DIR = VAR_DIR / "fonts"
 if FONTS_DIR.is_dir():
     STATICFILES_DIRS.append(("fonts", FONTS_DIR))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads and job results in an S3-compatible store (MinIO, Ceph, a cloud's object storage) instead of
+# MEDIA_ROOT, so that several app servers and workers share them (ADR 19): set ECHELON_S3_BUCKET and install
+# the extra `pip install -e '.[s3]'` (django-storages with boto3).
+if os.environ.get("ECHELON_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ECHELON_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ECHELON_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ECHELON_S3_REGION") or None,
+            "access_key": os.environ.get("ECHELON_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("ECHELON_S3_SECRET_KEY") or None,
+            "location": os.environ.get("ECHELON_S3_PREFIX", ""),
+            "default_acl": None,  # private objects; downloads go through the app's views
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Uploads: refuse anything bigger than this before reading it (bytes).
 ECHELON_MAX_UPLOAD_BYTES = env_int("ECHELON_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
