@@ -38,6 +38,7 @@ class TestHealthz:
         for secret in ("sqlite", "postgres", "var/", "echelon.sqlite3", "SECRET", "Django"):
             assert secret not in text
 
+    @pytest.mark.django_db(transaction=True)  # the real worker closes its connection after a task
     def test_the_worker_is_starting_then_ok_once_it_ran_the_heartbeat(self, client):
         body = client.get("/healthz").json()
         assert body["checks"]["worker"] == "starting" and body["status"] == "degraded"
@@ -54,6 +55,7 @@ class TestHealthz:
         }
         assert 0 <= body["worker_seen_seconds_ago"] < 60
 
+    @pytest.mark.django_db(transaction=True)  # the real worker closes its connection after a task
     def test_a_worker_that_stopped_is_stale_and_old_heartbeats_are_pruned(self, client, settings):
         client.get("/healthz")
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
