@@ -27,6 +27,8 @@ from types import SimpleNamespace
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
@@ -65,7 +67,18 @@ KNOWN_SCHEMA_GAPS = {
 
 
 @pytest.fixture
-def world(personas, tree):
+def keep_connection():
+    """The WSGI handler closes the database connection at each request's start and end (Django's test
+    client switches that off); so does this, or on PostgreSQL the test's transaction would be closed."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(personas, tree, keep_connection):
     found = kit.world(SimpleNamespace(tree=tree, personas=personas))
     return SimpleNamespace(found=found, tree=tree, office=personas["region_office"])
 
