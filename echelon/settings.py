@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "echelon.core.metrics.MetricsMiddleware",  # first: times everything below it (/metrics, ADR 19)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -237,12 +238,30 @@ STATICFILES_DIRS += [
 FONTS_DIR = VAR_DIR / "fonts"
 if FONTS_DIR.is_dir():
     STATICFILES_DIRS.append(("fonts", FONTS_DIR))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploads and job results in an S3-compatible store (MinIO, Ceph, a cloud's object storage) instead of
+# MEDIA_ROOT, so that several app servers and workers share them (ADR 19): set ECHELON_S3_BUCKET and install
+# the extra `pip install -e '.[s3]'` (django-storages with boto3).
+if os.environ.get("ECHELON_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["ECHELON_S3_BUCKET"],
+            "endpoint_url": os.environ.get("ECHELON_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("ECHELON_S3_REGION") or None,
+            "access_key": os.environ.get("ECHELON_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("ECHELON_S3_SECRET_KEY") or None,
+            "location": os.environ.get("ECHELON_S3_PREFIX", ""),
+            "default_acl": None,  # private objects; downloads go through the app's views
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # Uploads: refuse anything bigger than this before reading it (bytes).
 ECHELON_MAX_UPLOAD_BYTES = env_int("ECHELON_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
@@ -274,6 +293,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "EXCEPTION_HANDLER": "echelon.core.api.exceptions.exception_handler",  # Chinese, no model names
+    "DEFAULT_METADATA_CLASS": "echelon.core.api.metadata.Metadata",  # OPTIONS: no 500 without a serializer
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Echelon API",
@@ -343,9 +363,26 @@ if env_bool("HTTPS", default=False):
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Operations (ADR 19): every log line carries the request id; LOG_FORMAT=json writes one JSON object a line.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "echelon.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "echelon.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+# /metrics: besides requests from this machine, those with "Authorization: Bearer <token>" (unset: none).
+ECHELON_METRICS_TOKEN = os.environ.get("ECHELON_METRICS_TOKEN", "")
+# /healthz: how often the worker's heartbeat is asked for, and after how long without one it is stale.
+ECHELON_HEARTBEAT_SECONDS = env_int("ECHELON_HEARTBEAT_SECONDS", 30)
+ECHELON_HEARTBEAT_STALE_SECONDS = env_int("ECHELON_HEARTBEAT_STALE_SECONDS", 300)

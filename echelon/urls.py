@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from echelon.core import health, metrics
 from echelon.core import views as core_views
 from echelon.core.urls import audit_urlpatterns, notification_urlpatterns
 
@@ -34,6 +35,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
 ]
 
 handler400 = "echelon.core.views.bad_request"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from echelon.campaigns.models import Campaign
@@ -23,8 +22,7 @@ def export_plan(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     qs = selectors.participations(job.created_by, campaign, "export")
     estimate = qs.count() * len(campaign.spec.phases)
     progress(0, estimate, force=True)
-    folder = settings.MEDIA_ROOT / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = jobs.scratch_dir(job)  # saved into the storage when the job finishes (core.jobs)
     name = f"plan-{campaign.pk}-{str(job.pk)[:8]}.xlsx"
     try:
         n = exports.write_plan(
@@ -33,4 +31,4 @@ def export_plan(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     except exports.ExportTooLarge as exc:
         (folder / name).unlink(missing_ok=True)
         raise jobs.JobError(_("超过 Excel 单个工作表的行数上限，请导出为 CSV。")) from exc
-    return {"file": f"exports/{name}", "rows": n, "message": _("已导出 %(n)d 行。") % {"n": n}}
+    return {"file": str(folder / name), "rows": n, "message": _("已导出 %(n)d 行。") % {"n": n}}

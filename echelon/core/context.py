@@ -29,6 +29,12 @@ def current() -> RequestContext:
     return ctx
 
 
+def bound_request_id() -> str:
+    """The id of the request, command or job being served, or "" outside any (for the log lines)."""
+    ctx = _current.get()
+    return ctx.request_id if ctx is not None else ""
+
+
 @contextlib.contextmanager
 def bind(ctx: RequestContext) -> Iterator[RequestContext]:
     token = _current.set(ctx)
@@ -38,5 +44,5 @@ def bind(ctx: RequestContext) -> Iterator[RequestContext]:
         _current.reset(token)
 
 
-def new_context(channel: str, client_ip: str | None = None) -> RequestContext:
-    return RequestContext(request_id=uuid.uuid4().hex, client_ip=client_ip, channel=channel)
+def new_context(channel: str, client_ip: str | None = None, request_id: str = "") -> RequestContext:
+    return RequestContext(request_id=request_id or uuid.uuid4().hex, client_ip=client_ip, channel=channel)

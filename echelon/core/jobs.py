@@ -8,13 +8,19 @@ calls services and reports progress through the `Progress` it is given. Handlers
 from __future__ import annotations
 
 import logging
+import posixpath
+import shutil
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -102,10 +108,35 @@ def execute(job: Job) -> Job:
     return job
 
 
+def scratch_dir(job: Job) -> Path:
+    """A local folder for the files a handler writes (an export, an error report). A handler returns such a
+    file's absolute path as ``result["file"]``; when the job finishes the file is saved through Django's
+    storage API (``default_storage``: the file system, or an S3-compatible store that every app server and
+    worker shares) under ``exports/<job id>/`` and the folder is removed."""
+    return Path(tempfile.mkdtemp(prefix=f"echelon-job-{job.pk}-"))
+
+
+def store_result_file(job: Job, file: str) -> str:
+    """The storage name of a job's result: a local file (absolute path) is saved into the storage; a name
+    already in the storage is kept."""
+    path = Path(file)
+    if not path.is_absolute():
+        return file
+    try:
+        with open(path, "rb") as fh:
+            return default_storage.save(
+                posixpath.join("exports", str(job.pk), path.name), File(fh, name=path.name)
+            )
+    finally:
+        if path.parent.name.startswith(f"echelon-job-{job.pk}-"):
+            shutil.rmtree(path.parent, ignore_errors=True)
+
+
 def _finish(job: Job, status: str, *, message: str, result: dict[str, Any] | None = None) -> None:
     fields: dict[str, Any] = {"status": status, "message": message[:500], "finished_at": timezone.now()}
     if result is not None:
-        fields["result_file"] = result.pop("file", "") or ""
+        file = result.pop("file", "") or ""
+        fields["result_file"] = store_result_file(job, file) if file else ""
         fields["result"] = result
     Job.objects.filter(pk=job.pk).update(**fields)
     if status == Job.Status.SUCCEEDED:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,16 +10,29 @@ from rest_framework.views import APIView
 
 from echelon.core import context
 
+# A request id passed in by a proxy or a client (``X-Request-ID``) is kept when it is a plain token; anything
+# else (too long, spaces, control characters, quotes) is replaced by a new one, so it is safe in a log line.
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def incoming_request_id(request: HttpRequest) -> str:
+    value = request.META.get("HTTP_X_REQUEST_ID", "")
+    return value if REQUEST_ID_RE.fullmatch(value) else ""
+
 
 class RequestContextMiddleware:
-    """Binds a request id and the client address for the audit trail; echoes the id in a header."""
+    """Binds a request id and the client address for the audit trail and the log lines (``core.logs``);
+    echoes the id in ``X-Request-ID``. The id is the caller's ``X-Request-ID`` when it is a plain token (a
+    load balancer's, so one request is followed through both logs), else a new uuid."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         channel = "api" if request.path.startswith("/api/") else "web"
-        ctx = context.new_context(channel, client_ip=request.META.get("REMOTE_ADDR"))
+        ctx = context.new_context(
+            channel, client_ip=request.META.get("REMOTE_ADDR"), request_id=incoming_request_id(request)
+        )
         request.request_id = ctx.request_id  # type: ignore[attr-defined]
         with context.bind(ctx):
             response = self.get_response(request)

@@ -17,3 +17,7 @@ NOTIFICATION_GENERATE: Final = "notification.generate"
 """The daily run made notices (due deadlines, overdue reviews): one event per run that made any."""
 NOTIFICATION_DIGEST: Final = "notification.digest"
 """The daily digest e-mail to one user."""
+
+SYSTEM_RESTORE: Final = "system.restore"
+"""The database and the uploads were replaced by a backup (``echelon restore``); written into the restored
+database, naming the backup and when it was made."""

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import posixpath
 import tempfile
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import (
@@ -70,12 +71,15 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 def job_download(request: HttpRequest, pk: str) -> FileResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=pk)
-    if not job.result_file:
+    # Through the storage API (ADR 19): the worker that wrote it may be on another machine.
+    if (
+        not job.result_file
+        or ".." in job.result_file.split("/")
+        or not default_storage.exists(job.result_file)
+    ):
         raise Http404
-    path = (settings.MEDIA_ROOT / job.result_file).resolve()
-    if not path.is_file() or settings.MEDIA_ROOT.resolve() not in path.parents:
-        raise Http404
-    return FileResponse(open(path, "rb"), as_attachment=True, filename=path.name)
+    name = posixpath.basename(job.result_file)
+    return FileResponse(default_storage.open(job.result_file, "rb"), as_attachment=True, filename=name)
 
 
 def _audit_events(request: HttpRequest) -> AuditFilter:

@@ -32,7 +32,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -592,9 +591,7 @@ def run_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     qs = filtered_problems(actor, params.get("query") or {}, unit=under or top_units(actor).first())
     total = int(params.get("estimate") or 0)
     title = _("问题清单")
-    out_dir = settings.MEDIA_ROOT / "exports" / str(job.pk)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / filename(title, "xlsx")
+    out = jobs.scratch_dir(job) / filename(title, "xlsx")  # saved into the storage when the job finishes
 
     def counted() -> Iterator[LedgerRow]:
         for row in ledger_rows(qs):
@@ -610,5 +607,5 @@ def run_export(job: Job, progress: jobs.Progress) -> dict[str, Any]:
     return {
         "message": _("已导出 %(n)s 行。") % {"n": f"{n:,}"},
         "rows": n,
-        "file": str(out.relative_to(settings.MEDIA_ROOT)),
+        "file": str(out),
     }

@@ -10,11 +10,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from echelon.core.jobs import JobError, Progress, register
+from echelon.core.jobs import JobError, Progress, register, scratch_dir
 from echelon.core.models import Job
 from echelon.core.querysets import scoped_object
 from echelon.orgs.models import Unit
@@ -39,9 +39,9 @@ def _failed(message: str, result: dict[str, Any]) -> JobError:
     return exc
 
 
-def _sha256(path: Path) -> str:
+def _sha256(stored: str) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with default_storage.open(stored, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -49,7 +49,7 @@ def _sha256(path: Path) -> str:
 
 @register(IMPORT)
 def run_import(job: Job, progress: Progress) -> dict[str, Any]:
-    """params: kind (units|members), mode (validate|apply), root (unit code), file (under MEDIA_ROOT),
+    """params: kind (units|members), mode (validate|apply), root (unit code), file (its storage name),
     name (as uploaded), sha256 (of the upload: the file applied is the file previewed)."""
     # Imported here, not at start-up: the importers load the spreadsheet stack (the app registers this).
     from echelon.core import tabular
@@ -57,11 +57,11 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
 
     params = job.params
     unit = _unit(job, "import")
-    path = settings.MEDIA_ROOT / params["file"]
+    stored = params["file"]  # a name in the storage (the upload page saved it through default_storage)
     next_url = reverse("orgs:io_import_job", args=[unit.code, job.pk])
-    if not path.is_file() or _sha256(path) != params["sha256"]:
+    if not default_storage.exists(stored) or _sha256(stored) != params["sha256"]:
         raise JobError(_("上传的文件已不存在或已被改动，请重新上传。"))
-    with open(path, "rb") as fh:
+    with default_storage.open(stored, "rb") as fh:
         try:
             report = imports.import_file(
                 kind=params["kind"],
@@ -79,10 +79,10 @@ def run_import(job: Job, progress: Progress) -> dict[str, Any]:
         result = report.as_result()
         result["next_url"] = next_url
         if not report.ok:
-            out = path.parent / f"错误报告-{Path(params['name']).stem}.xlsx"
+            out = scratch_dir(job) / f"错误报告-{Path(params['name']).stem}.xlsx"
             progress(report.rows, report.rows, _("正在生成错误报告…"), force=True)
             imports.write_error_sheet(fh, report.fmt, report, out)
-            result["file"] = str(out.relative_to(settings.MEDIA_ROOT))
+            result["file"] = str(out)  # saved into the storage when the job finishes (core.jobs)
             raise _failed(report.summary(), result)
     result["message"] = report.summary()
     return result
@@ -105,9 +105,7 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
         qs = exports.member_queryset(job.created_by, unit, params=query, scope=scope)
     total = exports.estimate(kind, unit, scope)
     name = exports.filename(kind, unit, "xlsx", template=bool(params.get("template")))
-    out_dir = settings.MEDIA_ROOT / "exports" / str(job.pk)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / name
+    out = scratch_dir(job) / name  # saved into the storage when the job finishes (core.jobs)
 
     def counted() -> Any:
         for n, row in enumerate(exports.rows_for(kind, qs), start=1):
@@ -123,5 +121,5 @@ def run_export(job: Job, progress: Progress) -> dict[str, Any]:
     return {
         "message": _("已导出 %(n)s 行。") % {"n": f"{n:,}"},
         "rows": n,
-        "file": str(out.relative_to(settings.MEDIA_ROOT)),
+        "file": str(out),
     }

@@ -255,6 +255,11 @@ DECLARED: dict[str, Declared] = {
         ok=(302,),
         no_effect="sets the language cookie only",
     ),
+    # operations (ADR 19): the health check for load balancers, no login and nothing sensitive in it; the
+    # metrics answer only this machine or a bearer token (the test client comes from 127.0.0.1; refusals
+    # from elsewhere in core/tests/test_health.py)
+    "healthz": D(allowed=None, public=True),
+    "metrics": D(allowed=None, public=True, note="restricted: localhost or ECHELON_METRICS_TOKEN"),
     # --- any signed-in user, nothing of the tree in them; the writes act on the caller's own things
     "home": D(outsider="empty"),
     "accounts:logout": D(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from echelon.campaigns.models import Campaign
 from echelon.core.actors import Actor
+from echelon.core.filters import IdFilter
 from echelon.core.querysets import scope_paths
 from echelon.core.tree import subtree_q
 from echelon.ledger import selectors
@@ -97,7 +98,7 @@ class ProblemFilter(_UnderFilterSet):
     source = django_filters.CharFilter(label=_("来源（键）"))
     item = django_filters.CharFilter(label=_("专项整治事项（键）"))
     severity = django_filters.ChoiceFilter(label=_("程度"), choices=Severity.choices)
-    campaign = django_filters.NumberFilter(label=_("活动"), field_name="campaign_id")
+    campaign = IdFilter(label=_("活动"), field_name="campaign_id")
     overdue = django_filters.BooleanFilter(label=_("有逾期未完成的整改任务"), method="filter_overdue")
     q = django_filters.CharFilter(label=_("搜索问题和具体表现（一两个字也可以）"), method="filter_q")
     tag = django_filters.CharFilter(label=_("载体（键，四大行动、六大工程）"), method="filter_tag")
@@ -139,11 +140,11 @@ class TaskFilter(_UnderFilterSet):
     overdue = django_filters.BooleanFilter(label=_("逾期未完成"), method="filter_overdue")
     item = django_filters.CharFilter(label=_("专项整治事项（键）"))
     category = django_filters.CharFilter(label=_("类别（键）"))
-    problem = django_filters.NumberFilter(label=_("问题"), field_name="problem_id")
     tag = django_filters.CharFilter(label=_("载体（键）：任务所属问题的载体"), method="filter_tag")
     sector = django_filters.CharFilter(
         label=_("分类指导（键）：责任单位属于该类别的行业系统"), method="filter_sector"
     )
+    problem = IdFilter(label=_("问题"), field_name="problem_id")
 
     class Meta:
         model = Task
@@ -176,7 +177,7 @@ class _DirectionFilterSet(django_filters.FilterSet):
 
 class EscalationFilter(_DirectionFilterSet):
     state = django_filters.ChoiceFilter(label=_("状态"), choices=EscalationState.choices)
-    problem = django_filters.NumberFilter(label=_("问题"), field_name="problem_id")
+    problem = IdFilter(label=_("问题"), field_name="problem_id")
 
     class Meta:
         model = Escalation
@@ -185,7 +186,7 @@ class EscalationFilter(_DirectionFilterSet):
 
 class HandoverFilter(_DirectionFilterSet):
     state = django_filters.ChoiceFilter(label=_("状态"), choices=HandoverState.choices)
-    task = django_filters.NumberFilter(label=_("原任务"), field_name="task_id")
+    task = IdFilter(label=_("原任务"), field_name="task_id")
 
     class Meta:
         model = Handover
@@ -194,7 +195,7 @@ class HandoverFilter(_DirectionFilterSet):
 
 class InstitutionFilter(_UnderFilterSet):
     action = django_filters.ChoiceFilter(label=_("类型"), choices=InstitutionAction.choices)
-    problem = django_filters.NumberFilter(label=_("针对问题"), field_name="problems")
+    problem = IdFilter(label=_("针对问题"), field_name="problems")
 
     class Meta:
         model = Institution

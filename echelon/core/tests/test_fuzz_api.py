@@ -1,0 +1,169 @@
+"""schemathesis over the whole OpenAPI schema, as the region office, on the small tree (issue 15).
+
+Every operation of the schema gets a few generated requests, valid and invalid ones (schemathesis's positive
+and negative modes), sent in-process to the WSGI application with the region office's API token. Checks: no
+answer is a server error; every success (2xx, 3xx) matches the schema, body and content type. The data behind
+it is the conftest tree and personas plus the supervision kit's scheduled campaign (groups, an open review,
+materials); half the cases have their path parameters replaced by ones that exist, so requests get past 404.
+
+Not checked yet: that refusals (4xx) are documented: most operations do not list their 400/401/403/404 in
+the schema, and some list an error body of another shape ({"detail": [..]} where a 404 says {"detail": ".."}).
+``KNOWN_SCHEMA_GAPS`` lists the operations whose successful answers do not match their schema today (found by
+this test); each is its app's to fix, and the test fails on any other operation that drifts.
+
+Few examples per operation keep it cheap for CI (``FUZZ_EXAMPLES``, default 2 per mode and path choice; the
+whole run about 70 s on two cores); dig deeper by hand with ``FUZZ_EXAMPLES=50 pytest -p no:randomly
+echelon/core/tests/test_fuzz_api.py``. The seed is fixed (``FUZZ_SEED`` changes it) so that a failure
+reproduces; every failing operation is listed at the end.
+
+The operations run in one test, one Hypothesis run each, rather than through ``schema.parametrize()``: one
+database and tree for all of them instead of building the world a hundred and fifty times (and the lazy
+``from_fixture`` loader of schemathesis 4.32 does not run under pytest 9)."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.modes import GenerationMode
+from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+from echelon.accounts import services as account_services
+from echelon.supervision.tests import kit
+from echelon.wsgi import application
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2"))
+SEED = int(os.environ.get("FUZZ_SEED", "2014"))
+SUCCESS_CHECKS = [content_type_conformance, response_schema_conformance]
+
+KNOWN_SCHEMA_GAPS = {
+    # campaigns: `current_phase` is null before a unit starts; the schema says string
+    "GET /api/v1/campaigns/{id}/plan/",
+    # plain lists documented as paginated pages (drf-spectacular paginates a many=True action's answer)
+    "GET /api/v1/campaigns/{id}/progress/",
+    "GET /api/v1/cases/queue/",
+    "GET /api/v1/supervision/campaigns/{id}/coverage/",
+    "GET /api/v1/supervision/campaigns/{id}/units/{code}/own-actions/",
+    # supervision: an open review's `decision` is "" (not in the enum) and `decided_by` null
+    "GET /api/v1/supervision/reviews/",
+    "GET /api/v1/supervision/reviews/{id}/",
+    # orgs: the region's `parent_code` is null, `area_type` may be ""; children documented as one unit
+    "GET /api/v1/units/",
+    "GET /api/v1/units/{code}/",
+    "GET /api/v1/units/{code}/children/",
+    "GET /api/v1/units/{code}/subtree/",
+}
+
+
+@pytest.fixture
+def keep_connection():
+    """The WSGI handler closes the database connection at each request's start and end (Django's test
+    client switches that off); so does this, or on PostgreSQL the test's transaction would be closed."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(personas, tree, keep_connection):
+    found = kit.world(SimpleNamespace(tree=tree, personas=personas))
+    return SimpleNamespace(found=found, tree=tree, office=personas["region_office"])
+
+
+def real_path_parameters(path: str, world) -> dict[str, object]:
+    """Path parameters that name rows of the world: the campaign, its groups and review, the village."""
+    found = world.found
+    ids = {
+        "/api/v1/supervision/groups/": found.group.pk,
+        "/api/v1/supervision/reviews/": found.review.pk,
+        "/api/v1/supervision/campaigns/": found.campaign.pk,
+        "/api/v1/campaigns/": found.campaign.pk,
+    }
+    out: dict[str, object] = {}
+    if "{id}" in path:
+        out["id"] = next((pk for prefix, pk in ids.items() if path.startswith(prefix)), 1)
+    if "{code}" in path:
+        out["code"] = world.tree.village.code
+    return out
+
+
+def operations():
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    schema = schemathesis.openapi.from_dict(document)
+    for result in schema.get_all_operations():
+        yield result.ok()
+
+
+def fuzz(operation, world) -> list[str]:
+    """Run one operation's cases; the failures, as text."""
+    real = real_path_parameters(operation.path, world)
+    strategies = []
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        strategies.append(operation.as_strategy(generation_mode=mode))
+        if real:
+            strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=real))
+    failures: list[str] = []
+    # A fresh token for each operation: the fuzzer may well revoke the one it is given (tokens/{id}/revoke).
+    _, key = account_services.token_issue(actor=None, user=world.office, name="fuzz")
+    headers = {"Authorization": f"Token {key}"}
+
+    @seed(SEED)
+    @settings(
+        max_examples=EXAMPLES * len(strategies),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.generate],
+    )
+    @given(case=st.one_of(strategies))
+    def run(case) -> None:
+        response = case.call(app=application, headers=headers)
+        if response.status_code >= 500:
+            failures.append(
+                f"{operation.label}: {response.status_code} {case.formatted_path} {response.text[:300]}"
+            )
+            return
+        if response.status_code >= 400 or operation.label in KNOWN_SCHEMA_GAPS:
+            return
+        try:
+            case.validate_response(response, checks=SUCCESS_CHECKS, headers=headers)
+        except FailureGroup as group:
+            failures.append(f"{operation.label}: {group}")
+
+    run()
+    return failures
+
+
+def test_every_operation_answers_without_a_server_error_and_as_its_schema_says(world):
+    failures: list[str] = []
+    labels = set()
+    for operation in operations():
+        labels.add(operation.label)
+        failures += fuzz(operation, world)
+    assert len(labels) > 100
+    assert labels >= KNOWN_SCHEMA_GAPS, "a known gap names an operation that no longer exists"
+    assert not failures, "\n\n".join(failures[:20])
+
+
+@pytest.mark.parametrize("value", ["-4.658778379084031e+238", "99999999999999999999999", "1.5"])
+def test_an_id_filter_beyond_any_key_is_refused_not_a_server_error(personas, value):
+    """Found by the fuzzer: ``?task=-4.6e238`` on the hand-overs reached the database as an integer no column
+    holds (500 on SQLite and PostgreSQL). ``core.filters.IdFilter`` refuses it with a 400."""
+    client = APIClient()
+    client.force_login(personas["region_office"])
+    response = client.get("/api/v1/ledger/handovers/", {"task": value})
+    assert response.status_code == 400 and "task" in response.json()
+    assert client.get("/api/v1/ledger/handovers/", {"task": "12"}).status_code == 200
