@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "UnitKindEnum": "echelon.orgs.models.Kind",
         "GroupKindEnum": "echelon.supervision.models.GroupKind",
         "LiaisonKindEnum": "echelon.supervision.models.LiaisonKind",
+        "HalfDayEnum": "echelon.supervision.models.HalfDay",
         "NotificationKindEnum": "echelon.core.models.NotificationKind",
         "OpinionStatusEnum": "echelon.ledger.models.OpinionStatus",
         "ProblemStatusEnum": "echelon.ledger.models.ProblemStatus",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from echelon.accounts.fields import UserField
 from echelon.core.widgets import LookupFormMixin
 from echelon.orgs.fields import UnitField
-from echelon.supervision.models import Decision, Evidence, GroupKind, LiaisonKind, MeetingType
+from echelon.supervision.models import Decision, Evidence, GroupKind, HalfDay, LiaisonKind, MeetingType
 from echelon.supervision.services import MEETING_MAX_PEOPLE, MEETING_TEXT_LIMITS
 
 
@@ -82,7 +82,7 @@ class MeetingForm(forms.Form):
     action = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
     type = forms.ChoiceField(label=_("会议类型"), choices=[("", "—"), *MeetingType.choices], required=False)
     date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    half_day = forms.ChoiceField(label=_("时段"), choices=[("am", _("上午")), ("pm", _("下午"))])
+    half_day = forms.ChoiceField(label=_("时段"), choices=HalfDay.choices)
     # Limits mirrored from the service (MEETING_TEXT_LIMITS, MEETING_MAX_PEOPLE), which checks them again.
     place = forms.CharField(label=_("地点"), max_length=MEETING_TEXT_LIMITS["place"])
     attendees = forms.CharField(

@@ -269,6 +269,11 @@ class Material(models.Model):
         return f"{self.original_name} v{self.version}"
 
 
+class HalfDay(models.TextChoices):
+    AM = "am", _("上午")
+    PM = "pm", _("下午")
+
+
 class MeetingType(models.TextChoices):
     MOBILIZATION = "mobilization", _("动员大会")
     STUDY = "study", _("集中学习")
@@ -293,9 +298,7 @@ class Meeting(models.Model):
     action_key = models.CharField(_("规定动作"), max_length=64, blank=True, default="")
     type = models.CharField(_("会议类型"), max_length=20, choices=MeetingType.choices)
     date = models.DateField(_("日期"))
-    half_day = models.CharField(
-        _("时段"), max_length=2, choices=[("am", _("上午")), ("pm", _("下午"))], default="am"
-    )
+    half_day = models.CharField(_("时段"), max_length=2, choices=HalfDay.choices, default=HalfDay.AM)
     place = models.CharField(_("地点"), max_length=200)
     attendees = models.TextField(_("参加人员"))
     # How many took part: the democratic appraisal's counts are limited by it (other types may give it).

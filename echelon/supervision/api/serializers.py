@@ -8,6 +8,7 @@ from echelon.supervision.models import (
     Evidence,
     GroupAssignment,
     GroupKind,
+    HalfDay,
     Material,
     MaterialApproval,
     Meeting,
@@ -249,7 +250,7 @@ class MeetingInputSerializer(serializers.Serializer):
         "the action's type when it names one; another type is refused",
     )
     date = serializers.DateField()
-    half_day = serializers.ChoiceField(choices=[("am", "am"), ("pm", "pm")], default="am")
+    half_day = serializers.ChoiceField(choices=HalfDay.choices, default=HalfDay.AM)
     # Limits mirrored from the service (MEETING_TEXT_LIMITS, MEETING_MAX_PEOPLE), which checks them again;
     # the date must lie within the campaign's recording window (60 days before its start .. today).
     place = serializers.CharField(max_length=MEETING_TEXT_LIMITS["place"])

@@ -455,6 +455,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         url_path=r"units/(?P<code>[^/.]+)/meeting",
         url_name="unit-meeting",
         parser_classes=[JSONParser, MultiPartParser, FormParser],
+        pagination_class=None,  # a plain list (at most 500), as the schema says
     )
     def unit_meeting(self, request: Request, pk: Any = None, code: str = "") -> Response:
         """Record a meeting in the unit's current phase (with `action`: the required action it evidences,

@@ -158,11 +158,11 @@ def test_a_notice_links_to_its_target_while_it_exists(tree, personas, submitted)
     c = client_for(instructor)
     note = Notification.objects.get(user=instructor)
     page = c.get(reverse("notifications:list")).content.decode()
-    assert "东土城村" in page and "查看" in page
+    assert "东土城村" in page and "查看</button>" in page
     assert notifications.links([note]) == {note.pk: reverse("supervision:review", args=[review.pk])}
     Review.objects.filter(pk=review.pk).delete()
     page = c.get(reverse("notifications:list")).content.decode()
-    assert "东土城村" in page and "查看" not in page and "标为已读" in page
+    assert "东土城村" in page and "查看</button>" not in page and "标为已读" in page
     assert notifications.link(note) == ""
     r = c.post(reverse("notifications:read"), {"id": note.pk})
     assert r.status_code == 302 and r["Location"] == reverse("notifications:list")
