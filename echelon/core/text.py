@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 # C0 controls except tab (U+0009), newline (U+000A) and carriage return (U+000D); DEL; the bidi embeddings
 # and overrides U+202A-U+202E and isolates U+2066-U+2069; and lone surrogates (only a JSON "\ud800" escape
@@ -82,3 +83,10 @@ def clause(text: str) -> str:
     """A piece of a sentence without its own closing punctuation, so that joining pieces with "；" and ending
     with "。" never gives "。；" or "。。" (a comment typed as a whole sentence ends with "。")."""
     return str(text).rstrip(CLAUSE_END)
+
+
+def listing(items: Iterable[str], *, alternatives: bool = False) -> str:
+    """Items joined as the active language writes a list in a sentence: 甲、乙 (a, b), or with
+    ``alternatives`` 甲或乙 (a or b)."""
+    joiner = pgettext("joins a list", "或") if alternatives else pgettext("joins a list", "、")
+    return joiner.join(str(item) for item in items)

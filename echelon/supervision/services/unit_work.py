@@ -32,7 +32,7 @@ from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.permissions import require
 from echelon.core.tabular import human_size
-from echelon.core.text import within_length
+from echelon.core.text import listing, within_length
 from echelon.supervision import verbs
 from echelon.supervision.models import (
     MEETING_TYPE_FIELDS,
@@ -333,7 +333,7 @@ def _meeting_type(meeting: Meeting, action: ActionSpec | None) -> None:
             _("“%(name)s”要的是%(wanted)s的记录，不能用%(given)s。")
             % {
                 "name": action.name,
-                "wanted": "或".join(str(labels.get(t, t)) for t in fixed),
+                "wanted": listing((labels.get(t, t) for t in fixed), alternatives=True),
                 "given": labels[meeting.type],
             }
         )
@@ -348,7 +348,7 @@ def _typed_fields(meeting: Meeting) -> None:
     if stray:
         raise ValidationError(
             _("%(type)s不填写%(fields)s，只有民主评议党员的会议填写评议人数。")
-            % {"type": meeting.get_type_display(), "fields": "、".join(stray)}
+            % {"type": meeting.get_type_display(), "fields": listing(stray)}
         )
     if meeting.type != MeetingType.APPRAISAL:
         return
