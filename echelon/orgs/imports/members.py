@@ -25,6 +25,7 @@ from echelon.orgs.imports.parsing import (
     EARLIEST_BIRTH,
     PHONE_RE,
     YES_NO,
+    LookedUpByCode,
     choice_reason,
     code_error,
     in_scope,
@@ -75,34 +76,17 @@ def load_unit_refs(scope: Sequence[str] | None) -> dict[str, UnitRef]:
     }
 
 
-class UnitRefs(Mapping[str, UnitRef]):
+class UnitRefs(LookedUpByCode[UnitRef]):
     """Unit refs looked up a code at a time, for the row parser on one row (an on-screen edit), without
     loading every unit. Iterating gives only the units looked up so far."""
 
     def __init__(self, scope: Sequence[str] | None) -> None:
+        super().__init__()
         self.scope = scope
-        self._found: dict[str, UnitRef | None] = {}
 
-    def _load(self, code: str) -> UnitRef | None:
-        if code not in self._found:
-            row = Unit.objects.filter(code=code).values_list("id", "path", "is_active").first()
-            self._found[code] = UnitRef(row[0], row[1], row[2], in_scope(row[1], self.scope)) if row else None
-        return self._found[code]
-
-    def __getitem__(self, code: str) -> UnitRef:
-        found = self._load(code)
-        if found is None:
-            raise KeyError(code)
-        return found
-
-    def __contains__(self, code: object) -> bool:
-        return isinstance(code, str) and self._load(code) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([c for c, u in self._found.items() if u is not None])
-
-    def __len__(self) -> int:
-        return sum(1 for u in self._found.values() if u is not None)
+    def fetch(self, code: str) -> UnitRef | None:
+        row = Unit.objects.filter(code=code).values_list("id", "path", "is_active").first()
+        return UnitRef(row[0], row[1], row[2], in_scope(row[1], self.scope)) if row else None
 
 
 class MemberRowParser:

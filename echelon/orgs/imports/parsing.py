@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.utils.translation import gettext as _
 
 from echelon.orgs.columns import Column
+
+V = TypeVar("V")
 
 CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
 CODE_MATCH = CODE_RE.match
@@ -98,3 +100,34 @@ def inflow_out_of_scope(code: str) -> str:
     return _("流入组织“%(code)s”不在您的管理范围内：只能保留原有的流入组织，不能改为范围外的组织。") % {
         "code": code
     }
+
+
+class LookedUpByCode(Mapping[str, V]):
+    """Units looked up a code at a time (``fetch``), for the row checks on one row (an on-screen edit)
+    without loading every unit. Iterating gives only the units looked up so far."""
+
+    def __init__(self) -> None:
+        self._found: dict[str, V | None] = {}
+
+    def fetch(self, code: str) -> V | None:
+        raise NotImplementedError
+
+    def _load(self, code: str) -> V | None:
+        if code not in self._found:
+            self._found[code] = self.fetch(code)
+        return self._found[code]
+
+    def __getitem__(self, code: str) -> V:
+        found = self._load(code)
+        if found is None:
+            raise KeyError(code)
+        return found
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, str) and self._load(code) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([c for c, u in self._found.items() if u is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for u in self._found.values() if u is not None)

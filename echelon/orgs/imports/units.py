@@ -9,7 +9,7 @@ that do not fit under their parent (``services.placement_error``), scope. Apply:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
 
@@ -22,7 +22,14 @@ from echelon.core.actors import Actor
 from echelon.core.tree import child_path, depth_of
 from echelon.orgs import pinyin, services, verbs
 from echelon.orgs.columns import UNIT, Type
-from echelon.orgs.imports.parsing import CODE_MATCH, choice_reason, code_error, in_scope, lookup
+from echelon.orgs.imports.parsing import (
+    CODE_MATCH,
+    LookedUpByCode,
+    choice_reason,
+    code_error,
+    in_scope,
+    lookup,
+)
 from echelon.orgs.imports.reading import read_table
 from echelon.orgs.imports.report import SAMPLE, ImportFailed, ImportReport, ProgressFn, audit_import
 from echelon.orgs.models import TERRITORIAL_KINDS, LeadBy, Level, Unit
@@ -168,34 +175,14 @@ def load_units() -> dict[str, ExistingUnit]:
     return {r[1]: _existing(r, code_of.get(r[3]) if r[3] else None) for r in rows}
 
 
-class UnitsByCode(Mapping[str, ExistingUnit]):
+class UnitsByCode(LookedUpByCode[ExistingUnit]):
     """The registry's units looked up a code at a time, for ``check_units`` on one row (an on-screen edit):
     what the checks read of the tree (the parent, the chain above it) without loading every unit. Iterating
     gives only the units looked up so far."""
 
-    def __init__(self) -> None:
-        self._found: dict[str, ExistingUnit | None] = {}
-
-    def _load(self, code: str) -> ExistingUnit | None:
-        if code not in self._found:
-            row = Unit.objects.filter(code=code).values_list(*_EXISTING, "parent__code").first()
-            self._found[code] = _existing(row, row[-1]) if row else None
-        return self._found[code]
-
-    def __getitem__(self, code: str) -> ExistingUnit:
-        found = self._load(code)
-        if found is None:
-            raise KeyError(code)
-        return found
-
-    def __contains__(self, code: object) -> bool:
-        return isinstance(code, str) and self._load(code) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter([c for c, u in self._found.items() if u is not None])
-
-    def __len__(self) -> int:
-        return sum(1 for u in self._found.values() if u is not None)
+    def fetch(self, code: str) -> ExistingUnit | None:
+        row = Unit.objects.filter(code=code).values_list(*_EXISTING, "parent__code").first()
+        return _existing(row, row[-1]) if row else None
 
 
 # What an import may change: every file column but the code (the identity) and the level (refused).
