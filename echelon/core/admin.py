@@ -204,10 +204,10 @@ def name_third_party_apps() -> None:
         if label in registry.app_configs:
             registry.get_app_config(label).verbose_name = name
     for model in registry.get_models():
-        name = MODEL_NAMES.get((model._meta.app_label, model._meta.object_name))
-        if name is not None:
-            model._meta.verbose_name = name
-            model._meta.verbose_name_plural = name
+        model_name = MODEL_NAMES.get((model._meta.app_label, model._meta.object_name or ""))
+        if model_name is not None:
+            model._meta.verbose_name = model_name
+            model._meta.verbose_name_plural = model_name
 
 
 class EchelonAdminSite(admin.AdminSite):

@@ -85,7 +85,7 @@ def clause(text: str) -> str:
     return str(text).rstrip(CLAUSE_END)
 
 
-def listing(items: Iterable[str], *, alternatives: bool = False) -> str:
+def listing(items: Iterable[object], *, alternatives: bool = False) -> str:
     """Items joined as the active language writes a list in a sentence: 甲、乙 (a, b), or with
     ``alternatives`` 甲或乙 (a or b)."""
     joiner = pgettext("joins a list", "或") if alternatives else pgettext("joins a list", "、")
