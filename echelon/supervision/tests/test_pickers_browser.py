@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from echelon.conftest import build_tree
 from echelon.orgs.models import Kind, Level
@@ -116,6 +117,7 @@ def test_liaison_point_picked_by_name(browser, live_server, patrol_world):
     people.click()
     people.fill("王")
     page.locator(".ts-dropdown [data-testid=picker-option]", has_text="王建国").first.click()
+    expect(page.locator("input[name=leader]")).to_have_value("leader_wang")  # set when the option is taken
     units = page.locator("input[name=code] + .ts-wrapper .ts-control input")
     units.click()
     units.fill("kkylgz")
@@ -124,8 +126,8 @@ def test_liaison_point_picked_by_name(browser, live_server, patrol_world):
     assert "武川县" in option.inner_text()  # its parent path
     shot(page, "picker-liaison-desktop")
     option.click()
-    assert page.locator("input[name=leader]").input_value() == "leader_wang"
-    assert page.locator("input[name=code]").input_value() == tree.township.code
+    expect(page.locator("input[name=leader]")).to_have_value("leader_wang")
+    expect(page.locator("input[name=code]")).to_have_value(tree.township.code)
     with page.expect_navigation():
         page.click("text=添加联系点")
     assert "已添加联系点" in page.content(), page.locator(".alert").all_inner_texts()
