@@ -200,7 +200,7 @@ class CampaignViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.Read
         responses=LevelProgressSerializer(many=True),
         summary="Plan vs actual per level: started, late, median and worst delay (caller's subtree)",
     )
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # a plain list, as the schema says
     def progress(self, request: Request, pk: str) -> Response:
         campaign = self.get_object()
         rows = selectors.level_progress(campaign, selectors.participations(request.user, campaign))

@@ -234,7 +234,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         return self._out(services.case_return(actor=request.user, case=case, comment=d["comment"]))
 
     @extend_schema(responses={200: CaseSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)  # a plain list, as the schema says
     def queue(self, request: Request) -> Response:
         """The cases waiting for the caller's review, oldest first (at most 500)."""
         rows = selectors.review_queue(request.user).prefetch_related("files").order_by("nominated_at")[:500]

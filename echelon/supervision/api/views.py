@@ -324,7 +324,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     queryset = Campaign.objects.select_related("root").prefetch_related("batches")
 
     @extend_schema(responses={200: BatchCoverageSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a plain list, as the schema says
     def coverage(self, request: Request, pk: Any = None) -> Response:
         """Per batch: totals per level, the gap units (code, level) and the overlaps (code, level, groups)."""
         campaign = self.get_object()
@@ -506,6 +506,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         methods=["get", "post"],
         url_path=r"units/(?P<code>[^/.]+)/own-actions",
         url_name="unit-own-actions",
+        pagination_class=None,  # a plain list, as the schema says
     )
     def unit_own_actions(self, request: Request, pk: Any = None, code: str = "") -> Response:
         """The unit's own actions (自选动作) in every phase (GET); add one to the current or a later phase
