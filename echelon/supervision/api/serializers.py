@@ -47,8 +47,14 @@ class GroupSerializer(serializers.ModelSerializer):
 class ReviewSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
-    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, default=None)
-    decided_by = serializers.CharField(source="decided_by.username", read_only=True, default=None)
+    submitted_by = serializers.CharField(
+        source="submitted_by.username", read_only=True, default=None, allow_null=True
+    )
+    decided_by = serializers.CharField(
+        source="decided_by.username", read_only=True, default=None, allow_null=True
+    )
+    # "" while the review is open
+    decision = serializers.ChoiceField(choices=Decision.choices, read_only=True, allow_blank=True)
 
     class Meta:
         model = Review
