@@ -5,7 +5,6 @@ audited and told to the unit; a second decision loses; the API."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from echelon.supervision.services import AlreadyApproved
 from echelon.supervision.tests.helpers import group, make_campaign, part, user
 from echelon.supervision.tests.kit_approval import to_examine, upload_plan
 from echelon.supervision.todo import items as supervision_todo
+from echelon.testing.pg import backend_pid, seen_waiting_on_a_lock
 
 TODAY = timezone.localdate()
 DEMOCRATIC_LIFE = {"type": "democratic_life", "date": TODAY, "place": "镇政府会议室", "attendees": "班子成员"}
@@ -170,19 +170,8 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
             with transaction.atomic():
                 services.approval_decide(actor=a, approval=approval, approve=True)
                 a_done.set()
-                blocked = False
-                for _ in range(2000):  # hold the lock until B is seen waiting for it
-                    with connection.cursor() as cur:
-                        cur.execute(
-                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                            [outcome.get("b_pid")],
-                        )
-                        row = cur.fetchone()
-                    if row and row[0] == "Lock":
-                        blocked = True
-                        break
-                    time.sleep(0.01)
-                outcome["b_blocked"] = blocked
+                # hold the lock until B is seen waiting for it
+                outcome["b_blocked"] = seen_waiting_on_a_lock(outcome.get("b_pid"))
             outcome["a"] = "approved"
         except Exception as exc:
             outcome["a"] = exc
@@ -192,9 +181,7 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
 
     def reviewer_b() -> None:
         try:
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_backend_pid()")
-                outcome["b_pid"] = int(cur.fetchone()[0])
+            outcome["b_pid"] = backend_pid()
             a_done.wait(20)
             services.approval_decide(actor=b, approval=approval, approve=False, reason="退回")
             outcome["b"] = "decided"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,6 +19,7 @@ from echelon.supervision.models import ActionDone, Decision, GroupKind, Material
 from echelon.supervision.services import AlreadyDecided, CheckResult
 from echelon.supervision.tests.helpers import PREPARED, ahead, group, make_campaign, part, user
 from echelon.supervision.tests.kit_approval import approve_pending
+from echelon.testing.pg import backend_pid, seen_waiting_on_a_lock
 
 PDF = b"%PDF-1.4\n% test\n"
 TODAY = timezone.localdate()
@@ -326,11 +326,6 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
 
     monkeypatch.setattr(selectors, "phase_state", spy_phase_state)
 
-    def backend_pid() -> int:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_backend_pid()")
-            return int(cur.fetchone()[0])
-
     def reviewer_a() -> None:
         try:
             with transaction.atomic():
@@ -338,19 +333,7 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
                 a_updated.set()
                 outcome["b_read_open"] = b_read_open.wait(20)
                 # hold the row lock until B's UPDATE is seen waiting for it (bounded, never a sleep-and-hope)
-                blocked = False
-                for _ in range(2000):
-                    with connection.cursor() as cur:
-                        cur.execute(
-                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                            [outcome.get("b_pid")],
-                        )
-                        row = cur.fetchone()
-                    if row and row[0] == "Lock":
-                        blocked = True
-                        break
-                    time.sleep(0.01)
-                outcome["b_blocked"] = blocked
+                outcome["b_blocked"] = seen_waiting_on_a_lock(outcome.get("b_pid"))
             outcome["a"] = "decided"
         except Exception as exc:
             outcome["a"] = exc
