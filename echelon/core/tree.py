@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Substr
 
 SEGMENT_WIDTH = 5
 ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -53,6 +54,21 @@ def ancestor_paths(path: str) -> list[str]:
 
 def is_within(path: str, root_path: str) -> bool:
     return path.startswith(root_path)
+
+
+def under(path: str, field: str = "path") -> Q:
+    """Q for rows whose ``field`` lies in the subtree rooted at ``path`` (one range on the index)."""
+    return Q(**{f"{field}__gte": path, f"{field}__lt": path + UPPER_BOUND})
+
+
+def per_child(
+    qs: QuerySet[Any], width: int, field_path: str = "path", **aggregates: Any
+) -> dict[str, dict[str, Any]]:
+    """``aggregates`` of ``qs`` per path prefix of ``width`` characters (one GROUP BY): per child of a focus
+    whose path is ``width - SEGMENT_WIDTH`` long (the focus's own rows under its own, shorter, path), or per
+    unit at one depth."""
+    rows = qs.annotate(child=Substr(field_path, 1, width)).values("child").annotate(**aggregates).order_by()
+    return {r.pop("child"): r for r in rows}
 
 
 def subtree_q(field: str, paths: Iterable[str]) -> Q:

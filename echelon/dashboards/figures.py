@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from echelon.campaigns.models import Batch, GateState, ProgressCount, ProgressDay
 from echelon.core import versions
-from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
+from echelon.core.tree import SEGMENT_WIDTH, per_child, under
 from echelon.dashboards.models import Alert, alerts_version
 from echelon.evaluation.models import Redo, Session, results_version
 from echelon.evaluation.selectors import REDO_OPEN
@@ -137,19 +136,6 @@ def board_measures(phases: list[tuple[str, str]]) -> list[Measure]:
     return [*MEASURES, *(Measure(f"phase:{k}", name, "phase", percent_of="units") for k, name in phases)]
 
 
-def _under(path: str) -> Q:
-    return Q(path__gte=path, path__lt=path + UPPER_BOUND)
-
-
-def _grouped(qs: QuerySet[Any], width: int, field_path: str = "path", **aggregates: Any) -> dict[str, dict]:
-    """``aggregates`` of ``qs`` per path prefix of ``width`` characters: per child of a focus whose path is
-    ``width - SEGMENT_WIDTH`` long (the focus's own rows under its own, shorter, path), or per unit at one
-    depth."""
-    child = Substr(field_path, 1, width)
-    rows = qs.annotate(child=child).values("child").annotate(**aggregates).order_by()
-    return {r.pop("child"): r for r in rows}
-
-
 def evaluation_phase(batch: Batch) -> int | None:
     """The index of the template's evaluation phase (``evaluation: phase``), None if it names none."""
     spec = batch.campaign.spec
@@ -216,7 +202,7 @@ def _participation_figures(
     The same counts as ``unit_filter`` over the participation rows (``test_progress.py`` checks it)."""
     n = len(phases)
     depth = width // SEGMENT_WIDTH
-    where = Q(batch=batch) & (Q(depth__in=[depth - 1, depth]) & _under(root) if root else Q(depth=depth))
+    where = Q(batch=batch) & (Q(depth__in=[depth - 1, depth]) & under(root) if root else Q(depth=depth))
     out: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     states = ProgressCount.objects.filter(where).values_list("path", "phase", "started", "gate", "n")
     for path, phase, started, gate, count in states:
@@ -259,15 +245,15 @@ def _participation_figures(
 def _supervision(batch: Batch, root: str, width: int) -> list[dict[str, dict]]:
     """Coverage (cached until an assignment of the campaign changes: the supervision services bump its
     version) and the early warnings (cached until the batch's next refresh, which bumps theirs)."""
-    assigned = GroupAssignment.objects.filter(_under(root), campaign_id=batch.campaign_id).filter(
+    assigned = GroupAssignment.objects.filter(under(root), campaign_id=batch.campaign_id).filter(
         participation__batch=batch
     )
 
     def coverage() -> dict[str, dict]:
-        return _grouped(assigned, width, covered=Count("participation_id", distinct=True))
+        return per_child(assigned, width, covered=Count("participation_id", distinct=True))
 
     def alerts() -> dict[str, dict]:
-        return _grouped(Alert.objects.filter(_under(root), batch=batch), width, alerts=Count("id"))
+        return per_child(Alert.objects.filter(under(root), batch=batch), width, alerts=Count("id"))
 
     key = f"dashboard:{batch.pk}:{root}:{width}"
     return [
@@ -282,8 +268,8 @@ def _evaluation(batch: Batch, root: str, width: int) -> dict[str, dict]:
     transaction of every closing and redo decision, so the next read after one recomputes them."""
 
     def compute() -> dict[str, dict]:
-        where = Q(campaign_id=batch.campaign_id, participation__batch=batch) & (_under(root) if root else Q())
-        results = _grouped(
+        where = Q(campaign_id=batch.campaign_id, participation__batch=batch) & (under(root) if root else Q())
+        results = per_child(
             Session.objects.filter(where, current=True),
             width,
             evaluated=Count("id"),
@@ -291,7 +277,7 @@ def _evaluation(batch: Batch, root: str, width: int) -> dict[str, dict]:
             total_votes=Sum("total_votes"),
             eval_below=Count("id", filter=Q(passed=False)),
         )
-        redos = _grouped(
+        redos = per_child(
             Redo.objects.filter(where, status__in=REDO_OPEN),
             width,
             redo_open=Count("participation_id", distinct=True),
@@ -331,8 +317,8 @@ def _ledger(paths: list[str], focus: str, width: int, today: date, own: bool) ->
             out[focus][key] -= sum(out[p][key] for p in paths)
     else:
         out.pop(focus, None)
-    late = Task.objects.filter(_under(focus), status__in=UNFINISHED, deadline__lt=today)
-    for path, values in _grouped(late, width, tasks_overdue=Count("id")).items():
+    late = Task.objects.filter(under(focus), status__in=UNFINISHED, deadline__lt=today)
+    for path, values in per_child(late, width, tasks_overdue=Count("id")).items():
         out[path]["tasks_overdue"] = values["tasks_overdue"]
     return out
 

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import Substr
 
 from echelon.campaigns.models import Campaign, Participation
 from echelon.core import versions
 from echelon.core.actors import Actor
 from echelon.core.querysets import in_scope
-from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
+from echelon.core.tree import SEGMENT_WIDTH, per_child, under
 from echelon.evaluation.models import Ballot, EvaluatorGroup, Redo, RedoStatus, Session, SessionStatus, Tally
 from echelon.orgs.models import Unit
 from echelon.orgs.services import TREE_VERSION
@@ -87,22 +86,13 @@ class Rollup:
     rows: list[Figures] = field(default_factory=list)
 
 
-def _under(path: str) -> Q:
-    return Q(path__gte=path, path__lt=path + UPPER_BOUND)
-
-
-def _grouped(qs: QuerySet[Any], width: int, **aggregates: Any) -> dict[str, dict[str, Any]]:
-    rows = qs.annotate(child=Substr("path", 1, width)).values("child").annotate(**aggregates).order_by()
-    return {r.pop("child"): r for r in rows}
-
-
 def _units_per_child(campaign: Campaign, focus: Unit, width: int) -> dict[str, dict[str, Any]]:
     """The denominators: the units taking part per child. Fixed when the campaign is created; cached under
     the tree's version (a unit that moves, merges or appears bumps it) and the campaign's count."""
 
     def count() -> dict[str, dict[str, Any]]:
-        where = Q(campaign=campaign) & _under(focus.path)
-        return _grouped(Participation.objects.filter(where), width, units=Count("id"))
+        where = Q(campaign=campaign) & under(focus.path)
+        return per_child(Participation.objects.filter(where), width, units=Count("id"))
 
     key = f"evaluation:units:{campaign.pk}:{campaign.participations_count}:{focus.path}"
     return versions.cached(TREE_VERSION, key, count)
@@ -112,9 +102,9 @@ def rollup(campaign: Campaign, focus: Unit) -> Rollup:
     """The figures of ``focus``'s subtree in ``campaign``, per child unit (and the focus's own row): the
     denominators (cached, see ``_units_per_child``), then the current results and the redos, read live."""
     width = len(focus.path) + SEGMENT_WIDTH
-    where = Q(campaign=campaign) & _under(focus.path)
+    where = Q(campaign=campaign) & under(focus.path)
     parts = _units_per_child(campaign, focus, width)
-    results = _grouped(
+    results = per_child(
         Session.objects.filter(where, current=True),
         width,
         evaluated=Count("id"),
@@ -122,7 +112,7 @@ def rollup(campaign: Campaign, focus: Unit) -> Rollup:
         total_votes=Sum("total_votes"),
         below=Count("id", filter=Q(passed=False)),
     )
-    redos = _grouped(
+    redos = per_child(
         Redo.objects.filter(where),
         width,
         redo_open=Count("id", filter=Q(status__in=REDO_OPEN)),
@@ -148,7 +138,7 @@ def rollup(campaign: Campaign, focus: Unit) -> Rollup:
 def campaign_for(unit: Unit) -> Campaign | None:
     """The campaign a unit's evaluation board shows: the latest one taking place in its subtree or above."""
     row = (
-        Participation.objects.filter(_under(unit.path))
+        Participation.objects.filter(under(unit.path))
         .order_by("-campaign__start", "-campaign_id")
         .values_list("campaign_id", flat=True)
         .first()
