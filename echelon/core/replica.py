@@ -246,7 +246,7 @@ def replica_eligible(
     read from the primary. Never mark a page that writes, or whose reader acts on what it shows at once."""
 
     @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> R:
+    def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if request.method not in SAFE_METHODS or not replica_alias():
             return view(request, *args, **kwargs)
         with replica_reads() as alias:

@@ -143,7 +143,10 @@ class TestRouter:
     def test_over_the_lag_limit_the_primary(self, settings, monkeypatch, caplog):
         monkeypatch.setattr(replica, "measure_lag", lambda alias: 60.0)
         before = _reads("lagging")
-        with caplog.at_level(logging.WARNING, logger="echelon.core.replica"), replica.replica_reads() as alias:
+        with (
+            caplog.at_level(logging.WARNING, logger="echelon.core.replica"),
+            replica.replica_reads() as alias,
+        ):
             assert alias == DEFAULT_DB_ALIAS
             assert self.router.db_for_read(Unit) == DEFAULT_DB_ALIAS
         assert _reads("lagging") == before + 1
@@ -151,7 +154,12 @@ class TestRouter:
 
     def test_the_lag_is_asked_once_per_interval(self, settings, monkeypatch):
         asked = []
-        monkeypatch.setattr(replica, "measure_lag", lambda alias: asked.append(alias) or 0.0)
+
+        def measure(alias):
+            asked.append(alias)
+            return 0.0
+
+        monkeypatch.setattr(replica, "measure_lag", measure)
         settings.ECHELON_REPLICA_CHECK_SECONDS = 60
         for _ in range(5):
             with replica.replica_reads() as alias:
