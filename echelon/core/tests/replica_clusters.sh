@@ -53,6 +53,7 @@ max_wal_senders = 4
 shared_buffers = 64MB
 fsync = off                 # a throwaway cluster
 synchronous_commit = off
+autovacuum = off            # nothing of its own written while the tests watch the lag
 EOF
 as_pg "$BIN/pg_ctl" -D "$DIR/primary" -l "$DIR/primary.log" -w start >/dev/null
 
