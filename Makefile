@@ -9,12 +9,13 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help
+.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
 	@echo "make test                  install what tests need and run the whole suite (SQLite + browser)"
 	@echo "make test-postgres         the suite against PostgreSQL ($(PG_URL))"
+	@echo "make test-replica          a primary (5434) and a streaming standby (5435): the read replica end to end"
 	@echo "make bench                 full-scale benchmarks, figures printed"
 	@echo "make lint                  ruff + mypy + the layer contracts (import-linter)"
 
@@ -100,6 +101,12 @@ test-postgres: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n auto -m "not browser"
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m browser echelon/ledger/tests/test_browser.py
+
+# The read replica end to end (ADR 20), not in CI: a primary PostgreSQL cluster on 5434 and a streaming
+# standby on 5435 under var/replica/, the small demo, the tests marked `replica`; both clusters are removed
+# on the way out, whatever happened. Needs PostgreSQL's server programs (Debian: postgresql).
+test-replica: install-python
+	bash echelon/core/tests/replica_clusters.sh
 
 test-browser: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0

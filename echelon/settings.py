@@ -6,6 +6,7 @@ SECRET_KEY     default: generated once into var/secret_key
 DEBUG          default: off
 ALLOWED_HOSTS  comma separated, default: 127.0.0.1,localhost
 REDIS_URL      optional: cache (and with TASKS_BACKEND=rq, the job queue)
+DATABASE_REPLICA_URL  optional, PostgreSQL: a streaming standby of DATABASE_URL's database for read-only pages
 """
 
 from __future__ import annotations
@@ -162,6 +163,29 @@ if DATABASE_OWNER_URL:
         raise ValueError("DATABASE_OWNER_URL must name the same PostgreSQL database as DATABASE_URL")
     if _owner["ENGINE"] != "django.db.backends.postgresql":
         raise ValueError("DATABASE_OWNER_URL is for PostgreSQL; with SQLite leave it unset")
+
+# A read replica (ADR 20): a streaming standby of the same database. Read-only pages marked
+# @replica_eligible read from it while it is at most ECHELON_REPLICA_MAX_LAG_SECONDS behind (asked at most
+# every ECHELON_REPLICA_CHECK_SECONDS per process; after it did not answer, every ..._RETRY_SECONDS); a
+# browser that wrote reads from the primary for ECHELON_REPLICA_PIN_SECONDS. Everything else: the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+ECHELON_REPLICA_ALIAS = ""
+ECHELON_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("ECHELON_REPLICA_MAX_LAG_SECONDS") or 5)
+ECHELON_REPLICA_CHECK_SECONDS = float(os.environ.get("ECHELON_REPLICA_CHECK_SECONDS") or 2)
+ECHELON_REPLICA_RETRY_SECONDS = float(os.environ.get("ECHELON_REPLICA_RETRY_SECONDS") or 10)
+ECHELON_REPLICA_PIN_SECONDS = env_int("ECHELON_REPLICA_PIN_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    _postgres = "django.db.backends.postgresql"
+    if _replica["ENGINE"] != _postgres or DATABASES["default"]["ENGINE"] != _postgres:
+        raise ValueError("DATABASE_REPLICA_URL is for PostgreSQL, with DATABASE_URL on PostgreSQL too")
+    # a replica that does not answer must not hold a page for long: the guard falls back to the primary
+    _replica["OPTIONS"] = {"connect_timeout": env_int("ECHELON_REPLICA_CONNECT_TIMEOUT", 2)}
+    _replica["TEST"] = {"MIRROR": "default"}  # tests: the same database as default
+    DATABASES["replica"] = _replica
+    ECHELON_REPLICA_ALIAS = "replica"
+    DATABASE_ROUTERS = ["echelon.core.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "echelon.core.replica.ReplicaMiddleware")  # after the metrics, before the session
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -10,6 +10,10 @@ without it) but is reported, and makes the overall status ``degraded``:
                 "worker": "ok" | "starting" | "stale" | "unknown"},
      "worker_seen_seconds_ago": 12}
 
+With a read replica configured (ADR 20) ``checks`` also has ``"replica": "ok" | "lagging" | "fail"`` (the lag
+guard's last answer); a replica that lags or fails makes the status ``degraded``, never 503: pages then read
+from the primary.
+
 The heartbeat: with the database task backend (the default), a check that finds no heartbeat waiting and
 none recent enqueues the ``heartbeat`` task; the worker runs it, and its finished row is the heartbeat. So a
 worker that is alive but not taking jobs shows ``stale`` too. At most one heartbeat waits at a time and only
@@ -32,6 +36,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django_tasks import task
+
+from echelon.core import replica
 
 log = logging.getLogger(__name__)
 
@@ -121,9 +127,12 @@ def health() -> tuple[int, dict[str, Any]]:
         "cache": "ok" if cache_ok else "fail",
         "worker": worker,
     }
+    replica_state = replica.health_state() if database else None
+    if replica_state is not None:
+        checks["replica"] = replica_state
     if not (database and cache_ok):
         status = "fail"
-    elif worker != "ok":
+    elif worker != "ok" or replica_state not in (None, "ok"):
         status = "degraded"
     else:
         status = "ok"

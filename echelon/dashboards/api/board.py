@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from echelon.core.replica import replica_eligible
 from echelon.dashboards import figures, selectors
 
 
@@ -44,6 +46,7 @@ class DashboardSerializer(serializers.Serializer):
     rows = RowSerializer(many=True)
 
 
+@method_decorator(replica_eligible, name="dispatch")  # a read-only figure: the replica may serve it
 class DashboardView(APIView):
     """The units by state, phase and gate, plan against actual, coverage, reviews overdue, the satisfaction
     evaluation (units that reached it, evaluated, below the threshold, in a remedial round; satisfied votes

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from echelon.campaigns.models import Batch, Participation
 from echelon.campaigns.selectors import unit_plan
+from echelon.core.replica import replica_eligible
 from echelon.core.tree import UPPER_BOUND
 from echelon.dashboards import figures, selectors, trends
 from echelon.dashboards.figures import Board, Row
@@ -295,17 +296,20 @@ def _page(request: HttpRequest, unit: Unit) -> HttpResponse:
     return render(request, "dashboards/board.html", context)
 
 
+@replica_eligible
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The caller's own top unit."""
     return _page(request, selectors.top_unit(request.user))
 
 
+@replica_eligible
 @require_GET
 def unit(request: HttpRequest, code: str) -> HttpResponse:
     return _page(request, selectors.unit_for(request.user, code))
 
 
+@replica_eligible
 @require_GET
 def units(request: HttpRequest, code: str) -> HttpResponse:
     """The units behind one figure of the dashboard (``measure``), in the caller's part of the subtree."""

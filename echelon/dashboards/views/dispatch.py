@@ -29,6 +29,7 @@ from echelon.core.actors import Actor
 from echelon.core.pages import attempt, attempt_form
 from echelon.core.permissions import allowed, require, require_somewhere
 from echelon.core.querysets import scope_paths, scoped_object
+from echelon.core.replica import replica_eligible
 from echelon.core.tree import UPPER_BOUND
 from echelon.dashboards import selectors
 from echelon.dashboards.forms import DoneForm, ItemFormSet, MeetingForm, ReopenItemForm, ReportDateForm
@@ -333,6 +334,7 @@ def _report(request: HttpRequest, code: str) -> DispatchReport | HttpResponse:
     return exports.dispatch_report(batch, unit, form.cleaned_data["date"])
 
 
+@replica_eligible
 @require_GET
 def report_docx(request: HttpRequest, code: str) -> HttpResponseBase:
     from echelon.dashboards import exports  # python-docx, when used
@@ -343,6 +345,7 @@ def report_docx(request: HttpRequest, code: str) -> HttpResponseBase:
     return exports.attachment(exports.dispatch_filename(data, "docx"), exports.dispatch_docx(data))
 
 
+@replica_eligible
 @require_GET
 def report_xlsx(request: HttpRequest, code: str) -> HttpResponseBase:
     from echelon.dashboards import exports  # python-docx with it (ADR 12)

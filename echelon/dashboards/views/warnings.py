@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from echelon.campaigns.models import Batch
 from echelon.core.actors import Actor
 from echelon.core.paging import get_page
+from echelon.core.replica import replica_eligible
 from echelon.core.tree import UPPER_BOUND
 from echelon.dashboards import selectors, trends
 from echelon.dashboards.models import Alert
@@ -56,6 +57,7 @@ def _context(request: HttpRequest, code: str) -> dict[str, Any]:
     return context
 
 
+@replica_eligible
 @require_GET
 def index(request: HttpRequest, code: str) -> HttpResponse:
     """The rules the campaign runs, each with the units it found in the caller's part of the subtree (and
@@ -86,6 +88,7 @@ def index(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dashboards/warnings.html", context)
 
 
+@replica_eligible
 @require_GET
 def rule(request: HttpRequest, code: str, rule: str) -> HttpResponse:
     """The units one rule found (``new=1``: only those found today or yesterday), by path, 50 a page."""

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from echelon.core.pages import attempt, attempt_form, flash_form_errors
 from echelon.core.permissions import allowed
 from echelon.core.querysets import scoped_object
+from echelon.core.replica import replica_eligible
 from echelon.evaluation import exports, selectors, services
 from echelon.evaluation.forms import CloseForm, CodesForm, DecideForm, FileForm, GroupForm, OpenForm, WorkForm
 from echelon.evaluation.models import EvaluatorKind, Redo, RedoFile, RedoStatus, Session
@@ -26,6 +27,7 @@ from echelon.orgs.models import Unit
 from echelon.supervision.selectors import may_review
 
 
+@replica_eligible
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """The board: ``?unit=<code>`` drills down; without it, the caller's first top unit."""
@@ -281,6 +283,7 @@ def redo_decide(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("evaluation:redo", pk=row.pk)
 
 
+@replica_eligible
 @require_GET
 def export(request: HttpRequest) -> HttpResponse:
     """The results of a subtree in Excel: ``?unit=<code>`` (default: the caller's first top unit)."""

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from echelon.core import jobs
 from echelon.core.permissions import require_somewhere
 from echelon.core.querysets import scoped_object
+from echelon.core.replica import replica_eligible
 from echelon.ledger import exports
 from echelon.ledger.models import ProblemStatus
 from echelon.ledger.services.common import campaign_of
@@ -71,6 +72,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@replica_eligible
 @require_GET
 def export_unit(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
     """The unit's ledger (单位问题整改台账), Excel or Word."""
@@ -91,6 +93,7 @@ def export_unit(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
     return _docx(content, exports.filename(title, fmt))
 
 
+@replica_eligible
 @require_GET
 def export_rollup(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase:
     """The rolled-up ledger of a level (汇总台账): per child unit, Excel or Word."""
@@ -104,6 +107,7 @@ def export_rollup(request: HttpRequest, code: str, fmt: str) -> HttpResponseBase
     return _docx(exports.build_rollup_docx(data), exports.filename(title, fmt))
 
 
+@replica_eligible
 @require_http_methods(["GET", "POST"])
 def export_problems(request: HttpRequest) -> HttpResponseBase:
     """The problem list with the list page's filters (from the query string) as Excel. Up to

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from echelon.core.actors import Actor
 from echelon.core.querysets import scope_paths
+from echelon.core.replica import replica_eligible
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND
 from echelon.ledger import selectors
 from echelon.ledger.models import (
@@ -213,6 +214,7 @@ def _context(request: HttpRequest, unit: Unit | None) -> dict[str, Any]:
     }
 
 
+@replica_eligible
 @require_GET
 def index(request: HttpRequest) -> HttpResponse:
     """``?under=<unit code>`` drills down; without it, the caller's first top unit."""
@@ -226,6 +228,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "ledger/index.html", context)
 
 
+@replica_eligible
 @require_GET
 def unit_ledger(request: HttpRequest, code: str) -> HttpResponse:
     """The unit page's 问题台账 tab: the unit's summary and the units one level below."""

@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from echelon.core.replica import replica_eligible
 from echelon.supervision import selectors
 from echelon.supervision.forms import PeriodForm
 from echelon.supervision.models import SupervisionGroup
@@ -28,6 +29,7 @@ def report_period(params: Any) -> tuple[Any, Any] | None:
     return form.cleaned_data["start"], form.cleaned_data["end"]
 
 
+@replica_eligible
 @require_GET
 def group_report(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_for(request.user, pk)
@@ -52,6 +54,7 @@ def group_report(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@replica_eligible
 @require_GET
 def group_report_docx(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_for(request.user, pk)
