@@ -244,7 +244,7 @@ STORAGES: dict[str, dict[str, object]] = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-# A folder that every app server and worker mounts (NFS and the like) can hold the uploads instead of var/media.
+# A folder that every app server and worker mounts (NFS and the like) may hold the uploads (not var/media).
 MEDIA_ROOT = Path(os.environ.get("ECHELON_MEDIA_DIR") or VAR_DIR / "media")
 # Uploads and job results in an S3-compatible store (MinIO, Ceph, a cloud's object storage) instead of
 # MEDIA_ROOT, so that several app servers and workers share them (ADR 19): set ECHELON_S3_BUCKET and install

@@ -4,6 +4,7 @@ in its own process group (stopped with the whole group, whatever it started), th
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -37,7 +38,7 @@ def start(name: str, args: list[str], env: Mapping[str, str], folder: Path) -> P
     """Start ``args`` (a new session, so a process group of its own) with its output in ``folder``."""
     log = folder / f"{name}.log"
     with open(log, "wb") as out:
-        popen = subprocess.Popen(  # noqa: S603
+        popen = subprocess.Popen(
             args, env=dict(env), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
     return Process(name, popen, log)
@@ -62,25 +63,17 @@ def db_worker(name: str, env: Mapping[str, str], folder: Path) -> Process:
 def stop(process: Process, grace: float = 10.0) -> None:
     """SIGTERM to the process group, SIGKILL to it after ``grace`` seconds."""
     if process.popen.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.popen.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             process.popen.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # whatever the group still holds (a gunicorn worker left behind by its arbiter)
+    with contextlib.suppress(ProcessLookupError):  # whatever the group still holds (a gunicorn worker)
         os.killpg(process.popen.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     if process.popen.poll() is None:
         process.popen.wait(grace)
 
 
-def wait_until(
-    what: str, ready: Callable[[], bool], processes: list[Process], timeout: float = 90.0
-) -> None:
+def wait_until(what: str, ready: Callable[[], bool], processes: list[Process], timeout: float = 90.0) -> None:
     """Poll ``ready`` every 0.2 s; fail at once when one of ``processes`` died, or after ``timeout``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

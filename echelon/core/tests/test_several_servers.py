@@ -38,6 +38,7 @@ import time
 import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,7 @@ import pytest
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))
-pytestmark = [
-    pytest.mark.multiserver,
-    pytest.mark.skipif(not ON_POSTGRES, reason="several servers need PostgreSQL (DATABASE_URL)"),
-]
+needs_postgres = pytest.mark.skipif(not ON_POSTGRES, reason="several servers need PostgreSQL (DATABASE_URL)")
 
 REDIS_URL = os.environ.get("ECHELON_MULTI_REDIS_URL", "redis://127.0.0.1:6379/5")
 PORTS = {"A": 8201, "B": 8202}
@@ -73,7 +71,7 @@ class Cluster:
         import psycopg
 
         with psycopg.connect(self.dsn, autocommit=True) as conn:
-            return list(conn.execute(query, params).fetchall())  # type: ignore[arg-type]
+            return list(conn.execute(query, params).fetchall())
 
 
 def _with_database(url: str, name: str) -> str:
@@ -85,7 +83,7 @@ def _maintenance(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(_with_database(DATABASE_URL, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def _redis() -> Any:
@@ -96,12 +94,18 @@ def _redis() -> Any:
 
 def _run(name: str, args: list[str], env: dict[str, str], folder: Path, timeout: float = 600) -> str:
     """A child process to its end: its output, or the test fails with it."""
-    done = subprocess.run(  # noqa: S603
-        args, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=timeout, check=False)
     (folder / f"{name}.log").write_text(done.stdout + done.stderr)
-    assert done.returncode == 0, f"{name} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"{name} failed ({done.returncode}):\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+    )
     return done.stdout
+
+
+def _healthy(url: str) -> bool:
+    from echelon.testing import servers
+
+    return (servers.health(url) or {}).get("status") == "ok"
 
 
 # Without the simulated months the village starts its first phase today: the county office lets it close
@@ -132,7 +136,7 @@ def cluster() -> Iterator[Cluster]:
 
     try:
         _redis().ping()
-    except Exception as exc:  # noqa: BLE001  (any failure to reach it)
+    except Exception as exc:  # any failure to reach it
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
@@ -140,7 +144,7 @@ def cluster() -> Iterator[Cluster]:
     began = time.monotonic()
 
     def lap(what: str) -> None:
-        print(f"  {what}: {time.monotonic() - began:.1f} s")  # noqa: T201
+        print(f"  {what}: {time.monotonic() - began:.1f} s")
 
     with contextlib.ExitStack() as stack:
         folder = Path(tempfile.mkdtemp(prefix="echelon-multi-"))
@@ -169,7 +173,12 @@ def cluster() -> Iterator[Cluster]:
             return {**base, "ECHELON_VAR_DIR": str(var)}
 
         c = Cluster(dsn=base["DATABASE_URL"], media=media, urls={})
-        _run("migrate", [sys.executable, "-m", "echelon.manage", "migrate", "--noinput", "-v0"], env("seed"), folder)
+        _run(
+            "migrate",
+            [sys.executable, "-m", "echelon.manage", "migrate", "--noinput", "-v0"],
+            env("seed"),
+            folder,
+        )
         lap("migrated")
         # the servers start while the demo is seeded (they only need the tables)
         for server, port in PORTS.items():
@@ -186,9 +195,7 @@ def cluster() -> Iterator[Cluster]:
         lap("seeded")
         everyone = list(c.processes.values())
         for url in c.urls.values():  # the database, the cache and a worker's heartbeat: all ok
-            servers.wait_until(
-                f"{url}/healthz", lambda url=url: (servers.health(url) or {}).get("status") == "ok", everyone
-            )
+            servers.wait_until(f"{url}/healthz", partial(_healthy, url), everyone)
         lap("two servers and two workers healthy")
         yield c
         for process in everyone:  # none died during the test
@@ -248,12 +255,17 @@ def post(person: Any, url: str, page: str, action: str, data: dict[str, str], **
 
 
 def flashed(html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>|\s+", " ", m).strip() for m in re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S)]
+    return [
+        re.sub(r"<[^>]+>|\s+", " ", m).strip()
+        for m in re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S)
+    ]
 
 
 # --- the journey ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.multiserver
+@needs_postgres
 def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
     from echelon.supervision.tests import files
 
@@ -261,7 +273,7 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
     began = time.monotonic()
 
     def lap(what: str) -> None:  # where the time goes, printed (pytest -s)
-        print(f"  {what}: {time.monotonic() - began:.1f} s")  # noqa: T201
+        print(f"  {what}: {time.monotonic() - began:.1f} s")
 
     today = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Shanghai")).date()
 
@@ -283,7 +295,10 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
     }
     fields = form(secretary.get(f"{B}{page}", timeout=30).text, f"{page}material/", action="plan")
     done = secretary.post(
-        f"{B}{page}material/", data=fields, files={"file": ("活动安排.pdf", plan, "application/pdf")}, timeout=60
+        f"{B}{page}material/",
+        data=fields,
+        files={"file": ("活动安排.pdf", plan, "application/pdf")},
+        timeout=60,
     )
     assert done.status_code == 200 and "已上传“活动安排.pdf”" in done.text, flashed(done.text)
     done = post(
@@ -316,7 +331,6 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
         " WHERE u.code = %s AND r.state = 'open'",
         VILLAGE,
     )
-    assert (cluster.media / stored).read_bytes() == opinions  # written by B into the shared folder
 
     lap("secretary's work")
 
@@ -328,6 +342,7 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
     assert f"/supervision/materials/{material}/" in review_page.text
     download = instructor.get(f"{A}/supervision/materials/{material}/", timeout=60)
     assert download.status_code == 200 and download.content == opinions
+    assert (cluster.media / stored).read_bytes() == opinions  # B wrote it into the shared folder
     decision = form(review_page.text, "")
     checks = [k for k in decision if k.startswith("check_")]
     assert checks, "the review asks for the phase's checks"
@@ -356,7 +371,10 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
     from echelon.testing import servers
 
     def finished() -> bool:
-        rows = cluster.sql("SELECT count(*) FROM core_job WHERE id::text = ANY(%s) AND status IN ('succeeded', 'failed')", asked)
+        rows = cluster.sql(
+            "SELECT count(*) FROM core_job WHERE id::text = ANY(%s) AND status IN ('succeeded', 'failed')",
+            asked,
+        )
         return rows[0][0] == len(asked)
 
     lap("exports asked")
@@ -402,9 +420,37 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
         person = requests.Session()
         fields = form(person.get(f"{url}/accounts/login/", timeout=30).text, "")
         fields.update(username="outsider", password=password)
-        return person.post(f"{url}/accounts/login/", data=fields, timeout=30, allow_redirects=False).status_code
+        return person.post(
+            f"{url}/accounts/login/", data=fields, timeout=30, allow_redirects=False
+        ).status_code
 
     failures = [attempt((A, B)[n % 2], "wrong-password") for n in range(5)]
     assert failures == [200, 200, 200, 200, 429], failures  # the form again, four times; the fifth locks
     assert attempt(B, PASSWORD) == 429 and attempt(A, PASSWORD) == 429  # the right password: still locked
     lap("shared cache and lockout")
+
+
+# --- what the journey needed from the product (run everywhere, in the ordinary suite) --------------------
+
+
+def test_the_redis_cache_has_its_client() -> None:
+    """REDIS_URL selects Django's Redis cache, whose client is the package ``redis``: it was not installed,
+    so every server given REDIS_URL answered 503 on /healthz and 500 on any page that used the cache."""
+    from django.core.cache.backends.redis import RedisCache
+
+    client = RedisCache(REDIS_URL, {})._cache  # imports redis and makes the pool; connects on first use
+    assert type(client).__module__ == "django.core.cache.backends.redis"
+
+
+def test_the_uploads_folder_can_be_shared(tmp_path: Path) -> None:
+    """Several machines mount one folder for the uploads (or use S3): ``ECHELON_MEDIA_DIR``; each keeps its
+    own ``ECHELON_VAR_DIR``. It was always ``var/media`` inside the var folder."""
+    script = "import echelon.settings as s; print(s.MEDIA_ROOT)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(CHILD_ENV_DROPPED)}
+    shared, var = tmp_path / "shared", tmp_path / "var"
+    env.update(ECHELON_MEDIA_DIR=str(shared), ECHELON_VAR_DIR=str(var), SECRET_KEY="x" * 50)
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(shared)
+    del env["ECHELON_MEDIA_DIR"]
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(var / "media")
