@@ -396,6 +396,7 @@ def test_one_product_on_two_servers_and_two_workers(cluster: Cluster) -> None:
         assert file.status_code == 200 and file.content[:2] == b"PK"  # an xlsx, written by a worker
         assert file.content == (cluster.media / result_file).read_bytes()
     assert workers_seen <= {"worker-1", "worker-2"}, workers_seen
+    print(f"  the exports were run by: {sorted(workers_seen)}")
 
     lap("exports run and downloaded")
 
