@@ -9,13 +9,15 @@ separate machines: what they share is what an operator shares between machines: 
 the uploads' folder (``ECHELON_MEDIA_DIR``) and ``SECRET_KEY``. One cookie jar per person, as a browser
 behind a load balancer that sends each request to either server:
 
-1. the village secretary logs in on A, uploads the phase's material and records the mobilisation meeting on
-   B, and submits on A;
+1. the village secretary logs in on A; on B uploads the preparation's plan (a PDF) and records the
+   mobilisation meeting, on A closes the preparation (no gate); on B uploads the study phase's opinions and
+   records the study meeting, on A submits it to the township's instructors;
 2. the township's instructor (their group reviews the village) logs in on A, finds the submission on the
-   workbench, opens the material through A (the very bytes uploaded through B) and passes the phase; the
-   secretary sees the decision and the next phase on B;
+   workbench, opens the material through A (the very bytes uploaded through B, and the very bytes in the
+   shared folder) and passes the phase; the decision shows on B, to the instructor and to the secretary;
 3. the county office asks for the plan's Excel export four times on B: the two workers take the jobs, each
-   job runs exactly once (one task result, one worker, one start), and the files come down through A;
+   job runs exactly once (one task result, run by one worker, the job succeeded), and each file comes down
+   through A;
 4. the shared cache: the public opinion form's per-address limit (5 posts in 10 minutes, counted in the
    cache) counts posts to A and B together: the sixth, wherever it goes, is refused with 429; the login
    lockout (django-axes) counts failures on both servers too.
