@@ -96,10 +96,12 @@ test: install browser-deps
 	$(BIN)/pytest -q -p no:randomly -n auto -m "not browser"
 	$(BIN)/pytest -q -p no:randomly -m browser
 
-# On PostgreSQL too: the suite, and the ledger's story from a villager's phone to the county in the browser.
+# On PostgreSQL too: the suite, and the ledger's story from a villager's phone to the county in the browser;
+# then two app servers and two workers on one database and Redis (ports 8201-8202, alone: not under xdist).
 test-postgres: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n auto -m "not browser"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -n auto -m "not browser and not multiserver"
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m multiserver echelon/core/tests/test_several_servers.py
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m browser echelon/ledger/tests/test_browser.py
 
 # The read replica end to end (ADR 20), not in CI: a primary PostgreSQL cluster on 5434 and a streaming

@@ -2,10 +2,11 @@
 
 DATABASE_URL   default: SQLite in WAL mode at var/echelon.sqlite3
 DATABASE_OWNER_URL  optional, PostgreSQL: the owning role, for `migrate` (DATABASE_URL's role: rows only)
-SECRET_KEY     default: generated once into var/secret_key
+SECRET_KEY     default: generated once into var/secret_key (several servers: set it, the same on every one)
 DEBUG          default: off
 ALLOWED_HOSTS  comma separated, default: 127.0.0.1,localhost
-REDIS_URL      optional: cache (and with TASKS_BACKEND=rq, the job queue)
+REDIS_URL      optional: cache (and with TASKS_BACKEND=rq, the job queue); several servers: required
+ECHELON_MEDIA_DIR  default: var/media; the uploads' folder (several servers: one shared folder, or S3 below)
 DATABASE_REPLICA_URL  optional, PostgreSQL: a streaming standby of DATABASE_URL's database for read-only pages
 """
 
@@ -267,7 +268,8 @@ STORAGES: dict[str, dict[str, object]] = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = VAR_DIR / "media"
+# A folder that every app server and worker mounts (NFS and the like) may hold the uploads (not var/media).
+MEDIA_ROOT = Path(os.environ.get("ECHELON_MEDIA_DIR") or VAR_DIR / "media")
 # Uploads and job results in an S3-compatible store (MinIO, Ceph, a cloud's object storage) instead of
 # MEDIA_ROOT, so that several app servers and workers share them (ADR 19): set ECHELON_S3_BUCKET and install
 # the extra `pip install -e '.[s3]'` (django-storages with boto3).

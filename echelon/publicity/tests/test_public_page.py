@@ -118,6 +118,24 @@ def test_the_published_part_is_cached_and_forgotten_on_publish_and_withdraw(tree
     assert "每月 5 日公开村务财务" not in page(client, tree, HTTP_ACCEPT_LANGUAGE="mn")
 
 
+def test_a_notice_published_through_another_process_is_not_hidden_by_this_ones_cache(
+    tree, personas, campaign, monkeypatch
+):
+    """Without Redis every gunicorn worker has a cache of its own (`make demo` runs two): publishing through
+    one worker cannot delete the other's entries, so the other must not serve what it cached before. Here
+    the deletions of the publishing "process" do not reach this test's cache."""
+    from django.core.cache import cache as this_process
+
+    client = Client()
+    assert "每月 5 日公开村务财务" not in page(client, tree)  # cached here
+    monkeypatch.setattr(this_process, "delete_many", lambda keys: None)
+    monkeypatch.setattr(this_process, "delete", lambda key: None)
+    p = _published(personas, tree)  # "in another process"
+    assert "每月 5 日公开村务财务" in page(client, tree)
+    services.publication_withdraw(actor=personas["village_secretary"], publication=p, reason="有误")
+    assert "每月 5 日公开村务财务" not in page(client, tree)
+
+
 def test_the_public_api_returns_only_what_is_published_and_the_pages_address(tree, personas, campaign):
     _published(personas, tree)
     _draft(personas, tree, content={"items": ["草稿里的承诺"]})
