@@ -11,9 +11,10 @@ Every refusal of the API has one shape (``echelon.core.api.exceptions`` and the 
                                                nested object's messages by its fields (or a list's by index)
 
 Which refusals an operation lists follows from the operation and its view, in one place (``refusals``):
-400 when it takes a body or query parameters, 401 when it authenticates, 403 unless anyone may call it, 404
-when its path names something (or it says so itself), 409 for a change (someone else decided first, the
-object changed meanwhile), 415 when it takes a body, 429 when it is throttled. A refusal a view documents
+400 when it takes a body or query parameters (or changes something), 401 when it authenticates, 403 unless
+anyone may call it, 404 when its path, a filter or its body names something (a unit, a user, a task), 409 for
+a change (someone else decided first, the object changed meanwhile), 415 when it takes a body, 429 when it is
+throttled. A refusal a view documents
 itself keeps its description and gets this body. ``test_fuzz_api`` holds every answer, refusals included,
 to the schema.
 """
@@ -58,7 +59,8 @@ DESCRIPTIONS = {
 }
 
 # Query parameters that name nothing: any other (``under``, ``unit``, ``campaign`` …) may name a unit or a row
-# that is not there or not the caller's, and that is a 404 as in a path.
+# that is not there or not the caller's, and that is a 404 as in a path; so may a body (a grant's user, a new
+# unit's parent).
 PAGING = frozenset({"limit", "offset", "page", "q", "ordering"})
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
 
@@ -71,7 +73,10 @@ def refusals(method: str, operation: dict[str, Any], view: Any) -> set[str]:
         codes |= {"400", "415"}
     if any(p.get("in") == "query" for p in parameters):
         codes.add("400")
-    if any(p.get("in") == "path" or (p.get("in") == "query" and p["name"] not in PAGING) for p in parameters):
+    names = any(
+        p.get("in") == "path" or (p.get("in") == "query" and p["name"] not in PAGING) for p in parameters
+    )
+    if names or "requestBody" in operation:
         codes.add("404")
     if method in UNSAFE:
         codes |= {"400", "409"}
