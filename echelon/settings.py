@@ -334,6 +334,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation's refusals answer the API's one error body (echelon.core.api.exceptions).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "echelon.core.api.schema.error_responses",
+    ],
     # Several models have a "kind": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "UnitKindEnum": "echelon.orgs.models.Kind",

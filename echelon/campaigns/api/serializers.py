@@ -3,7 +3,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -242,7 +241,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
         phases: Sequence[PhaseSpec] = self.context["phases"]
         return phases
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="null before the unit starts"))
     def get_current_phase(self, obj: Participation) -> str | None:
         phases = self._phases()
         if obj.actual_start is None or obj.current_phase >= len(phases):

@@ -20,12 +20,25 @@ def declared_fields(entity: Entity) -> dict[str, serializers.Field | None]:
     """The API's fields in order; None for those the model gives as they are."""
     fields: dict[str, serializers.Field | None] = {}
     for c in entity.api_columns:
+        model_field = entity.model_field(c.name)
         if c.type is Type.UNIT:
             source = f"{c.name}.code"
-            if entity.model_field(c.name).null:
-                fields[f"{c.name}_code"] = serializers.CharField(source=source, read_only=True, default=None)
+            if model_field.null:  # the region has no parent, a member no inflow unit: null
+                fields[f"{c.name}_code"] = serializers.CharField(
+                    source=source, read_only=True, default=None, allow_null=True
+                )
             else:
                 fields[f"{c.name}_code"] = serializers.CharField(source=source, read_only=True)
+        elif model_field.choices and (model_field.blank or model_field.null):
+            # A coded value that may be empty ("" or null): a read-only ModelSerializer field drops
+            # ``allow_blank``, and the schema would refuse the empty value.
+            fields[c.name] = serializers.ChoiceField(
+                choices=model_field.choices,
+                label=model_field.verbose_name,
+                read_only=True,
+                allow_blank=model_field.blank,
+                allow_null=model_field.null,
+            )
         else:
             fields[c.name] = None
         if c.display:

@@ -64,7 +64,7 @@ class UnitViewSet(ScopedReadOnlyViewSet):
         unit = editing.unit_save(actor=request.user, cells=cells, unit=unit)
         return Response(UnitSerializer(unit).data)
 
-    @extend_schema(summary="Children of a unit")
+    @extend_schema(summary="Children of a unit", responses=UnitSerializer(many=True))
     @action(detail=True)
     def children(self, request: Request, code: str) -> Response:
         unit = self.get_object()
@@ -72,7 +72,10 @@ class UnitViewSet(ScopedReadOnlyViewSet):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
-    @extend_schema(summary="The whole subtree of a unit (itself included), in tree order")
+    @extend_schema(
+        summary="The whole subtree of a unit (itself included), in tree order",
+        responses=UnitSerializer(many=True),
+    )
     @action(detail=True)
     def subtree(self, request: Request, code: str) -> Response:
         unit = self.get_object()
