@@ -34,6 +34,7 @@ STEPS = [
     "counts",
     "cold_start",
     "pages",
+    "api",
     "import",
     "schedule",
     "supervision",
@@ -42,6 +43,7 @@ STEPS = [
     "evaluation",
     "appraisal",
     "publicity",
+    "migrate",
 ]
 COLD_RUNS = 5
 
@@ -222,11 +224,6 @@ def step_pages() -> dict[str, Any]:
         "campaign_units": f"/campaigns/{campaign.pk}/units/",
         "coverage_page": f"/supervision/{campaign.pk}/coverage/",
         "audit_search": "/audit/",
-        # the API's lists: a page of the region's 1.3M members, the same filtered, a subtree of units
-        "api_members_region": "/api/v1/members/?under=150000",
-        "api_members_scope": "/api/v1/members/",
-        "api_members_region_female": "/api/v1/members/?under=150000&gender=f",
-        "api_units_subtree_region": "/api/v1/units/150000/subtree/",
         "api_campaign_progress": f"/api/v1/campaigns/{campaign.pk}/progress/",
         "api_coverage": f"/api/v1/supervision/campaigns/{campaign.pk}/coverage/",
     }
@@ -267,6 +264,46 @@ def step_pages() -> dict[str, Any]:
         for name, url in pages.items():
             measure(client, name, url)
     out["app_process_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+API_LISTS = {
+    # a page of the region's 1.3M members (under the region; the office's whole scope), the same list
+    # filtered, a later page of it, and the region's subtree of 70,000 units
+    "api_members_region": "/api/v1/members/?under=150000",
+    "api_members_scope": "/api/v1/members/",
+    "api_members_region_female": "/api/v1/members/?under=150000&gender=f",
+    "api_members_region_offset_5000": "/api/v1/members/?under=150000&offset=5000",
+    "api_units_subtree_region": "/api/v1/units/150000/subtree/",
+}
+
+
+def step_api() -> dict[str, Any]:
+    """The API's big lists as the region office reads them, on the registry itself (read only): server
+    time through the Django test client, p95 and median of 30 requests after one to warm up, and what
+    each answers as its count."""
+    _target().setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from echelon.accounts.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(User.objects.get(username="region_office"))
+    out: dict[str, Any] = {}
+    for name, url in API_LISTS.items():
+        body = client.get(url).json()  # warm
+        samples = []
+        for _ in range(30):
+            t = time.perf_counter()
+            r = client.get(url)
+            samples.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError(f"{url}: {r.status_code}")
+        out[f"{name}_p95_ms"] = round(_p95(samples), 1)
+        out[f"{name}_median_ms"] = round(statistics.median(samples), 1)
+        out[f"{name}_count"] = [body.get("count"), body.get("count_exact", True)]
     return out
 
 
@@ -405,6 +442,72 @@ def step_publicity() -> dict[str, Any]:
     return bench_publicity(verbose=False)
 
 
+# Migrations undone and applied again, one by one, on the full data: the newest migration of each app with
+# a big table whose operations stay within it (nothing else's schema depends on them being there):
+#   orgs.0002       1.3M members: the inflow foreign key altered, two partial indexes built
+#   campaigns.0005  70k participations: the progress rollup tables created and filled (RunPython)
+#   ledger.0003     300k tasks: an index replaced by a wider one
+# (ledger.0002 is left out: undoing it drops the ledger's counts, which it does not fill again.)
+MIGRATE_REDO = [
+    ("orgs", "0002_member_partial_indexes"),
+    ("campaigns", "0005_progress_rollup"),
+    ("ledger", "0003_task_overdue_index"),
+]
+
+
+def step_migrate() -> dict[str, Any]:
+    """Migrations on the full data, on a copy of the ledger step's database (the registry, the demo campaign
+    with its history and its ledger; the bare registry when that copy is missing, said in `migrate_on`):
+
+    - `migrate_noop_s`: `echelon migrate` with nothing to apply, in a fresh process as a deploy runs it
+      (start-up, the migration graph, the system checks): what every deploy pays;
+    - `migrate_<app>_back_s` / `migrate_<app>_forward_s`: each migration of MIGRATE_REDO undone and applied
+      again by Django's migration executor, alone (`MigrationExecutor.unapply_migration` then
+      `apply_migration`, recorded as Django records them), timed around each: the forward time is what
+      deploying that migration costs on a full registry (index builds over 1.3M members, a table rebuilt
+      where SQLite must, the rollup filled). `migrate_forward_s` is their sum. Not `migrate APP TARGET`:
+      Django would also undo every later migration of other apps that depends on the target, dropping
+      their tables and data, and the forward run would then create empty tables (cheap and meaningless).
+    The copy is dropped afterwards.
+    """
+    ledger = _target().sibling("ledger")
+    source = ledger if ledger.exists() else _target()
+    copy = source.copy_to(_target().sibling("migrate"))
+    manage = [sys.executable, "-m", "echelon.manage", "migrate"]
+    subprocess.run([*manage, "-v0"], env=copy.env(), check=True)  # the copy at the current code, untimed
+    began = time.perf_counter()
+    subprocess.run([*manage, "-v1"], env=copy.env(), check=True, capture_output=True)
+    out: dict[str, Any] = {
+        "migrate_on": "ledger" if source == ledger else "registry",
+        "migrate_noop_s": round(time.perf_counter() - began, 1),
+    }
+    copy.setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    forward = 0.0
+    for app, name in MIGRATE_REDO:
+        migration = executor.loader.get_migration(app, name)
+        began = time.perf_counter()
+        # both take the project state before the migration (`unapply` replays it to find what to undo)
+        executor.unapply_migration(executor.loader.project_state((app, name), at_end=False), migration)
+        out[f"migrate_{app}_back_s"] = round(time.perf_counter() - began, 1)
+        began = time.perf_counter()
+        executor.apply_migration(executor.loader.project_state((app, name), at_end=False), migration)
+        seconds = time.perf_counter() - began
+        out[f"migrate_{app}_forward_s"] = round(seconds, 1)
+        forward += seconds
+    out["migrate_forward_s"] = round(forward, 1)
+    connection.close()
+    if executor.loader.detect_conflicts() or MigrationExecutor(connection).migration_plan(
+        executor.loader.graph.leaf_nodes()
+    ):
+        raise RuntimeError("the copy is not fully migrated after the redo")
+    copy.drop()
+    return out
+
+
 # --- the parent ---------------------------------------------------------------------------------------
 
 BUDGETS = [
@@ -430,8 +533,10 @@ BUDGETS = [
     ("coverage_page_p95_ms", "coverage page, region office, p95 (ms)", 200, "≤"),
     ("coverage_page_first_ms", "  the same, first call, caches empty (ms)", None, ""),
     ("api_members_region_p95_ms", "API member list of the region, p95 (ms)", 200, "≤"),
+    ("api_members_region_median_ms", "  the same, median (ms)", None, ""),
     ("api_members_scope_p95_ms", "API member list, the region office's scope, p95 (ms)", 200, "≤"),
     ("api_members_region_female_p95_ms", "API member list of the region, filtered, p95 (ms)", 200, "≤"),
+    ("api_members_region_offset_5000_p95_ms", "API member list of the region, offset 5000 (ms)", 200, "≤"),
     ("api_units_subtree_region_p95_ms", "API subtree of the region's units, p95 (ms)", 200, "≤"),
     ("api_campaign_progress_p95_ms", "API campaign progress per level, p95 (ms)", 200, "≤"),
     ("api_coverage_p95_ms", "API coverage of the campaign, p95 (ms)", 200, "≤"),
@@ -509,6 +614,11 @@ BUDGETS = [
     ("public_unit_page_p95_ms", "public unit page of a village (公示), zh and mn, p95 (ms)", 100, "≤"),
     ("public_unit_page_cold_p95_ms", "  the same with an empty cache, p95 (ms)", None, ""),
     ("public_unit_api_p95_ms", "public unit API p95 (ms)", 100, "≤"),
+    ("migrate_noop_s", "migrate, nothing to apply, full data (s)", None, ""),
+    ("migrate_orgs_forward_s", "migrate orgs.0002 on 1.3M members (s)", None, ""),
+    ("migrate_campaigns_forward_s", "migrate campaigns.0005 (progress rollup filled) (s)", None, ""),
+    ("migrate_ledger_forward_s", "migrate ledger.0003 (index on 300k tasks) (s)", None, ""),
+    ("migrate_forward_s", "  the three applied again on the full data (s)", None, ""),
 ]
 
 
