@@ -5,6 +5,7 @@ figure itself is the bench's: `python -m bench cold_start`)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -37,6 +38,21 @@ def test_django_setup_imports_none_of_the_heavy_modules():
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+def test_the_command_line_on_sqlite_loads_every_url_and_view_without_django_contrib_postgres(tmp_path):
+    """`echelon` keeps django.contrib.postgres out on SQLite (echelon/manage.py): the system checks, which
+    import the URLconf and so every view, still pass without it."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    code = (
+        "import sys; sys.argv = ['echelon', 'check']; from echelon.manage import main; main();"
+        "print('postgres' if 'django.contrib.postgres.fields' in sys.modules and "
+        "sys.modules['django.contrib.postgres.fields'] is not None else 'no postgres')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "no postgres"
 
 
 def test_a_deferred_callable_imports_its_target_on_the_first_call():
