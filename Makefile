@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help
+.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help bench-postgres
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
@@ -17,6 +17,7 @@ help:
 	@echo "make test-postgres         the suite against PostgreSQL ($(PG_URL))"
 	@echo "make test-replica          a primary (5434) and a streaming standby (5435): the read replica end to end"
 	@echo "make bench                 full-scale benchmarks, figures printed"
+	@echo "make bench-postgres        the same on PostgreSQL ($(BENCH_PG_URL)), beside SQLite's"
 	@echo "make lint                  ruff + mypy + the layer contracts (import-linter)"
 
 $(BIN)/python:
@@ -116,6 +117,10 @@ test-browser: install browser-deps
 
 bench: install
 	$(BIN)/python -m bench
+
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon_bench_pg
+bench-postgres: install
+	BENCH_DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python -m bench
 
 lint: install-python
 	$(BIN)/ruff check echelon bench

@@ -3,9 +3,15 @@ measured in the same run on the same database.
 
     python -m bench            # everything (about 5–10 minutes on 2 cores)
     python -m bench seed pages # chosen steps; later steps reuse var/bench/registry.sqlite3
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/echelon_bench_pg python -m bench
+                               # the same on PostgreSQL (`make bench-postgres`); copies are databases
+                               # echelon_bench_pg_<step>
+    python -m bench --scale x10 …   # (or BENCH_SCALE=x10) the scale given to seed_demo; default full
 
-Each step runs in a child process with DATABASE_URL pointing at the bench database, prints one JSON line,
-and the parent prints a table at the end. Nothing here is a test: no timing is asserted anywhere.
+Every database a step uses comes from bench.target (the registry, and named copies of it). Each step runs in
+a child process with DATABASE_URL pointing at its database, prints one JSON line, and the parent prints a
+table at the end (beside it the figures of the other database when its figures file exists). Nothing here
+is a test: no timing is asserted anywhere.
 """
 
 from __future__ import annotations
@@ -21,14 +27,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent  # the project: bench/ is beside echelon/
-WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
-DB = WORK / "registry.sqlite3"
+from bench.target import ROOT, WORK, Target, figures_file, main_target, scale
+
 STEPS = [
     "seed",
     "counts",
     "cold_start",
     "pages",
+    "api",
     "import",
     "schedule",
     "supervision",
@@ -37,28 +43,14 @@ STEPS = [
     "evaluation",
     "appraisal",
     "publicity",
+    "migrate",
 ]
 COLD_RUNS = 5
 
 
-def _env(db: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "echelon.settings"}
-
-
-def _setup(db: Path) -> None:
-    os.environ.update(_env(db))
-    import django
-
-    django.setup()
-
-
-def _copy_db(src: Path, dest: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(dest) + suffix).unlink(missing_ok=True)
-    import sqlite3
-
-    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
-        s.backup(d)
+def _target() -> Target:
+    """The bench's registry (BENCH_DATABASE_URL / BENCH_SCALE; the SQLite file by default)."""
+    return main_target()
 
 
 def _p95(samples: list[float]) -> float:
@@ -70,13 +62,14 @@ def _p95(samples: list[float]) -> float:
 
 
 def step_seed() -> dict[str, Any]:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(DB) + suffix).unlink(missing_ok=True)
-    env = _env(DB)
+    db = _target()
+    db.create_empty()
+    env = db.env()
     echelon = [sys.executable, "-m", "echelon.manage"]
     subprocess.run([*echelon, "migrate", "-v0"], env=env, check=True)
     began = time.perf_counter()
-    subprocess.run([*echelon, "seed_demo", "--scale", "full"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seed = [*echelon, "seed_demo", "--scale", scale()]
+    subprocess.run(seed, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     stats = json.loads(
@@ -97,7 +90,7 @@ def step_seed() -> dict[str, Any]:
 def step_counts() -> dict[str, Any]:
     """Subtree member counts of the 12 leagues: the product (rollups, through the ORM) against hand-written
     SQL that counts the members per league on the same database."""
-    _setup(DB)
+    _target().setup()
     from django.db import connection
 
     from echelon.orgs.models import Level
@@ -150,39 +143,69 @@ def step_counts() -> dict[str, Any]:
 
 def step_cold_start() -> dict[str, Any]:
     """Cold start of the command line on the full registry: `echelon help` (Django set up, nothing else)
-    and `echelon stats --json` (system checks, then the counts), each in a fresh interpreter as a shell or
-    cron starts it (the environment's bytecode setting unchanged); wall seconds, median of COLD_RUNS."""
+    and `echelon stats --json` (a read-only report: it skips the system checks, as Django's shell does),
+    each in a fresh interpreter as a shell or cron starts it, wall seconds, median of COLD_RUNS; the CPU
+    seconds too (user + system: what the command itself costs, whatever else the machine is doing).
+    The project's bytecode is compiled first, as installing the package does (`pip install` writes it):
+    with PYTHONDONTWRITEBYTECODE set and no bytecode, every start would compile every module again."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "echelon"), quiet=1)
     out: dict[str, Any] = {}
     for key, args in (("cold_help", ["help"]), ("cold_stats_json", ["stats", "--json"])):
-        runs = []
+        runs, cpu = [], []
         for _ in range(COLD_RUNS):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             began = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "echelon.manage", *args],
-                env=_env(DB),
+                env=_target().env(),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
             runs.append(time.perf_counter() - began)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         out[f"{key}_s"] = round(statistics.median(runs), 2)
         out[f"{key}_runs_s"] = [round(r, 2) for r in runs]
+        out[f"{key}_cpu_s"] = round(statistics.median(cpu), 2)
     return out
 
 
-def step_pages() -> dict[str, Any]:
-    """Server time of the main pages (Django test client, in process, full middleware), p95 of 30 requests,
-    on a copy of the registry with the demo campaign (published, every unit assigned to a group)."""
-    copy = WORK / "pages.sqlite3"
-    _copy_db(DB, copy)
-    # The campaign is made by another process, so this one's memory is that of an app server.
+def _with_demo_campaign(name: str) -> Target:
+    """A copy of the registry with the demo campaign, made by another process (so that this one's memory
+    is that of an app server). BENCH_REUSE=1 keeps an existing copy of that name (measuring again after
+    a change of code, not of data)."""
+    copy = _target().sibling(name)
+    if os.environ.get("BENCH_REUSE") == "1" and copy.exists():
+        subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=copy.env(), check=True)
+        return copy
+    copy = _target().copy(name)
     subprocess.run(
         [sys.executable, "-m", "echelon.manage", "demo_campaign"],
-        env=_env(copy),
+        env=copy.env(),
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    _setup(copy)
+    return copy
+
+
+def step_pages() -> dict[str, Any]:
+    """Server time of the main pages and API lists (Django test client, in process, full middleware), p95
+    of 30 requests, on a copy of the registry with the demo campaign (published, every unit assigned to a
+    group). The coverage page and API are also timed on their first call with the cache empty (what the
+    first visitor after a change of groups waits), and `echelon coverage` in a fresh process."""
+    copy = _with_demo_campaign("pages")
+    began = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "echelon.manage", "coverage", "--json", str(_campaign_id(copy))],
+        env=copy.env(),
+        stdout=subprocess.DEVNULL,
+    )  # exit 1 when there are gaps: not a failure here
+    coverage_cli_s = time.perf_counter() - began
+    copy.setup()
     from django.conf import settings
+    from django.core.cache import cache
     from django.test import Client
 
     from echelon.accounts.models import User
@@ -211,7 +234,10 @@ def step_pages() -> dict[str, Any]:
         "campaign_units": f"/campaigns/{campaign.pk}/units/",
         "coverage_page": f"/supervision/{campaign.pk}/coverage/",
         "audit_search": "/audit/",
+        "api_campaign_progress": f"/api/v1/campaigns/{campaign.pk}/progress/",
+        "api_coverage": f"/api/v1/supervision/campaigns/{campaign.pk}/coverage/",
     }
+    first_calls = {"coverage_page", "api_coverage"}
     personal_pages = {
         "village_secretary": {
             "village_plan": f"/campaigns/{campaign.pk}/u/150125100201/",
@@ -219,9 +245,14 @@ def step_pages() -> dict[str, Any]:
         },
         "county_supervisor": {"supervisor_workbench": "/supervision/workbench/"},
     }
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"coverage_cli_s": round(coverage_cli_s, 2)}
 
     def measure(client: Client, name: str, url: str) -> None:
+        if name in first_calls:  # the first call, caches empty
+            cache.clear()
+            t = time.perf_counter()
+            client.get(url)
+            out[f"{name}_first_ms"] = round((time.perf_counter() - t) * 1000, 1)
         client.get(url)  # warm
         samples = []
         for _ in range(30):
@@ -246,19 +277,71 @@ def step_pages() -> dict[str, Any]:
     return out
 
 
+API_LISTS = {
+    # a page of the region's 1.3M members (under the region; the office's whole scope), the same list
+    # filtered, a later page of it, and the region's subtree of 70,000 units
+    "api_members_region": "/api/v1/members/?under=150000",
+    "api_members_scope": "/api/v1/members/",
+    "api_members_region_female": "/api/v1/members/?under=150000&gender=f",
+    "api_members_region_offset_5000": "/api/v1/members/?under=150000&offset=5000",
+    "api_units_subtree_region": "/api/v1/units/150000/subtree/",
+}
+
+
+def step_api() -> dict[str, Any]:
+    """The API's big lists as the region office reads them, on the registry itself (read only): server
+    time through the Django test client, p95 and median of 30 requests after one to warm up, and what
+    each answers as its count."""
+    _target().setup()
+    from django.conf import settings
+    from django.test import Client
+
+    from echelon.accounts.models import User
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    client.force_login(User.objects.get(username="region_office"))
+    out: dict[str, Any] = {}
+    for name, url in API_LISTS.items():
+        body = client.get(url).json()  # warm
+        samples = []
+        for _ in range(30):
+            t = time.perf_counter()
+            r = client.get(url)
+            samples.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError(f"{url}: {r.status_code}")
+        out[f"{name}_p95_ms"] = round(_p95(samples), 1)
+        out[f"{name}_median_ms"] = round(statistics.median(samples), 1)
+        out[f"{name}_count"] = [body.get("count"), body.get("count_exact", True)]
+    return out
+
+
+def _campaign_id(copy: Target) -> int:
+    """The demo campaign's id on a copy (asked in a child: this process may not have Django set up)."""
+    code = "from echelon.campaigns.models import Campaign; print(Campaign.objects.get().pk)"
+    proc = subprocess.run(
+        [sys.executable, "-m", "echelon.manage", "shell", "-c", code],
+        env=copy.env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(proc.stdout.strip().splitlines()[-1])
+
+
 def step_import() -> dict[str, Any]:
     from bench import imports
 
-    csv_path = WORK / "members.csv"
+    db = _target()
+    csv_path = WORK / ("members.csv" if scale() == "full" else f"members-{scale()}.csv")
     if not csv_path.exists():
-        imports._child("export", DB, csv_path)
-    return imports.bench_members_import(DB, csv_path, workdir=WORK / "import")
+        imports._child("export", db, csv_path)
+    return imports.bench_members_import(db, csv_path)
 
 
 def step_schedule() -> dict[str, Any]:
-    copy = WORK / "campaigns.sqlite3"
-    _copy_db(DB, copy)
-    _setup(copy)
+    _target().copy("campaigns").setup()
     from bench.campaigns import bench_figures
 
     figures = bench_figures(verbose=False)
@@ -268,9 +351,7 @@ def step_schedule() -> dict[str, Any]:
 def step_supervision() -> dict[str, Any]:
     """The demo campaign (created, scheduled, published, every unit assigned to a group), then the coverage
     check of the whole campaign and the review queue of the busiest group."""
-    copy = WORK / "supervision.sqlite3"
-    _copy_db(DB, copy)
-    _setup(copy)
+    _target().copy("supervision").setup()
     import io
 
     from django.core.management import call_command
@@ -298,13 +379,12 @@ def step_ledger() -> dict[str, Any]:
     output), then the ledger's summary beside its SQL floor, lists, search and the public intake."""
     import re
 
-    copy = WORK / "ledger.sqlite3"
-    _copy_db(DB, copy)
+    copy = _target().copy("ledger")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "echelon.manage", "demo_campaign"],
-        env=_env(copy),
+        env=copy.env(),
         check=True,
         capture_output=True,
         text=True,
@@ -312,7 +392,7 @@ def step_ledger() -> dict[str, Any]:
     demo_s = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     filled = re.search(r"问题台账：.*用时 ([0-9.]+) 秒", proc.stdout)
-    _setup(copy)
+    copy.setup()
     from bench.ledger import bench_ledger
 
     figures = bench_ledger(verbose=False)
@@ -328,11 +408,11 @@ def step_ledger() -> dict[str, Any]:
 
 def _on_ledger_copy() -> None:
     """Point this process at the ledger step's copy (made when missing), migrated to the current code."""
-    copy = WORK / "ledger.sqlite3"
+    copy = _target().sibling("ledger")
     if not copy.exists():
         step_ledger()
-    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
-    _setup(copy)
+    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=copy.env(), check=True)
+    copy.setup()
 
 
 def step_dashboards() -> dict[str, Any]:
@@ -372,6 +452,72 @@ def step_publicity() -> dict[str, Any]:
     return bench_publicity(verbose=False)
 
 
+# Migrations undone and applied again, one by one, on the full data: the newest migration of each app with
+# a big table whose operations stay within it (nothing else's schema depends on them being there):
+#   orgs.0002       1.3M members: the inflow foreign key altered, two partial indexes built
+#   campaigns.0005  70k participations: the progress rollup tables created and filled (RunPython)
+#   ledger.0003     300k tasks: an index replaced by a wider one
+# (ledger.0002 is left out: undoing it drops the ledger's counts, which it does not fill again.)
+MIGRATE_REDO = [
+    ("orgs", "0002_member_partial_indexes"),
+    ("campaigns", "0005_progress_rollup"),
+    ("ledger", "0003_task_overdue_index"),
+]
+
+
+def step_migrate() -> dict[str, Any]:
+    """Migrations on the full data, on a copy of the ledger step's database (the registry, the demo campaign
+    with its history and its ledger; the bare registry when that copy is missing, said in `migrate_on`):
+
+    - `migrate_noop_s`: `echelon migrate` with nothing to apply, in a fresh process as a deploy runs it
+      (start-up, the migration graph, the system checks): what every deploy pays;
+    - `migrate_<app>_back_s` / `migrate_<app>_forward_s`: each migration of MIGRATE_REDO undone and applied
+      again by Django's migration executor, alone (`MigrationExecutor.unapply_migration` then
+      `apply_migration`, recorded as Django records them), timed around each: the forward time is what
+      deploying that migration costs on a full registry (index builds over 1.3M members, a table rebuilt
+      where SQLite must, the rollup filled). `migrate_forward_s` is their sum. Not `migrate APP TARGET`:
+      Django would also undo every later migration of other apps that depends on the target, dropping
+      their tables and data, and the forward run would then create empty tables (cheap and meaningless).
+    The copy is dropped afterwards.
+    """
+    ledger = _target().sibling("ledger")
+    source = ledger if ledger.exists() else _target()
+    copy = source.copy_to(_target().sibling("migrate"))
+    manage = [sys.executable, "-m", "echelon.manage", "migrate"]
+    subprocess.run([*manage, "-v0"], env=copy.env(), check=True)  # the copy at the current code, untimed
+    began = time.perf_counter()
+    subprocess.run([*manage, "-v1"], env=copy.env(), check=True, capture_output=True)
+    out: dict[str, Any] = {
+        "migrate_on": "ledger" if source == ledger else "registry",
+        "migrate_noop_s": round(time.perf_counter() - began, 1),
+    }
+    copy.setup()
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    forward = 0.0
+    for app, name in MIGRATE_REDO:
+        migration = executor.loader.get_migration(app, name)
+        began = time.perf_counter()
+        # both take the project state before the migration (`unapply` replays it to find what to undo)
+        executor.unapply_migration(executor.loader.project_state((app, name), at_end=False), migration)
+        out[f"migrate_{app}_back_s"] = round(time.perf_counter() - began, 1)
+        began = time.perf_counter()
+        executor.apply_migration(executor.loader.project_state((app, name), at_end=False), migration)
+        seconds = time.perf_counter() - began
+        out[f"migrate_{app}_forward_s"] = round(seconds, 1)
+        forward += seconds
+    out["migrate_forward_s"] = round(forward, 1)
+    connection.close()
+    if executor.loader.detect_conflicts() or MigrationExecutor(connection).migration_plan(
+        executor.loader.graph.leaf_nodes()
+    ):
+        raise RuntimeError("the copy is not fully migrated after the redo")
+    copy.drop()
+    return out
+
+
 # --- the parent ---------------------------------------------------------------------------------------
 
 BUDGETS = [
@@ -379,7 +525,9 @@ BUDGETS = [
     ("seed_peak_mb", "full seed peak memory (MB)", None, ""),
     ("counts_ratio", "league member counts: product / hand-written SQL", 1.5, "≤"),
     ("cold_help_s", "cold start: echelon help, median (s)", 1, "≤"),
+    ("cold_help_cpu_s", "  the same, CPU seconds (user + system), median", None, ""),
     ("cold_stats_json_s", "cold start: echelon stats --json, median (s)", None, ""),
+    ("cold_stats_json_cpu_s", "  the same, CPU seconds (user + system), median", None, ""),
     ("region_unit_page_p95_ms", "region unit page p95 (ms)", 200, "≤"),
     ("village_unit_page_p95_ms", "village unit page p95 (ms)", 200, "≤"),
     ("region_member_list_p95_ms", "region member list p95 (ms)", 200, "≤"),
@@ -395,6 +543,17 @@ BUDGETS = [
     ("campaign_gantt_region_p95_ms", "Gantt of the whole region p95 (ms)", 200, "≤"),
     ("campaign_units_p95_ms", "participations list p95 (ms)", 200, "≤"),
     ("coverage_page_p95_ms", "coverage page, region office, p95 (ms)", 200, "≤"),
+    ("coverage_page_first_ms", "  the same, first call, caches empty (ms)", None, ""),
+    ("api_members_region_p95_ms", "API member list of the region, p95 (ms)", 200, "≤"),
+    ("api_members_region_median_ms", "  the same, median (ms)", None, ""),
+    ("api_members_scope_p95_ms", "API member list, the region office's scope, p95 (ms)", 200, "≤"),
+    ("api_members_region_female_p95_ms", "API member list of the region, filtered, p95 (ms)", 200, "≤"),
+    ("api_members_region_offset_5000_p95_ms", "API member list of the region, offset 5000 (ms)", 200, "≤"),
+    ("api_units_subtree_region_p95_ms", "API subtree of the region's units, p95 (ms)", 200, "≤"),
+    ("api_campaign_progress_p95_ms", "API campaign progress per level, p95 (ms)", 200, "≤"),
+    ("api_coverage_p95_ms", "API coverage of the campaign, p95 (ms)", 200, "≤"),
+    ("api_coverage_first_ms", "  the same, first call, caches empty (ms)", None, ""),
+    ("coverage_cli_s", "echelon coverage CAMPAIGN --json, fresh process (s)", None, ""),
     ("audit_search_p95_ms", "audit search p95 (ms)", 200, "≤"),
     ("village_plan_p95_ms", "a village's own plan (village secretary) p95 (ms)", 200, "≤"),
     ("village_phase_page_p95_ms", "a village's phase page (village secretary) p95 (ms)", 200, "≤"),
@@ -467,13 +626,18 @@ BUDGETS = [
     ("public_unit_page_p95_ms", "public unit page of a village (公示), zh and mn, p95 (ms)", 100, "≤"),
     ("public_unit_page_cold_p95_ms", "  the same with an empty cache, p95 (ms)", None, ""),
     ("public_unit_api_p95_ms", "public unit API p95 (ms)", 100, "≤"),
+    ("migrate_noop_s", "migrate, nothing to apply, full data (s)", None, ""),
+    ("migrate_orgs_forward_s", "migrate orgs.0002 on 1.3M members (s)", None, ""),
+    ("migrate_campaigns_forward_s", "migrate campaigns.0005 (progress rollup filled) (s)", None, ""),
+    ("migrate_ledger_forward_s", "migrate ledger.0003 (index on 300k tasks) (s)", None, ""),
+    ("migrate_forward_s", "  the three applied again on the full data (s)", None, ""),
 ]
 
 
 def run_step(name: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--child", name],
-        env=_env(DB),
+        env=_target().env(),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -483,9 +647,43 @@ def run_step(name: str) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _columns(current: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The figures files side by side: SQLite's (figures.json) first, then the others in var/bench."""
+    files = [WORK / "figures.json", *sorted(WORK.glob("figures-*.json"))]
+    out = []
+    for f in files:
+        if f.exists():
+            name = "sqlite" if f.name == "figures.json" else f.stem.removeprefix("figures-")
+            name = name.removeprefix("echelon_bench_") if name.startswith("echelon_bench_") else name
+            out.append((("*" if f == current else "") + name[:11], json.loads(f.read_text())))
+    return out
+
+
+def print_table(current: Path) -> None:
+    columns = _columns(current)
+    print("\nEchelon benchmarks (Inner Mongolia data set, this machine); * this run's file, ! over budget")
+    print(f"{'figure':66s} " + " ".join(f"{name:>12s}" for name, _ in columns) + "  budget")
+    for key, label, budget, op in BUDGETS:
+        if not any(key in figs for _, figs in columns):
+            continue
+        cells = []
+        for _, figs in columns:
+            value = figs.get(key, "")
+            over = budget is not None and isinstance(value, int | float) and value > budget
+            cells.append(f"{value!s:>11s}{'!' if over else ' '}")
+        print(f"{label[:66]:66s} " + " ".join(cells) + (f"  {op} {budget}" if budget is not None else ""))
+
+
 def main(argv: list[str]) -> int:
+    if "--scale" in argv:  # the scale given to seed_demo, passed to every child through the environment
+        i = argv.index("--scale")
+        os.environ["BENCH_SCALE"] = argv[i + 1]
+        argv = argv[:i] + argv[i + 2 :]
     if argv[:1] == ["--child"]:
         print(json.dumps(globals()[f"step_{argv[1]}"]()))
+        return 0
+    if argv[:1] == ["--table"]:
+        print_table(figures_file(_target()))
         return 0
     steps = argv or STEPS
     unknown = [s for s in steps if s not in STEPS]
@@ -493,29 +691,34 @@ def main(argv: list[str]) -> int:
         print(f"unknown steps {unknown}; choose from {STEPS}")
         return 2
     WORK.mkdir(parents=True, exist_ok=True)
-    if "seed" not in steps and not DB.exists():
+    db = _target()
+    print(f"bench database: {db.url} (scale {scale()})", flush=True)
+    if "seed" not in steps and not db.exists():
         steps = ["seed", *steps]
     elif "seed" not in steps:  # an older bench database: bring its schema up to date
-        subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(DB), check=True)
-    figures: dict[str, Any] = {}
+        subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=db.env(), check=True)
+    # Figures of earlier runs are kept (one step at a time adds to them); this run's replace theirs.
+    out = figures_file(db)
+    figures: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    runs = figures.setdefault("_runs", {})
     for step in steps:
         t = time.perf_counter()
         print(f"== {step} …", flush=True)
+        load = os.getloadavg()[0]
         result = run_step(step)
-        print(f"   {json.dumps(result, ensure_ascii=False)}  ({time.perf_counter() - t:.0f} s)", flush=True)
+        elapsed = time.perf_counter() - t
+        print(f"   {json.dumps(result, ensure_ascii=False)}  ({elapsed:.0f} s)", flush=True)
+        figures.pop(f"{step}_error", None)
         figures.update({k if k != "error" else f"{step}_error": v for k, v in result.items()})
-    print("\nEchelon benchmarks (full Inner Mongolia data set, SQLite, this machine)")
-    print(f"{'figure':58s} {'value':>10s}  budget")
-    for key, label, budget, op in BUDGETS:
-        if key not in figures:
-            continue
-        value = figures[key]
-        verdict = ""
-        if budget is not None and isinstance(value, int | float):
-            verdict = f"{op} {budget}  " + ("ok" if value <= budget else "OVER")
-        print(f"{label:58s} {value:>10}  {verdict}")
-    (WORK / "figures.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
-    print(f"\nall figures: {WORK / 'figures.json'}")
+        runs[step] = {
+            "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "seconds": round(elapsed),
+            "load_before": round(load, 2),
+            "load_after": round(os.getloadavg()[0], 2),
+        }
+        out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    print_table(out)
+    print(f"\nall figures: {out}")
     return 0
 
 

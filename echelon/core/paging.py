@@ -1,4 +1,5 @@
-"""Page numbers from the request: one rule for every list page, table and the Gantt (and the API's limit).
+"""Page numbers from the request: one rule for every list page, table and the Gantt (and the API's limit;
+the API's pagination class is ``core.api.pagination``, apart so that pages need not import DRF).
 
 A page number is a positive integer (ASCII digits) no greater than the page count; anything else — a word,
 zero, a negative number, a page past the last one, a number too big for the database's OFFSET — answers
@@ -14,12 +15,16 @@ from typing import Any
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from rest_framework import pagination
 
 # The largest page asked for before the database is: 1.3 million members at 50 a page are 26,000 pages.
 MAX_PAGE = 1_000_000
 # The API: at most this many rows per request.
 MAX_LIMIT = 1000
+# The API's count stops this many rows past the offset (``count_exact: false`` beyond): a page of a big
+# list never counts the whole list (``core.api.pagination``).
+COUNT_AHEAD = 10_000
+# An API offset beyond this is past the end of any list (and of the database's OFFSET): an empty page.
+MAX_OFFSET = 1_000_000_000
 _NUMBER = re.compile(r"[0-9]{1,7}")
 
 
@@ -77,11 +82,3 @@ def paginate_table(
     except (EmptyPage, PageNotAnInteger) as exc:
         raise _not_found() from exc
     return table
-
-
-class LimitOffsetPagination(pagination.LimitOffsetPagination):
-    """The API's pagination (``DEFAULT_PAGINATION_CLASS``): DRF's limit/offset with ``limit`` capped at
-    ``MAX_LIMIT`` (an uncapped limit of 10^23 overflowed the database's LIMIT: 500). An offset past the end
-    is an empty page with the count, as DRF does (it never reaches the database)."""
-
-    max_limit = MAX_LIMIT

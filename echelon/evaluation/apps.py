@@ -21,19 +21,22 @@ class EvaluationConfig(AppConfig):
     def ready(self) -> None:
         from echelon.core import navigation as nav
         from echelon.core import todo
+        from echelon.core.lazy import deferred
         from echelon.core.notifications import register_target
         from echelon.evaluation.models import Redo, Session
+        from echelon.ledger.parts import register_part
 
         nav.register("evaluation", _("满意度测评"), "bi-hand-thumbs-up", "evaluation:index", order=45)
         nav.register(
             "evaluation", _("满意度测评"), "bi-hand-thumbs-up", "evaluation:unit", section="unit", order=55
         )
-        from echelon.evaluation.todo import items as evaluation_todo
-
-        todo.register("evaluation", _("满意度测评"), "bi-hand-thumbs-up", evaluation_todo, order=45)
+        todo.register(
+            "evaluation",
+            _("满意度测评"),
+            "bi-hand-thumbs-up",
+            deferred("echelon.evaluation.todo.items"),
+            order=45,
+        )
         register_target(Session, session_url)
-        from echelon.evaluation.views.public import ballot_entry
-        from echelon.ledger.views.public import register_part
-
-        register_part("ballot", ballot_entry)
+        register_part("ballot", deferred("echelon.evaluation.views.public.ballot_entry"))
         register_target(Redo, redo_url)

@@ -19,21 +19,24 @@ class LedgerConfig(AppConfig):
     verbose_name = _("问题台账")
 
     def ready(self) -> None:
+        from echelon.core import jobs, stats, todo
         from echelon.core import navigation as nav
-        from echelon.core import stats, todo
+        from echelon.core.lazy import deferred
         from echelon.core.notifications import register_target
-        from echelon.ledger import stats as ledger_stats
-        from echelon.ledger.gate import unverified_tasks
         from echelon.ledger.models import Problem, Task
-        from echelon.ledger.todo import items as ledger_todo
         from echelon.supervision import submit_checks
 
         nav.register("ledger", _("问题台账"), "bi-journal-check", "ledger:index", order=40)
         # The unit page's tab: the unit's ledger (orgs renders it without knowing the ledger).
         nav.register("ledger", _("问题台账"), "bi-journal-check", "ledger:unit", section="unit", order=50)
-        submit_checks.register(unverified_tasks)
-        todo.register("ledger", _("问题台账"), "bi-journal-check", ledger_todo, order=40)
+        submit_checks.register(deferred("echelon.ledger.gate.unverified_tasks"))
+        todo.register(
+            "ledger", _("问题台账"), "bi-journal-check", deferred("echelon.ledger.todo.items"), order=40
+        )
         register_target(Problem, problem_url)
         register_target(Task, task_url)
-        stats.register("ledger", ledger_stats.figures, text=ledger_stats.lines)
-        from echelon.ledger import exports  # noqa: F401  (registers the export job handler)
+        stats.register(
+            "ledger", deferred("echelon.ledger.stats.figures"), text=deferred("echelon.ledger.stats.lines")
+        )
+        # the export job's handler (kind exports.EXPORT_JOB; the module registers itself again when imported)
+        jobs.register("ledger.export")(deferred("echelon.ledger.exports.run_export"))

@@ -40,6 +40,17 @@ def top_units(user: Actor) -> QuerySet[Unit]:
     return Unit.objects.filter(path__in=paths).order_by("path")
 
 
+def members_in_scope(user: Actor) -> int | None:
+    """How many members the user sees, from the member rollups of the roots of their scope (nothing
+    counted); None when a root of the scope is no unit's path (the caller counts then)."""
+    paths = scope_paths(user, "view")
+    roots = Unit.objects.filter(parent__isnull=True) if paths is None else Unit.objects.filter(path__in=paths)
+    totals = list(roots.values_list("sub_members", flat=True))
+    if paths is not None and len(totals) != len(paths):
+        return None
+    return sum(totals)
+
+
 def breadcrumb(user: Actor, unit: Unit) -> list[Unit]:
     """Ancestors the user may see, top down, ending with the unit itself."""
     ids = ancestor_ids(unit.path)

@@ -246,3 +246,8 @@ def register_builtins() -> None:
             order=40,
         )
     )
+
+
+# The built-in kinds are there as soon as anything asks for a kind (the module is imported then, not when
+# the app starts: a cold command need not load the ledger's and the evaluation's selectors).
+register_builtins()

@@ -26,19 +26,24 @@ class SupervisionConfig(AppConfig):
         from echelon.campaigns.models import Participation
         from echelon.core import navigation as nav
         from echelon.core import todo
+        from echelon.core.lazy import deferred
         from echelon.core.notifications import register_target
         from echelon.core.querysets import register_scope_provider
         from echelon.supervision.models import MaterialApproval, Review
         from echelon.supervision.scope import group_target_paths
-        from echelon.supervision.todo import items as supervision_todo
 
         register_scope_provider(group_target_paths)
         # the printed schedule ticks the actions done (campaigns sits below supervision)
         from echelon.campaigns.done import register_done_actions
-        from echelon.supervision.selectors import done_action_keys
 
-        register_done_actions(done_action_keys)
-        todo.register("supervision", _("活动与督导"), "bi-clipboard-check", supervision_todo, order=30)
+        register_done_actions(deferred("echelon.supervision.selectors.done_action_keys"))
+        todo.register(
+            "supervision",
+            _("活动与督导"),
+            "bi-clipboard-check",
+            deferred("echelon.supervision.todo.items"),
+            order=30,
+        )
         nav.register("supervision", _("督导"), "bi-clipboard-check", "supervision:index", order=30)
         # Notices about a review open its page; about a unit's participation, the unit's phase page.
         register_target(Review, review_url)

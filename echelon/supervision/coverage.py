@@ -219,12 +219,12 @@ def _index_groups(groups: Iterable[Group]) -> dict[int, Group]:
 
 
 def _misplacement(
-    assignment: Assignment, units: Mapping[int, Unit], groups: Mapping[int, Group]
+    group_id: int, unit_id: int, units: Mapping[int, Unit], groups: Mapping[int, Group]
 ) -> Misplacement | None:
-    unit = units.get(assignment.unit_id)
+    unit = units.get(unit_id)
     if unit is None:
         return Misplacement.UNKNOWN_UNIT
-    group = groups.get(assignment.group_id)
+    group = groups.get(group_id)
     if group is None:
         return Misplacement.UNKNOWN_GROUP
     if not unit.participating:
@@ -257,15 +257,16 @@ def _triage(
         reason = assignment.override_reason.strip()
         if key not in pairs or (reason and not pairs[key]):
             pairs[key] = reason
+    plain, overrides, assigned = result.plain, result.overrides, result.assigned
     for (group_id, unit_id), reason in pairs.items():
-        result.assigned.add(unit_id)
-        why = _misplacement(Assignment(group_id, unit_id), units, groups)
+        assigned.add(unit_id)
+        why = _misplacement(group_id, unit_id, units, groups)
         if why is not None:
             result.misplaced.append(Misplaced(group_id, unit_id, why))
         elif reason:
-            result.overrides[unit_id].append((group_id, reason))
+            overrides[unit_id].append((group_id, reason))
         else:
-            result.plain[unit_id].append(group_id)
+            plain[unit_id].append(group_id)
     result.misplaced.sort(key=lambda m: (m.group_id, m.unit_id))
     return result
 

@@ -30,7 +30,7 @@ from rest_framework.response import Response
 
 from echelon.accounts.models import User
 from echelon.core.api.base import ScopedViewSetMixin
-from echelon.core.paging import LimitOffsetPagination
+from echelon.core.api.pagination import LimitOffsetPagination
 from echelon.core.permissions import require_somewhere
 from echelon.core.querysets import scoped_object
 from echelon.ledger import selectors, services

@@ -8,7 +8,6 @@ opinion's own status and public reply; no other unit, no counts, no staff, no co
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import segno
@@ -18,7 +17,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -27,29 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from echelon.core.pages import attempt
 from echelon.ledger import selectors, services, throttle
 from echelon.ledger.models import TEXT_MAX
+from echelon.ledger.parts import page_parts  # what other apps add to the page (publicity, evaluation)
 from echelon.ledger.services.opinions import CONTACT_MAX, TEXT_MIN, normalize_code
 from echelon.orgs.models import Unit
-
-# Parts other apps add to a unit's public page (publicity: what the unit published), by slot, in order.
-# A part renders HTML from the request and the unit; it must show only what is public.
-PagePart = Callable[[HttpRequest, Unit], str]
-_PARTS: dict[str, list[tuple[int, PagePart]]] = {}
-
-
-def register_part(slot: str, part: PagePart, order: int = 50) -> None:
-    """Add ``part`` to the unit page's ``slot`` ("published": above the opinion box; "ballot": the
-    ballot-code entry). Registered once, from an app's ``ready()``."""
-    parts = _PARTS.setdefault(slot, [])
-    if all(existing is not part for _n, existing in parts):
-        parts.append((order, part))
-        parts.sort(key=lambda entry: entry[0])
-
-
-def page_parts(request: HttpRequest, unit: Unit) -> dict[str, SafeString]:
-    """Every slot's parts rendered, as safe HTML (the parts render their own templates)."""
-    return {
-        slot: SafeString("".join(part(request, unit) for _n, part in parts)) for slot, parts in _PARTS.items()
-    }
 
 
 class OpinionForm(forms.Form):

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from echelon.core.api.base import ScopedReadOnlyViewSet
-from echelon.orgs import editing
+from echelon.orgs import editing, selectors
 from echelon.orgs.api.serializers import (
     MemberRowSerializer,
     MemberSerializer,
@@ -128,8 +128,26 @@ class MemberViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         qs = super().get_queryset()
         units = Unit.objects.visible_to(self.request.user)
+        self.under = self.participating_under = None
         if code := self.request.query_params.get("under"):
-            qs = qs.within(get_object_or_404(units, code=code).path)
+            self.under = get_object_or_404(units, code=code)
+            qs = qs.within(self.under.path)
         if code := self.request.query_params.get("participating_under"):
-            qs = qs.participating_in(get_object_or_404(units, code=code).path)
+            self.participating_under = get_object_or_404(units, code=code)
+            qs = qs.participating_in(self.participating_under.path)
         return qs
+
+    def known_count(self, queryset: Any) -> int | None:
+        """The length of an unfiltered list from the units' member rollups (``sub_members``,
+        ``sub_participants``), which the registry keeps with every write: a page of a region's 1.3 million
+        members counts nothing (``core.api.pagination``). None when a filter narrows the list."""
+        params = self.request.query_params
+        if any(params.get(name) for name in self.filterset_class.base_filters):
+            return None
+        if self.under is not None and self.participating_under is not None:
+            return None
+        if self.under is not None:
+            return self.under.sub_members
+        if self.participating_under is not None:
+            return self.participating_under.sub_participants
+        return selectors.members_in_scope(self.request.user)

@@ -10,14 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
 from echelon.accounts.models import user_of
 from echelon.accounts.roles import Role
 from echelon.campaigns.models import Batch, Campaign, Participation
-from echelon.core import audit, versions
+from echelon.core import audit, db, versions
 from echelon.core.actors import Actor
 from echelon.core.permissions import allowed
 from echelon.orgs.models import Level, Unit
@@ -163,6 +163,9 @@ def coverage_default_groups(
     return created
 
 
+ANALYZE_AFTER = 10_000  # assignments made by one proposal, above which PostgreSQL's statistics are refreshed
+
+
 @dataclass
 class ProposalResult:
     created: int = 0
@@ -261,4 +264,9 @@ def coverage_propose_apply(*, actor: Actor, campaign: Campaign, batch: Batch | N
                     unit_path=g.home_path,
                     after={"assigned": n, "batch": b.key},
                 )
+    if result.created >= ANALYZE_AFTER and connection.vendor == "postgresql":
+        # Tens of thousands of new assignments: fresh planner statistics, or PostgreSQL plans the next
+        # reads of the table (coverage, the workbench) as if it were still empty until autovacuum comes.
+        # (SQLite's ANALYZE would go over the whole registry, and its planner does not need it here.)
+        db.analyze([GroupAssignment._meta.db_table, SupervisionGroup._meta.db_table])
     return result

@@ -15,6 +15,9 @@ from echelon.orgs.models import Division, Kind, Level
 
 class Command(BaseCommand):
     help = "组织和党员统计（--json 输出机器可读的 JSON）。"
+    # A read-only report: no system checks (which load every URL and view) before it, as Django's own
+    # shell skips them; `echelon check` and `migrate` run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="输出 JSON")
