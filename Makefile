@@ -9,13 +9,14 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help
+.PHONY: demo test test-postgres test-browser bench bench-postgres lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
 	@echo "make test                  install what tests need and run the whole suite (SQLite + browser)"
 	@echo "make test-postgres         the suite against PostgreSQL ($(PG_URL))"
 	@echo "make bench                 full-scale benchmarks, figures printed"
+	@echo "make bench-postgres        the same on PostgreSQL ($(BENCH_PG_URL)), beside SQLite's"
 	@echo "make lint                  ruff + mypy + the layer contracts (import-linter)"
 
 $(BIN)/python:
@@ -107,6 +108,10 @@ test-browser: install browser-deps
 
 bench: install
 	$(BIN)/python -m bench
+
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon_bench_pg
+bench-postgres: install
+	BENCH_DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python -m bench
 
 lint: install-python
 	$(BIN)/ruff check echelon bench

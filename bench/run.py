@@ -3,9 +3,15 @@ measured in the same run on the same database.
 
     python -m bench            # everything (about 5–10 minutes on 2 cores)
     python -m bench seed pages # chosen steps; later steps reuse var/bench/registry.sqlite3
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/echelon_bench_pg python -m bench
+                               # the same on PostgreSQL (`make bench-postgres`); copies are databases
+                               # echelon_bench_pg_<step>
+    python -m bench --scale x10 …   # (or BENCH_SCALE=x10) the scale given to seed_demo; default full
 
-Each step runs in a child process with DATABASE_URL pointing at the bench database, prints one JSON line,
-and the parent prints a table at the end. Nothing here is a test: no timing is asserted anywhere.
+Every database a step uses comes from bench.target (the registry, and named copies of it). Each step runs in
+a child process with DATABASE_URL pointing at its database, prints one JSON line, and the parent prints a
+table at the end (beside it the figures of the other database when its figures file exists). Nothing here
+is a test: no timing is asserted anywhere.
 """
 
 from __future__ import annotations
@@ -21,9 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent  # the project: bench/ is beside echelon/
-WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
-DB = WORK / "registry.sqlite3"
+from bench.target import ROOT, WORK, Target, figures_file, main_target, scale
+
 STEPS = [
     "seed",
     "counts",
@@ -41,24 +46,9 @@ STEPS = [
 COLD_RUNS = 5
 
 
-def _env(db: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "DJANGO_SETTINGS_MODULE": "echelon.settings"}
-
-
-def _setup(db: Path) -> None:
-    os.environ.update(_env(db))
-    import django
-
-    django.setup()
-
-
-def _copy_db(src: Path, dest: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(dest) + suffix).unlink(missing_ok=True)
-    import sqlite3
-
-    with sqlite3.connect(src) as s, sqlite3.connect(dest) as d:
-        s.backup(d)
+def _target() -> Target:
+    """The bench's registry (BENCH_DATABASE_URL / BENCH_SCALE; the SQLite file by default)."""
+    return main_target()
 
 
 def _p95(samples: list[float]) -> float:
@@ -70,13 +60,14 @@ def _p95(samples: list[float]) -> float:
 
 
 def step_seed() -> dict[str, Any]:
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(DB) + suffix).unlink(missing_ok=True)
-    env = _env(DB)
+    db = _target()
+    db.create_empty()
+    env = db.env()
     echelon = [sys.executable, "-m", "echelon.manage"]
     subprocess.run([*echelon, "migrate", "-v0"], env=env, check=True)
     began = time.perf_counter()
-    subprocess.run([*echelon, "seed_demo", "--scale", "full"], env=env, check=True, stdout=subprocess.DEVNULL)
+    seed = [*echelon, "seed_demo", "--scale", scale()]
+    subprocess.run(seed, env=env, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - began
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     stats = json.loads(
@@ -97,7 +88,7 @@ def step_seed() -> dict[str, Any]:
 def step_counts() -> dict[str, Any]:
     """Subtree member counts of the 12 leagues: the product (rollups, through the ORM) against hand-written
     SQL that counts the members per league on the same database."""
-    _setup(DB)
+    _target().setup()
     from django.db import connection
 
     from echelon.orgs.models import Level
@@ -159,7 +150,7 @@ def step_cold_start() -> dict[str, Any]:
             began = time.perf_counter()
             subprocess.run(
                 [sys.executable, "-m", "echelon.manage", *args],
-                env=_env(DB),
+                env=_target().env(),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
@@ -172,16 +163,15 @@ def step_cold_start() -> dict[str, Any]:
 def step_pages() -> dict[str, Any]:
     """Server time of the main pages (Django test client, in process, full middleware), p95 of 30 requests,
     on a copy of the registry with the demo campaign (published, every unit assigned to a group)."""
-    copy = WORK / "pages.sqlite3"
-    _copy_db(DB, copy)
+    copy = _target().copy("pages")
     # The campaign is made by another process, so this one's memory is that of an app server.
     subprocess.run(
         [sys.executable, "-m", "echelon.manage", "demo_campaign"],
-        env=_env(copy),
+        env=copy.env(),
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    _setup(copy)
+    copy.setup()
     from django.conf import settings
     from django.test import Client
 
@@ -249,16 +239,15 @@ def step_pages() -> dict[str, Any]:
 def step_import() -> dict[str, Any]:
     from bench import imports
 
-    csv_path = WORK / "members.csv"
+    db = _target()
+    csv_path = WORK / ("members.csv" if scale() == "full" else f"members-{scale()}.csv")
     if not csv_path.exists():
-        imports._child("export", DB, csv_path)
-    return imports.bench_members_import(DB, csv_path, workdir=WORK / "import")
+        imports._child("export", db, csv_path)
+    return imports.bench_members_import(db, csv_path)
 
 
 def step_schedule() -> dict[str, Any]:
-    copy = WORK / "campaigns.sqlite3"
-    _copy_db(DB, copy)
-    _setup(copy)
+    _target().copy("campaigns").setup()
     from bench.campaigns import bench_figures
 
     figures = bench_figures(verbose=False)
@@ -268,9 +257,7 @@ def step_schedule() -> dict[str, Any]:
 def step_supervision() -> dict[str, Any]:
     """The demo campaign (created, scheduled, published, every unit assigned to a group), then the coverage
     check of the whole campaign and the review queue of the busiest group."""
-    copy = WORK / "supervision.sqlite3"
-    _copy_db(DB, copy)
-    _setup(copy)
+    _target().copy("supervision").setup()
     import io
 
     from django.core.management import call_command
@@ -298,13 +285,12 @@ def step_ledger() -> dict[str, Any]:
     output), then the ledger's summary beside its SQL floor, lists, search and the public intake."""
     import re
 
-    copy = WORK / "ledger.sqlite3"
-    _copy_db(DB, copy)
+    copy = _target().copy("ledger")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "echelon.manage", "demo_campaign"],
-        env=_env(copy),
+        env=copy.env(),
         check=True,
         capture_output=True,
         text=True,
@@ -312,7 +298,7 @@ def step_ledger() -> dict[str, Any]:
     demo_s = time.perf_counter() - began
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     filled = re.search(r"问题台账：.*用时 ([0-9.]+) 秒", proc.stdout)
-    _setup(copy)
+    copy.setup()
     from bench.ledger import bench_ledger
 
     figures = bench_ledger(verbose=False)
@@ -328,11 +314,11 @@ def step_ledger() -> dict[str, Any]:
 
 def _on_ledger_copy() -> None:
     """Point this process at the ledger step's copy (made when missing), migrated to the current code."""
-    copy = WORK / "ledger.sqlite3"
+    copy = _target().sibling("ledger")
     if not copy.exists():
         step_ledger()
-    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(copy), check=True)
-    _setup(copy)
+    subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=copy.env(), check=True)
+    copy.setup()
 
 
 def step_dashboards() -> dict[str, Any]:
@@ -473,7 +459,7 @@ BUDGETS = [
 def run_step(name: str) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--child", name],
-        env=_env(DB),
+        env=_target().env(),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -483,9 +469,43 @@ def run_step(name: str) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def _columns(current: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The figures files side by side: SQLite's (figures.json) first, then the others in var/bench."""
+    files = [WORK / "figures.json", *sorted(WORK.glob("figures-*.json"))]
+    out = []
+    for f in files:
+        if f.exists():
+            name = "sqlite" if f.name == "figures.json" else f.stem.removeprefix("figures-")
+            name = name.removeprefix("echelon_bench_") if name.startswith("echelon_bench_") else name
+            out.append((("*" if f == current else "") + name[:11], json.loads(f.read_text())))
+    return out
+
+
+def print_table(current: Path) -> None:
+    columns = _columns(current)
+    print("\nEchelon benchmarks (Inner Mongolia data set, this machine); * this run's file, ! over budget")
+    print(f"{'figure':66s} " + " ".join(f"{name:>12s}" for name, _ in columns) + "  budget")
+    for key, label, budget, op in BUDGETS:
+        if not any(key in figs for _, figs in columns):
+            continue
+        cells = []
+        for _, figs in columns:
+            value = figs.get(key, "")
+            over = budget is not None and isinstance(value, int | float) and value > budget
+            cells.append(f"{value!s:>11s}{'!' if over else ' '}")
+        print(f"{label[:66]:66s} " + " ".join(cells) + (f"  {op} {budget}" if budget is not None else ""))
+
+
 def main(argv: list[str]) -> int:
+    if "--scale" in argv:  # the scale given to seed_demo, passed to every child through the environment
+        i = argv.index("--scale")
+        os.environ["BENCH_SCALE"] = argv[i + 1]
+        argv = argv[:i] + argv[i + 2 :]
     if argv[:1] == ["--child"]:
         print(json.dumps(globals()[f"step_{argv[1]}"]()))
+        return 0
+    if argv[:1] == ["--table"]:
+        print_table(figures_file(_target()))
         return 0
     steps = argv or STEPS
     unknown = [s for s in steps if s not in STEPS]
@@ -493,29 +513,34 @@ def main(argv: list[str]) -> int:
         print(f"unknown steps {unknown}; choose from {STEPS}")
         return 2
     WORK.mkdir(parents=True, exist_ok=True)
-    if "seed" not in steps and not DB.exists():
+    db = _target()
+    print(f"bench database: {db.url} (scale {scale()})", flush=True)
+    if "seed" not in steps and not db.exists():
         steps = ["seed", *steps]
     elif "seed" not in steps:  # an older bench database: bring its schema up to date
-        subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=_env(DB), check=True)
-    figures: dict[str, Any] = {}
+        subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=db.env(), check=True)
+    # Figures of earlier runs are kept (one step at a time adds to them); this run's replace theirs.
+    out = figures_file(db)
+    figures: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    runs = figures.setdefault("_runs", {})
     for step in steps:
         t = time.perf_counter()
         print(f"== {step} …", flush=True)
+        load = os.getloadavg()[0]
         result = run_step(step)
-        print(f"   {json.dumps(result, ensure_ascii=False)}  ({time.perf_counter() - t:.0f} s)", flush=True)
+        elapsed = time.perf_counter() - t
+        print(f"   {json.dumps(result, ensure_ascii=False)}  ({elapsed:.0f} s)", flush=True)
+        figures.pop(f"{step}_error", None)
         figures.update({k if k != "error" else f"{step}_error": v for k, v in result.items()})
-    print("\nEchelon benchmarks (full Inner Mongolia data set, SQLite, this machine)")
-    print(f"{'figure':58s} {'value':>10s}  budget")
-    for key, label, budget, op in BUDGETS:
-        if key not in figures:
-            continue
-        value = figures[key]
-        verdict = ""
-        if budget is not None and isinstance(value, int | float):
-            verdict = f"{op} {budget}  " + ("ok" if value <= budget else "OVER")
-        print(f"{label:58s} {value:>10}  {verdict}")
-    (WORK / "figures.json").write_text(json.dumps(figures, indent=2, ensure_ascii=False))
-    print(f"\nall figures: {WORK / 'figures.json'}")
+        runs[step] = {
+            "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "seconds": round(elapsed),
+            "load_before": round(load, 2),
+            "load_after": round(os.getloadavg()[0], 2),
+        }
+        out.write_text(json.dumps(figures, indent=2, ensure_ascii=False))
+    print_table(out)
+    print(f"\nall figures: {out}")
     return 0
 
 
