@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import target
 from bench.target import ROOT, WORK, Target, figures_file, main_target, scale
 
 STEPS = [
@@ -160,17 +161,32 @@ def step_cold_start() -> dict[str, Any]:
     return out
 
 
+def campaign_history() -> bool:
+    """Whether the pages step's demo campaign gets its history (progress, ledger, evaluations, appraisals,
+    publicity): yes, except at scale x10, where `demo_campaign` would take hours on two shared cores, or
+    with BENCH_NO_HISTORY=1. Without it the pages (and, at x10, the dashboards, on the pages step's copy)
+    are measured on the campaign as created, scheduled, published and assigned (`demo_campaign --no-history`).
+    """
+    flag = os.environ.get("BENCH_NO_HISTORY")
+    if flag:
+        return flag == "0"
+    return scale() != "x10"
+
+
 def step_pages() -> dict[str, Any]:
     """Server time of the main pages (Django test client, in process, full middleware), p95 of 30 requests,
     on a copy of the registry with the demo campaign (published, every unit assigned to a group)."""
     copy = _target().copy("pages")
     # The campaign is made by another process, so this one's memory is that of an app server.
+    history = campaign_history()
+    began = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "echelon.manage", "demo_campaign"],
+        [sys.executable, "-m", "echelon.manage", "demo_campaign", *([] if history else ["--no-history"])],
         env=copy.env(),
         check=True,
         stdout=subprocess.DEVNULL,
     )
+    campaign_s = time.perf_counter() - began
     copy.setup()
     from django.conf import settings
     from django.test import Client
@@ -209,7 +225,11 @@ def step_pages() -> dict[str, Any]:
         },
         "county_supervisor": {"supervisor_workbench": "/supervision/workbench/"},
     }
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        "pages_demo_campaign_s": round(campaign_s, 1),
+        "pages_campaign_history": history,
+        "pages_units": Unit.objects.count(),
+    }
 
     def measure(client: Client, name: str, url: str) -> None:
         client.get(url)  # warm
@@ -313,10 +333,16 @@ def step_ledger() -> dict[str, Any]:
 
 
 def _on_ledger_copy() -> None:
-    """Point this process at the ledger step's copy (made when missing), migrated to the current code."""
-    copy = _target().sibling("ledger")
-    if not copy.exists():
-        step_ledger()
+    """Point this process at the ledger step's copy (made when missing), migrated to the current code; without
+    the campaign's history (`campaign_history()`: at x10), at the pages step's copy instead (no ledger)."""
+    if not campaign_history():
+        copy = _target().sibling("pages")
+        if not copy.exists():
+            step_pages()
+    else:
+        copy = _target().sibling("ledger")
+        if not copy.exists():
+            step_ledger()
     subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=copy.env(), check=True)
     copy.setup()
 
@@ -477,6 +503,7 @@ def _columns(current: Path) -> list[tuple[str, dict[str, Any]]]:
         if f.exists():
             name = "sqlite" if f.name == "figures.json" else f.stem.removeprefix("figures-")
             name = name.removeprefix("echelon_bench_") if name.startswith("echelon_bench_") else name
+            name = name.removeprefix(f"{target.PG_PREFIX}_")  # BENCH_PG_PREFIX's databases too
             out.append((("*" if f == current else "") + name[:11], json.loads(f.read_text())))
     return out
 

@@ -1,4 +1,4 @@
-"""`echelon seed_demo --scale full|small|x10 [--seed N] [--if-empty] [--force]`: the Inner Mongolia demo registry.
+"""`echelon seed_demo --scale full|small|x10 [--seed N] [--if-empty] [--force]`: the demo registry.
 
 `x10` is a synthetic registry ten times the region (700,000 units, 13.2 million members) for measuring
 the design at a larger size on PostgreSQL; see the docstring of `echelon.demo.seed`.
