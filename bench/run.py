@@ -43,6 +43,7 @@ STEPS = [
     "evaluation",
     "appraisal",
     "publicity",
+    "registry_pages",
 ]
 COLD_RUNS = 5
 
@@ -253,6 +254,58 @@ def step_pages() -> dict[str, Any]:
         for name, url in pages.items():
             measure(client, name, url)
     out["app_process_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+REGISTRY_PAGES = {
+    "region_unit_page": "/orgs/u/150000/",
+    "region_member_list": "/orgs/u/150000/members/",
+    "league_member_list_page_40": "/orgs/u/150100/members/?page=40",
+    "member_search_by_name": "/orgs/u/150000/members/?q=王",
+    "blind_spots_region": "/orgs/u/150000/blind-spots/",
+    "unit_search_pinyin": "/orgs/search/?q=hhht",
+    "unit_lookup_name": "/orgs/autocomplete/?q=马家",
+    "unit_lookup_code_prefix": "/api/v1/units/lookup/?q=15",
+    "api_children_region": "/api/v1/units/150000/children/",
+}
+
+
+def step_registry_pages() -> dict[str, Any]:
+    """The pages of the pages step that need no campaign, on the registry itself (no copy, no demo campaign:
+    minutes at x10 instead of hours), as a region office: per page the median wall time, this process's CPU
+    time and the SQL time (Django's captured queries) of RUNS requests. CPU and SQL tell the size's cost
+    apart from a busy machine's (the wall time on two shared cores mostly measures the queue)."""
+    _target().setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from echelon.accounts.models import User
+    from echelon.orgs.models import Level, Unit
+
+    runs = 7
+    settings.ALLOWED_HOSTS = ["*"]
+    village = Unit.objects.filter(level=Level.VILLAGE, kind="village").order_by("code")[5000]
+    pages = {**REGISTRY_PAGES, "village_unit_page": f"/orgs/u/{village.code}/"}
+    client = Client()
+    client.force_login(User.objects.get(username="region_office"))
+    out: dict[str, Any] = {"registry_units": Unit.objects.count()}
+    for name, url in pages.items():
+        client.get(url)  # warm
+        wall, cpu, sql = [], [], []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                t, c = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                wall.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: {response.status_code}")
+            sql.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
+        out[f"reg_{name}_median_ms"] = round(statistics.median(wall), 1)
+        out[f"reg_{name}_cpu_ms"] = round(statistics.median(cpu), 1)
+        out[f"reg_{name}_sql_ms"] = round(statistics.median(sql), 1)
     return out
 
 
@@ -479,6 +532,15 @@ BUDGETS = [
     ("public_unit_page_p95_ms", "public unit page of a village (公示), zh and mn, p95 (ms)", 100, "≤"),
     ("public_unit_page_cold_p95_ms", "  the same with an empty cache, p95 (ms)", None, ""),
     ("public_unit_api_p95_ms", "public unit API p95 (ms)", 100, "≤"),
+    ("counts_product_ms", "league member counts, product (ms)", None, ""),
+    ("counts_floor_ms", "league member counts, hand-written SQL over the members (ms)", None, ""),
+    ("pages_demo_campaign_s", "pages step: its demo campaign (s)", None, ""),
+    ("registry_units", "registry_pages: units in the registry", None, ""),
+    *[
+        (f"reg_{name}_{what}_ms", f"registry page {name}, {label} (ms)", None, "")
+        for name in [*REGISTRY_PAGES, "village_unit_page"]
+        for what, label in (("median", "median wall"), ("cpu", "app CPU"), ("sql", "SQL"))
+    ],
 ]
 
 
