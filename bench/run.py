@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import target
 from bench.target import ROOT, WORK, Target, figures_file, main_target, scale
 
 STEPS = [
@@ -44,6 +45,7 @@ STEPS = [
     "appraisal",
     "publicity",
     "migrate",
+    "registry_pages",
 ]
 COLD_RUNS = 5
 
@@ -172,6 +174,18 @@ def step_cold_start() -> dict[str, Any]:
     return out
 
 
+def campaign_history() -> bool:
+    """Whether the pages step's demo campaign gets its history (progress, ledger, evaluations, appraisals,
+    publicity): yes, except at scale x10, where `demo_campaign` would take hours on two shared cores, or
+    with BENCH_NO_HISTORY=1. Without it the pages (and, at x10, the dashboards, on the pages step's copy)
+    are measured on the campaign as created, scheduled, published and assigned (`demo_campaign --no-history`).
+    """
+    flag = os.environ.get("BENCH_NO_HISTORY")
+    if flag:
+        return flag == "0"
+    return scale() != "x10"
+
+
 def _with_demo_campaign(name: str) -> Target:
     """A copy of the registry with the demo campaign, made by another process (so that this one's memory
     is that of an app server). BENCH_REUSE=1 keeps an existing copy of that name (measuring again after
@@ -181,8 +195,9 @@ def _with_demo_campaign(name: str) -> Target:
         subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=copy.env(), check=True)
         return copy
     copy = _target().copy(name)
+    history = campaign_history()
     subprocess.run(
-        [sys.executable, "-m", "echelon.manage", "demo_campaign"],
+        [sys.executable, "-m", "echelon.manage", "demo_campaign", *([] if history else ["--no-history"])],
         env=copy.env(),
         check=True,
         stdout=subprocess.DEVNULL,
@@ -195,7 +210,9 @@ def step_pages() -> dict[str, Any]:
     of 30 requests, on a copy of the registry with the demo campaign (published, every unit assigned to a
     group). The coverage page and API are also timed on their first call with the cache empty (what the
     first visitor after a change of groups waits), and `echelon coverage` in a fresh process."""
+    began = time.perf_counter()
     copy = _with_demo_campaign("pages")
+    campaign_s = time.perf_counter() - began
     began = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "echelon.manage", "coverage", "--json", str(_campaign_id(copy))],
@@ -245,7 +262,12 @@ def step_pages() -> dict[str, Any]:
         },
         "county_supervisor": {"supervisor_workbench": "/supervision/workbench/"},
     }
-    out: dict[str, Any] = {"coverage_cli_s": round(coverage_cli_s, 2)}
+    out: dict[str, Any] = {
+        "coverage_cli_s": round(coverage_cli_s, 2),
+        "pages_demo_campaign_s": round(campaign_s, 1),
+        "pages_campaign_history": campaign_history(),
+        "pages_units": Unit.objects.count(),
+    }
 
     def measure(client: Client, name: str, url: str) -> None:
         if name in first_calls:  # the first call, caches empty
@@ -330,6 +352,58 @@ def _campaign_id(copy: Target) -> int:
     return int(proc.stdout.strip().splitlines()[-1])
 
 
+REGISTRY_PAGES = {
+    "region_unit_page": "/orgs/u/150000/",
+    "region_member_list": "/orgs/u/150000/members/",
+    "league_member_list_page_40": "/orgs/u/150100/members/?page=40",
+    "member_search_by_name": "/orgs/u/150000/members/?q=王",
+    "blind_spots_region": "/orgs/u/150000/blind-spots/",
+    "unit_search_pinyin": "/orgs/search/?q=hhht",
+    "unit_lookup_name": "/orgs/autocomplete/?q=马家",
+    "unit_lookup_code_prefix": "/api/v1/units/lookup/?q=15",
+    "api_children_region": "/api/v1/units/150000/children/",
+}
+
+
+def step_registry_pages() -> dict[str, Any]:
+    """The pages of the pages step that need no campaign, on the registry itself (no copy, no demo campaign:
+    minutes at x10 instead of hours), as a region office: per page the median wall time, this process's CPU
+    time and the SQL time (Django's captured queries) of RUNS requests. CPU and SQL tell the size's cost
+    apart from a busy machine's (the wall time on two shared cores mostly measures the queue)."""
+    _target().setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from echelon.accounts.models import User
+    from echelon.orgs.models import Level, Unit
+
+    runs = 7
+    settings.ALLOWED_HOSTS = ["*"]
+    village = Unit.objects.filter(level=Level.VILLAGE, kind="village").order_by("code")[5000]
+    pages = {**REGISTRY_PAGES, "village_unit_page": f"/orgs/u/{village.code}/"}
+    client = Client()
+    client.force_login(User.objects.get(username="region_office"))
+    out: dict[str, Any] = {"registry_units": Unit.objects.count()}
+    for name, url in pages.items():
+        client.get(url)  # warm
+        wall, cpu, sql = [], [], []
+        for _ in range(runs):
+            with CaptureQueriesContext(connection) as queries:
+                t, c = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                wall.append((time.perf_counter() - t) * 1000)
+                cpu.append((time.process_time() - c) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: {response.status_code}")
+            sql.append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
+        out[f"reg_{name}_median_ms"] = round(statistics.median(wall), 1)
+        out[f"reg_{name}_cpu_ms"] = round(statistics.median(cpu), 1)
+        out[f"reg_{name}_sql_ms"] = round(statistics.median(sql), 1)
+    return out
+
+
 def step_import() -> dict[str, Any]:
     from bench import imports
 
@@ -407,10 +481,16 @@ def step_ledger() -> dict[str, Any]:
 
 
 def _on_ledger_copy() -> None:
-    """Point this process at the ledger step's copy (made when missing), migrated to the current code."""
-    copy = _target().sibling("ledger")
-    if not copy.exists():
-        step_ledger()
+    """Point this process at the ledger step's copy (made when missing), migrated to the current code; without
+    the campaign's history (`campaign_history()`: at x10), at the pages step's copy instead (no ledger)."""
+    if not campaign_history():
+        copy = _target().sibling("pages")
+        if not copy.exists():
+            step_pages()
+    else:
+        copy = _target().sibling("ledger")
+        if not copy.exists():
+            step_ledger()
     subprocess.run([sys.executable, "-m", "echelon.manage", "migrate", "-v0"], env=copy.env(), check=True)
     copy.setup()
 
@@ -631,6 +711,15 @@ BUDGETS = [
     ("migrate_campaigns_forward_s", "migrate campaigns.0005 (progress rollup filled) (s)", None, ""),
     ("migrate_ledger_forward_s", "migrate ledger.0003 (index on 300k tasks) (s)", None, ""),
     ("migrate_forward_s", "  the three applied again on the full data (s)", None, ""),
+    ("counts_product_ms", "league member counts, product (ms)", None, ""),
+    ("counts_floor_ms", "league member counts, hand-written SQL over the members (ms)", None, ""),
+    ("pages_demo_campaign_s", "pages step: its demo campaign (s)", None, ""),
+    ("registry_units", "registry_pages: units in the registry", None, ""),
+    *[
+        (f"reg_{name}_{what}_ms", f"registry page {name}, {label} (ms)", None, "")
+        for name in [*REGISTRY_PAGES, "village_unit_page"]
+        for what, label in (("median", "median wall"), ("cpu", "app CPU"), ("sql", "SQL"))
+    ],
 ]
 
 
@@ -655,6 +744,7 @@ def _columns(current: Path) -> list[tuple[str, dict[str, Any]]]:
         if f.exists():
             name = "sqlite" if f.name == "figures.json" else f.stem.removeprefix("figures-")
             name = name.removeprefix("echelon_bench_") if name.startswith("echelon_bench_") else name
+            name = name.removeprefix(f"{target.PG_PREFIX}_")  # BENCH_PG_PREFIX's databases too
             out.append((("*" if f == current else "") + name[:11], json.loads(f.read_text())))
     return out
 

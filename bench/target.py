@@ -24,7 +24,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent  # the project: bench/ is beside echelon/
 WORK = Path(os.environ.get("ECHELON_BENCH_DIR", ROOT / "var" / "bench"))
-PG_PREFIX = "echelon_bench"  # every PostgreSQL database the bench makes or drops starts with this
+# Every PostgreSQL database the bench makes or drops starts with this (BENCH_PG_PREFIX: another prefix, for a
+# shared server where each user keeps to names of their own, e.g. echelon_x10 for echelon_x10_bench).
+PG_PREFIX = os.environ.get("BENCH_PG_PREFIX") or "echelon_bench"
 
 
 def scale() -> str:

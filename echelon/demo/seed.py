@@ -31,6 +31,24 @@ Codes
   ``150125100-S006`` a station of a town.
 - Member codes: the 6-digit code of the member's county (or league, or region for units above counties)
   + a 7-digit sequence number in generation order, e.g. ``1501250000042``.
+
+Ten times the region (``--scale x10``, ``plan_x10``)
+----------------------------------------------------
+A synthetic registry for measuring the design at ten times the size (700,000 units, 13.2 million
+members), not a picture of anything real. Under the one region 内蒙古自治区 sit the real twelve leagues
+(copy 0, exactly the real codes and names) and nine synthetic copies of them (copies 1–9): 120 leagues,
+1,020 counties, the same five levels and kinds of organizations. A copy keeps every code's shape and
+length and replaces the two province digits ``15`` by ``9`` + the copy number (``copy_code``): 呼和浩特市
+``150100`` → ``910100`` … ``990100``, 武川县 ``150125`` → ``910125``; township, village, organization and
+member codes derive from those as above, so every code stays unique (no real province code starts with
+``9``) and the 6/9/12-digit rules, the ``-`` + letter codes and the 13-digit member codes hold unchanged.
+Names get the copy's number (``copy_name``: 武川县（二） … 武川县（十）, 武川县（二）委组织部), and a copy
+uses its original's tables (county seat, forest bureaus and mines, ports, minorities; ``real_name``). The
+plan apportions ten times the full targets over the 1,020 counties in one go, so per-county sizes have the
+same distribution as the full scale. Ten copies of the leagues was chosen over more counties per league
+because the two county digits of a league cannot hold ten times 赤峰市's twelve counties, and over more
+townships per county because the township groups (001…, 100…, 200…) hold under 100 each. Members keep
+ids and paths as usual: 700,000 ids fit a 5-character base-36 path segment (up to 60 million).
 """
 
 from __future__ import annotations
@@ -423,6 +441,11 @@ class Targets:
 FULL_TARGETS = Targets(
     subdistricts=274, townships=765, villages=11_195, communities=2_272, units=70_000, members=1_320_000
 )
+X10_COPIES = 10
+X10_TARGETS = Targets(
+    subdistricts=2_740, townships=7_650, villages=111_950, communities=22_720, units=700_000,
+    members=13_200_000,
+)  # fmt: skip
 SMALL_TARGETS = Targets(
     subdistricts=6, townships=16, villages=110, communities=30, units=1_600, members=30_000
 )
@@ -468,10 +491,16 @@ class CountyPlan:
     enterprises: int = 0
     nonpublic: int = 0
     social: int = 0
+    real: str = ""  # the real county a synthetic copy (scale x10) is made from; "" for the real one
+
+    @property
+    def base(self) -> str:
+        """The real county's name (the key of the per-county tables: seats, special units, minorities)."""
+        return self.real or self.name
 
     @property
     def own_units(self) -> int:
-        special = len(SPECIAL_ENTERPRISES.get(self.name, [])) + len(SPECIAL_VERTICAL.get(self.name, []))
+        special = len(SPECIAL_ENTERPRISES.get(self.base, [])) + len(SPECIAL_VERTICAL.get(self.base, []))
         return (1 + self.organs + self.vertical + self.direct + self.institutions + self.enterprises
                 + self.nonpublic + self.social + special)  # fmt: skip
 
@@ -494,6 +523,11 @@ class LeaguePlan:
     enterprises: int = 0
     nonpublic: int = 0
     social: int = 0
+    real: str = ""  # the real league a synthetic copy (scale x10) is made from; "" for the real one
+
+    @property
+    def base(self) -> str:
+        return self.real or self.name
 
     @property
     def own_units(self) -> int:
@@ -626,18 +660,44 @@ TOWNSHIP_WEIGHTS = {
 VILLAGE_WEIGHT = {"farming": 17.0, "pastoral": 9.0, "forest": 9.0, "mining": 13.0, "urban": 10.0}
 
 
-def _build_plan(scale: str, seed: int, targets: Targets, chosen: dict[str, list[str]] | None) -> Plan:
+def copy_code(code: str, copy: int) -> str:
+    """The code of a place in synthetic copy `copy` (0 = the real region): 15xxxx becomes 9<copy>xxxx."""
+    return code if copy == 0 else f"9{copy}{code[2:]}"
+
+
+def copy_name(name: str, copy: int) -> str:
+    """The name of a place in synthetic copy `copy`: 武川县 becomes 武川县（二） in copy 1."""
+    return name if copy == 0 else f"{name}（{cn_number(copy + 1)}）"
+
+
+def real_name(name: str) -> str:
+    """The real place a (possibly synthetic) league or county name stands for."""
+    return name.split("（", 1)[0]
+
+
+def _build_plan(
+    scale: str, seed: int, targets: Targets, chosen: dict[str, list[str]] | None, copies: int = 1
+) -> Plan:
     rng = random.Random(f"echelon:{seed}:plan")
     leagues: dict[str, LeaguePlan] = {}
     counties: list[CountyPlan] = []
-    for league, league_kind, county, division, code in read_counties():
-        if chosen is not None and county not in chosen.get(league, []):
-            continue
-        if league not in leagues:
-            leagues[league] = LeaguePlan(league, LEAGUE_CODES[league], league_kind, LEAGUE_AREA[league])
-        cp = CountyPlan(county, code, division, county_area(county, division, league))
-        leagues[league].counties.append(cp)
-        counties.append(cp)
+    rows = read_counties()
+    for copy in range(copies):
+        for league, league_kind, county, division, code in rows:
+            if chosen is not None and county not in chosen.get(league, []):
+                continue
+            lname = copy_name(league, copy)
+            if lname not in leagues:
+                leagues[lname] = LeaguePlan(
+                    lname, copy_code(LEAGUE_CODES[league], copy), league_kind, LEAGUE_AREA[league],
+                    real=league if copy else "",
+                )  # fmt: skip
+            cp = CountyPlan(
+                copy_name(county, copy), copy_code(code, copy), division,
+                county_area(county, division, league), real=county if copy else "",
+            )  # fmt: skip
+            leagues[lname].counties.append(cp)
+            counties.append(cp)
 
     # Township level: subdistricts and towns/townships/sumu per county.
     sub_w, town_w, sub_min = [], [], []
@@ -743,6 +803,14 @@ def plan_full(seed: int = DEFAULT_SEED) -> Plan:
 
 def plan_small(seed: int = DEFAULT_SEED) -> Plan:
     return _build_plan("small", seed, SMALL_TARGETS, SMALL_COUNTIES)
+
+
+def plan_x10(seed: int = DEFAULT_SEED) -> Plan:
+    """Ten times the region: the real twelve leagues and nine synthetic copies of them (see the docstring)."""
+    return _build_plan("x10", seed, X10_TARGETS, None, copies=X10_COPIES)
+
+
+PLANS = {"full": plan_full, "small": plan_small, "x10": plan_x10}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1009,9 +1077,9 @@ class Generator:
                                           key=vertical_pool.index):  # fmt: skip
             self.org(unit, kind, tpl.format(n=n), industry, SECTOR)
         if not league_level:
-            for name, kind, industry in SPECIAL_VERTICAL.get(n, []):
+            for name, kind, industry in SPECIAL_VERTICAL.get(p.base, []):
                 self.org(unit, kind, name, industry, SECTOR)
-            for name, industry, area in SPECIAL_ENTERPRISES.get(n, []):
+            for name, industry, area in SPECIAL_ENTERPRISES.get(p.base, []):
                 self.org(unit, Kind.ENTERPRISE, name, industry, SECTOR, area)
         for tpl, industry in sorted(rng.sample(DIRECT, p.direct), key=DIRECT.index):
             self.org(unit, Kind.DIRECT, tpl.format(n=n), industry)
@@ -1069,8 +1137,8 @@ class Generator:
             numbers[group] += 1
             if division == Division.SUBDISTRICT:
                 name = self.unique(rng.choice(URBAN_CORE), "街道")
-            elif division == Division.TOWN and k == seat_index and cp.name in COUNTY_SEATS:
-                name = self.unique(COUNTY_SEATS[cp.name][:-1], "镇")
+            elif division == Division.TOWN and k == seat_index and cp.base in COUNTY_SEATS:
+                name = self.unique(COUNTY_SEATS[cp.base][:-1], "镇")
             elif division == Division.SUMU or (tp.area == "pastoral" and rng.random() < 0.7):
                 name = self.unique(self.mongol_place(), {"sumu": "苏木", "town": "镇"}.get(division, "乡"))
             else:
@@ -1301,6 +1369,7 @@ class Generator:
 
 def _ethnicities(league: str, county: str, area: str) -> list[str]:
     """A 1000-entry lookup table of ethnicities for members of units in this place."""
+    league, county = real_name(league), real_name(county)  # a synthetic copy (x10) is like its original
     base = MONGOL_SHARE.get(league, 0.22)  # region-level units: 0.22
     mongol = min(0.85, base * AREA_MONGOL_FACTOR.get(area, 1.0))
     others = LOCAL_MINORITIES.get(county, []) + LEAGUE_MINORITIES.get(league, DEFAULT_MINORITIES)
@@ -1447,7 +1516,7 @@ def run(*, scale: str = "full", seed: int = DEFAULT_SEED, force: bool = False, l
         timings.append((label, spent))
         say(f"  {label}: {spent:.1f} s")
 
-    plan = plan_full(seed) if scale == "full" else plan_small(seed)
+    plan = PLANS[scale](seed)
     lap("计划 plan")
     if connection.vendor == "sqlite":
         with connection.cursor() as cur:

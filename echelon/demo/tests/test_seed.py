@@ -93,6 +93,24 @@ class TestFullPlan:
         with pytest.raises(ValueError):
             seed.apportion(2, [1, 1], 3)
 
+    def test_x10_plan_is_ten_times_full_with_real_copy_first(self):
+        plan = seed.plan_x10()
+        totals, full = plan.totals(), seed.plan_full().totals()
+        assert totals["leagues"] == 120 and totals["counties"] == 1_020
+        for key in ("townships", "subdistricts", "villages", "communities", "units", "members"):
+            assert totals[key] == 10 * full[key], key
+        codes = [c.code for c in plan.counties()]
+        assert len(set(codes)) == 1_020 and all(len(c) == 6 and c.isdigit() for c in codes)
+        by_code = {c.code: c for c in plan.counties()}
+        assert by_code["150125"].name == "武川县" and by_code["150125"].base == "武川县"
+        assert by_code["990125"].name == "武川县（十）" and by_code["990125"].base == "武川县"
+        assert [league.code for league in plan.leagues][:12] == list(seed.LEAGUE_CODES.values())
+        assert {league.code[:2] for league in plan.leagues} == {"15", *(f"9{k}" for k in range(1, 10))}
+        for county in plan.counties():  # the township and village numbers still fit their code groups
+            groups = Counter(t.division == Division.SUBDISTRICT for t in county.townships)
+            assert groups[True] < 100 and groups[False] < 100
+            assert all(t.villages <= 199 and t.communities <= 199 for t in county.townships)
+
     def test_full_generation_gives_unique_codes(self):
         units = seed.Generator(seed.plan_full()).build()
         assert len(units) == 70_000

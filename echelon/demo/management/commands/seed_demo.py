@@ -1,4 +1,7 @@
-"""`echelon seed_demo --scale full|small [--seed N] [--if-empty] [--force]`: the Inner Mongolia demo registry.
+"""`echelon seed_demo --scale full|small|x10 [--seed N] [--if-empty] [--force]`: the demo registry.
+
+`x10` is a synthetic registry ten times the region (700,000 units, 13.2 million members) for measuring
+the design at a larger size on PostgreSQL; see the docstring of `echelon.demo.seed`.
 
 Refuses to write over an existing registry unless `--force`, which first deletes all members, grants and
 units (users and the audit trail stay; demo users are re-used and get the demo password back). With
@@ -23,9 +26,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--scale",
-            choices=["full", "small"],
+            choices=["full", "small", "x10"],
             default="full",
-            help="full：全区 7 万个组织、132 万名党员；small：几个盟市旗县的缩影（几秒钟）",
+            help="full：全区 7 万个组织、132 万名党员；small：几个盟市旗县的缩影（几秒钟）；"
+            "x10：十倍规模的合成数据（70 万个组织、1320 万名党员，用于性能测量）",
         )
         parser.add_argument("--seed", type=int, default=seed.DEFAULT_SEED, help="随机种子（默认 2014）")
         parser.add_argument("--if-empty", action="store_true", help="已有组织数据时什么也不做")
