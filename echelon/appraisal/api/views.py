@@ -30,13 +30,6 @@ from echelon.orgs.models import Unit
 ID = r"[0-9]+"
 
 
-class AppraisalErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: AppraisalErrorSerializer, 403: AppraisalErrorSerializer, 404: AppraisalErrorSerializer}
-
-
 class AppraisalSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -183,7 +176,7 @@ def _row(r: selectors.Row) -> dict[str, Any]:
 class SummaryView(APIView):
     """Counts of a unit's subtree (per child, and the total): never a name."""
 
-    @extend_schema(responses={200: AppraisalSummarySerializer, 404: AppraisalErrorSerializer})
+    @extend_schema(responses={200: AppraisalSummarySerializer})
     def get(self, request: Request, code: str) -> Response:
         unit = selectors.unit_for(request.user, code)
         campaign = selectors.campaign_of(unit)
@@ -229,7 +222,7 @@ class AppraisalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     def _individual(self, pk: Any) -> Appraisal:
         return selectors.appraisal_for(self.request.user, int(pk), individual=True)
 
-    @extend_schema(request=AppraisalCreateSerializer, responses={201: AppraisalSerializer, **ERRORS})
+    @extend_schema(request=AppraisalCreateSerializer, responses={201: AppraisalSerializer})
     def create(self, request: Request) -> Response:
         """Open a branch's appraisal in the campaign covering it: the meeting's date and members present."""
         d = _input(AppraisalCreateSerializer, request)
@@ -254,7 +247,7 @@ class AppraisalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(AppraisalSerializer(appraisal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AppraisalUpdateSerializer, responses={200: AppraisalSerializer, **ERRORS})
+    @extend_schema(request=AppraisalUpdateSerializer, responses={200: AppraisalSerializer})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         """The meeting's date, members present, note (while a draft)."""
         appraisal = self._individual(pk)
@@ -268,20 +261,18 @@ class AppraisalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(AppraisalSerializer(appraisal).data)
 
-    @extend_schema(request=None, responses={200: AppraisalSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: AppraisalSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request: Request, pk: Any = None) -> Response:
         """Draft → recorded: every member present rated; the ratings no longer change."""
         appraisal = services.appraisal_confirm(actor=request.user, appraisal=self._individual(pk))
         return Response(AppraisalSerializer(appraisal).data)
 
-    @extend_schema(
-        methods=["GET"], responses={200: AppraisalRatingSerializer(many=True), 404: AppraisalErrorSerializer}
-    )
+    @extend_schema(methods=["GET"], responses={200: AppraisalRatingSerializer(many=True)})
     @extend_schema(
         methods=["POST"],
         request=AppraisalRatingsInputSerializer,
-        responses={200: AppraisalRatingSerializer(many=True), **ERRORS},
+        responses={200: AppraisalRatingSerializer(many=True)},
     )
     @action(detail=True, methods=["get", "post"])
     def ratings(self, request: Request, pk: Any = None) -> Response:
@@ -309,7 +300,7 @@ class RatingViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.Generi
     http_method_names = ["patch", "options"]
     scope_action = "view"
 
-    @extend_schema(request=AppraisalGradeSerializer, responses={200: AppraisalRatingSerializer, **ERRORS})
+    @extend_schema(request=AppraisalGradeSerializer, responses={200: AppraisalRatingSerializer})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         rating = get_object_or_404(self.get_queryset(), pk=pk)
         d = _input(AppraisalGradeSerializer, request)
@@ -326,9 +317,7 @@ class FollowUpViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ID
     http_method_names = ["get", "post", "head", "options"]
 
-    @extend_schema(
-        request=AppraisalFollowUpCreateSerializer, responses={201: AppraisalFollowUpSerializer, **ERRORS}
-    )
+    @extend_schema(request=AppraisalFollowUpCreateSerializer, responses={201: AppraisalFollowUpSerializer})
     def create(self, request: Request) -> Response:
         d = _input(AppraisalFollowUpCreateSerializer, request)
         rating = get_object_or_404(
@@ -343,9 +332,7 @@ class FollowUpViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(AppraisalFollowUpSerializer(found).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=AppraisalFollowUpCloseSerializer, responses={200: AppraisalFollowUpSerializer, **ERRORS}
-    )
+    @extend_schema(request=AppraisalFollowUpCloseSerializer, responses={200: AppraisalFollowUpSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         d = _input(AppraisalFollowUpCloseSerializer, request)

@@ -29,14 +29,6 @@ from echelon.core.api.base import ScopedViewSetMixin
 ID = r"[0-9]+"
 
 
-class CaseErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: CaseErrorSerializer, 403: CaseErrorSerializer, 404: CaseErrorSerializer}
-REVIEW_ERRORS = {**ERRORS, 409: CaseErrorSerializer}
-
-
 class CaseFileSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseFile
@@ -165,7 +157,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         case = Case.objects.select_related("unit", "library_unit").prefetch_related("files").get(pk=case.pk)
         return Response(CaseSerializer(case).data, status=code)
 
-    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer, **ERRORS})
+    @extend_schema(request=CaseCreateSerializer, responses={201: CaseSerializer})
     def create(self, request: Request) -> Response:
         """Nominate a case of one of the caller's units (files: ``POST /cases/{id}/files/``)."""
         d = _input(CaseCreateSerializer, request)
@@ -181,7 +173,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(case, status.HTTP_201_CREATED)
 
-    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer, **ERRORS})
+    @extend_schema(request=CaseUpdateSerializer, responses={200: CaseSerializer})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         """Edit a case before publication (a returned case is sent again)."""
         case = self.get_object()
@@ -197,9 +189,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(case)
 
-    @extend_schema(
-        request={"multipart/form-data": CaseFileUploadSerializer}, responses={200: CaseSerializer, **ERRORS}
-    )
+    @extend_schema(request={"multipart/form-data": CaseFileUploadSerializer}, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def files(self, request: Request, pk: Any = None) -> Response:
         """Attach a file to a case before publication (checked by its content)."""
@@ -217,7 +207,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(case)
 
-    @extend_schema(request=CaseReviewSerializer, responses={200: CaseSerializer, **REVIEW_ERRORS})
+    @extend_schema(request=CaseReviewSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: Any = None) -> Response:
         """Publish the case to the library of the caller's unit (office rights strictly above it)."""
@@ -225,7 +215,7 @@ class CaseViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         d = _input(CaseReviewSerializer, request)
         return self._out(services.case_publish(actor=request.user, case=case, comment=d["comment"]))
 
-    @extend_schema(request=CaseReviewSerializer, responses={200: CaseSerializer, **REVIEW_ERRORS})
+    @extend_schema(request=CaseReviewSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Return the case to its unit with a comment (required)."""

@@ -34,13 +34,6 @@ ID = r"[0-9]+"
 CODE_MAX = 32
 
 
-class DispatchErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: DispatchErrorSerializer, 403: DispatchErrorSerializer, 404: DispatchErrorSerializer}
-
-
 # --- rows out --------------------------------------------------------------------------------------------
 
 
@@ -227,9 +220,7 @@ class MeetingViewSet(_Scoped):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(
-        request=DispatchMeetingCreateSerializer, responses={201: DispatchMeetingDetailSerializer, **ERRORS}
-    )
+    @extend_schema(request=DispatchMeetingCreateSerializer, responses={201: DispatchMeetingDetailSerializer})
     def create(self, request: Request) -> Response:
         """Record a meeting (``plan`` at ``unit``: an office; 403 otherwise) with its items; the figures of
         the unit's dashboard on the meeting's date are frozen with it. A bad item row refuses the whole
@@ -329,7 +320,7 @@ class ItemViewSet(_Scoped):
 
     @extend_schema(
         request=DispatchNoteSerializer,
-        responses={200: DispatchItemSerializer, 409: DispatchErrorSerializer, **ERRORS},
+        responses={200: DispatchItemSerializer},
     )
     @action(detail=True, methods=["post"])
     def done(self, request: Request, pk: Any = None) -> Response:
@@ -341,7 +332,7 @@ class ItemViewSet(_Scoped):
 
     @extend_schema(
         request=DispatchReasonSerializer,
-        responses={200: DispatchItemSerializer, 409: DispatchErrorSerializer, **ERRORS},
+        responses={200: DispatchItemSerializer},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: Any = None) -> Response:

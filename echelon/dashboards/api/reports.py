@@ -32,14 +32,6 @@ from echelon.orgs.models import Unit
 ID = r"[0-9]+"
 
 
-class InfoReportErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: InfoReportErrorSerializer, 403: InfoReportErrorSerializer, 404: InfoReportErrorSerializer}
-DECIDE_ERRORS = {**ERRORS, 409: InfoReportErrorSerializer}
-
-
 class InfoReportSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -195,7 +187,7 @@ class ReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """The reports the caller may read, latest period first."""
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=InfoReportCreateSerializer, responses={201: InfoReportDetailSerializer, **ERRORS})
+    @extend_schema(request=InfoReportCreateSerializer, responses={201: InfoReportDetailSerializer})
     def create(self, request: Request) -> Response:
         """A new draft of a unit for a period: numbered, its figures read from the system, its children's
         approved reports of an overlapping period attached and their typical practice pre-filled."""
@@ -222,7 +214,7 @@ class ReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(report, status.HTTP_201_CREATED)
 
-    @extend_schema(request=InfoReportUpdateSerializer, responses={200: InfoReportDetailSerializer, **ERRORS})
+    @extend_schema(request=InfoReportUpdateSerializer, responses={200: InfoReportDetailSerializer})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         """A draft's texts (the fields left out stay as they are); ``refresh_figures`` reads its figures
         again. Refused once submitted or approved."""
@@ -239,14 +231,14 @@ class ReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(report)
 
-    @extend_schema(request=None, responses={200: InfoReportDetailSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=None, responses={200: InfoReportDetailSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
         """Draft → submitted to the unit's head (the narrative is required)."""
         report = services.report_submit(actor=request.user, report=self.get_object())
         return self._out(report)
 
-    @extend_schema(request=None, responses={200: InfoReportDetailSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=None, responses={200: InfoReportDetailSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
         """Submitted → approved and sent up: an office of the unit or above, never who submitted or
@@ -254,9 +246,7 @@ class ReportViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         report = services.report_approve(actor=request.user, report=self.get_object())
         return self._out(report)
 
-    @extend_schema(
-        request=InfoReportReturnSerializer, responses={200: InfoReportDetailSerializer, **DECIDE_ERRORS}
-    )
+    @extend_schema(request=InfoReportReturnSerializer, responses={200: InfoReportDetailSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Submitted → draft, with the head's note."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -24,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from echelon.core.api.schema import DESCRIPTIONS
 from echelon.ledger import selectors, services, throttle
 from echelon.ledger.models import TEXT_MAX
 from echelon.ledger.services.opinions import CONTACT_MAX, TEXT_MIN
@@ -60,15 +61,9 @@ class PublicStatusSerializer(serializers.Serializer):
     replied_at = serializers.DateTimeField(allow_null=True)
 
 
-class PublicErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-class PublicMessageSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="why, in Chinese")
-
-
-ERRORS = {400: PublicErrorSerializer, 429: PublicMessageSerializer}
+# The hook (echelon.core.api.schema) gives every refusal its body; the 429 it cannot see: these views
+# throttle by hand.
+THROTTLED = {429: OpenApiResponse(description=DESCRIPTIONS["429"])}
 
 
 class PublicOpinionCreateView(APIView):
@@ -82,7 +77,7 @@ class PublicOpinionCreateView(APIView):
         operation_id="public_opinion_create",
         tags=["public"],
         request=PublicOpinionInputSerializer,
-        responses={201: PublicReceiptSerializer, **ERRORS},
+        responses={201: PublicReceiptSerializer, **THROTTLED},
         auth=[],
         description=(
             "No login. Rate limited per address and per unit (429 with Retry-After). Refused with 400 and "
@@ -118,7 +113,7 @@ class PublicOpinionStatusView(APIView):
                 "tracking_code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the 回执号"
             )
         ],
-        responses={200: PublicStatusSerializer, 404: PublicMessageSerializer, 429: PublicMessageSerializer},
+        responses={200: PublicStatusSerializer, **THROTTLED},
         auth=[],
     )
     def get(self, request: Request, tracking_code: str) -> Response:

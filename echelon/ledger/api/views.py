@@ -84,13 +84,6 @@ ID = r"[0-9]+"
 ID_RE = re.compile(ID)
 
 
-class LedgerErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: LedgerErrorSerializer, 403: LedgerErrorSerializer, 404: LedgerErrorSerializer}
-
-
 def _newest_first(queryset: Any) -> bool:
     return tuple(queryset.query.order_by) in (("-id",), ("-pk",))
 
@@ -278,7 +271,7 @@ class SummaryViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                 "is the caller's",
             )
         ],
-        responses={200: SummarySerializer, 404: LedgerErrorSerializer},
+        responses={200: SummarySerializer},
     )
     def summary(self, request: Request) -> Response:
         """Problems by category × status, tasks by category × status with the overdue ones, and opinions by
@@ -309,7 +302,7 @@ class OpinionViewSet(_LedgerViewSet):
     serializer_class = OpinionSerializer
     filterset_class = OpinionFilter
 
-    @extend_schema(request=OpinionCreateSerializer, responses={201: OpinionSerializer, **ERRORS})
+    @extend_schema(request=OpinionCreateSerializer, responses={201: OpinionSerializer})
     def create(self, request: Request) -> Response:
         """Record an opinion gathered by staff (a forum, a home visit, a questionnaire, a box)."""
         require_somewhere(request.user, "change", _("只有联络员或领导小组办公室可以登记意见。"))
@@ -325,7 +318,7 @@ class OpinionViewSet(_LedgerViewSet):
         )
         return Response(self._out(OpinionSerializer, opinion), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ReplySerializer, responses={200: OpinionSerializer, **ERRORS})
+    @extend_schema(request=ReplySerializer, responses={200: OpinionSerializer})
     @action(detail=True, methods=["post"])
     def reply(self, request: Request, pk: Any = None) -> Response:
         """A public reply, shown to whoever holds the tracking code."""
@@ -334,7 +327,7 @@ class OpinionViewSet(_LedgerViewSet):
         opinion = services.opinion_reply(actor=request.user, opinion=opinion, reply=d["reply"])
         return Response(self._out(OpinionSerializer, opinion))
 
-    @extend_schema(request=ReasonSerializer, responses={200: OpinionSerializer, **ERRORS})
+    @extend_schema(request=ReasonSerializer, responses={200: OpinionSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         """Close with a reason (a new or replied opinion)."""
@@ -343,7 +336,7 @@ class OpinionViewSet(_LedgerViewSet):
         opinion = services.opinion_close(actor=request.user, opinion=opinion, reason=d["reason"])
         return Response(self._out(OpinionSerializer, opinion))
 
-    @extend_schema(request=MergeSerializer, responses={200: OpinionSerializer, **ERRORS})
+    @extend_schema(request=MergeSerializer, responses={200: OpinionSerializer})
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: Any = None) -> Response:
         """Merge a duplicate into another opinion of the same unit (`into`: tracking code or id)."""
@@ -388,7 +381,7 @@ class ProblemViewSet(_LedgerViewSet):
     def get_serializer_class(self) -> Any:
         return ProblemDetailSerializer if self.action == "retrieve" else ProblemSerializer
 
-    @extend_schema(request=ProblemCreateSerializer, responses={201: ProblemSerializer, **ERRORS})
+    @extend_schema(request=ProblemCreateSerializer, responses={201: ProblemSerializer})
     def create(self, request: Request) -> Response:
         """A problem of a unit's list; `opinions` (tracking codes or ids, of the same unit) become it."""
         require_somewhere(request.user, "change", _("只有联络员或领导小组办公室可以登记问题。"))
@@ -419,7 +412,7 @@ class ProblemViewSet(_LedgerViewSet):
         )
         return Response(self._out(ProblemSerializer, problem), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ProblemFieldsSerializer, responses={200: ProblemSerializer, **ERRORS})
+    @extend_schema(request=ProblemFieldsSerializer, responses={200: ProblemSerializer})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         """Correct the description and classification (the unit changes only by escalation)."""
         problem = self.get_object()
@@ -432,7 +425,7 @@ class ProblemViewSet(_LedgerViewSet):
         problem = services.problem_update(actor=request.user, problem=problem, **data.validated_data)
         return Response(self._out(ProblemSerializer, problem))
 
-    @extend_schema(request=EscalateSerializer, responses={201: EscalationSerializer, **ERRORS})
+    @extend_schema(request=EscalateSerializer, responses={201: EscalationSerializer})
     @action(detail=True, methods=["post"])
     def escalate(self, request: Request, pk: Any = None) -> Response:
         """Send the problem up its chain (an ancestor, or the sector department leading the unit; see
@@ -448,7 +441,7 @@ class ProblemViewSet(_LedgerViewSet):
         ).get(pk=escalation.pk)
         return Response(self._out(EscalationSerializer, escalation), status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses={200: TargetSerializer(many=True), 404: LedgerErrorSerializer})
+    @extend_schema(responses={200: TargetSerializer(many=True)})
     @action(detail=True, methods=["get"])
     def targets(self, request: Request, pk: Any = None) -> Response:
         """Where the problem may be escalated: the owner's ancestors and sector departments, nearest first."""
@@ -486,7 +479,7 @@ class TaskViewSet(_LedgerViewSet):
         row = self.queryset.get(pk=task.pk)
         return self._out(TaskSerializer, row)
 
-    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer, **ERRORS})
+    @extend_schema(request=TaskCreateSerializer, responses={201: TaskSerializer})
     def create(self, request: Request) -> Response:
         """A measure of a problem, done by the problem's (current) unit."""
         require_somewhere(request.user, "change", _("只有联络员或领导小组办公室可以制定整改措施。"))
@@ -506,7 +499,7 @@ class TaskViewSet(_LedgerViewSet):
         )
         return Response(self._task(task), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ClaimSerializer, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=ClaimSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: Any = None) -> Response:
         """The unit says it is done (申请销号); the level above or its group verifies."""
@@ -515,9 +508,7 @@ class TaskViewSet(_LedgerViewSet):
         task = services.task_claim(actor=request.user, task=task, note=d["note"])
         return Response(self._task(task))
 
-    @extend_schema(
-        request=TaskDecideSerializer, responses={200: TaskSerializer, 409: LedgerErrorSerializer, **ERRORS}
-    )
+    @extend_schema(request=TaskDecideSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: Any = None) -> Response:
         """Accept (销号), return with a reason, or defer with a reason and `new_deadline`. Only the level
@@ -533,7 +524,7 @@ class TaskViewSet(_LedgerViewSet):
         )
         return Response(self._task(task))
 
-    @extend_schema(request=ReasonSerializer, responses={200: TaskSerializer, **ERRORS})
+    @extend_schema(request=ReasonSerializer, responses={200: TaskSerializer})
     @action(detail=True, methods=["post"])
     def reopen(self, request: Request, pk: Any = None) -> Response:
         """Open a ticked-off task again, with a reason (the same people as verify)."""
@@ -544,7 +535,7 @@ class TaskViewSet(_LedgerViewSet):
 
     @extend_schema(
         request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={201: EvidenceSerializer, **ERRORS},
+        responses={201: EvidenceSerializer},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def evidence(self, request: Request, pk: Any = None) -> Response:
@@ -573,7 +564,7 @@ class EscalationViewSet(_LedgerViewSet):
 
     @extend_schema(
         request=EscalationDecideSerializer,
-        responses={200: EscalationSerializer, 409: LedgerErrorSerializer, **ERRORS},
+        responses={200: EscalationSerializer},
     )
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: Any = None) -> Response:
@@ -596,7 +587,7 @@ class HandoverViewSet(_LedgerViewSet):
     serializer_class = HandoverSerializer
     filterset_class = HandoverFilter
 
-    @extend_schema(request=HandoverCreateSerializer, responses={201: HandoverSerializer, **ERRORS})
+    @extend_schema(request=HandoverCreateSerializer, responses={201: HandoverSerializer})
     def create(self, request: Request) -> Response:
         """Link a task to a unit of a later batch, naming who there takes it over."""
         require_somewhere(request.user, "change", _("只有联络员或领导小组办公室可以移交任务。"))
@@ -620,7 +611,7 @@ class HandoverViewSet(_LedgerViewSet):
 
     @extend_schema(
         request=HandoverAcceptSerializer,
-        responses={200: HandoverSerializer, 409: LedgerErrorSerializer, **ERRORS},
+        responses={200: HandoverSerializer},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: Any = None) -> Response:
@@ -657,7 +648,7 @@ class InstitutionViewSet(_LedgerViewSet):
             "application/json": InstitutionCreateSerializer,
             "multipart/form-data": InstitutionCreateSerializer,
         },
-        responses={201: InstitutionSerializer, **ERRORS},
+        responses={201: InstitutionSerializer},
     )
     def create(self, request: Request) -> Response:
         """Record a rule; `problems` (ids the caller sees), `partners` (unit codes in the caller's scope),

@@ -41,10 +41,6 @@ class PublicUnitSerializer(serializers.Serializer):
     publications = PublicItemSerializer(many=True, help_text="what is published today; may be empty")
 
 
-class PublicUnitMessageSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="why, in Chinese")
-
-
 class PublicUnitView(APIView):
     """A unit's public side: its name, its page's address and what it publishes today."""
 
@@ -57,7 +53,7 @@ class PublicUnitView(APIView):
         parameters=[
             OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="the unit's code")
         ],
-        responses={200: PublicUnitSerializer, 404: PublicUnitMessageSerializer},
+        responses={200: PublicUnitSerializer},
         auth=[],
         description=(
             "No login. Only what is published today (approved by the level above, within its period, not "

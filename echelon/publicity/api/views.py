@@ -30,14 +30,6 @@ from echelon.publicity.models import Publication, PublicationStatus
 ID = r"[0-9]+"
 
 
-class PublicationErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: PublicationErrorSerializer, 403: PublicationErrorSerializer, 404: PublicationErrorSerializer}
-DECIDE_ERRORS = {**ERRORS, 409: PublicationErrorSerializer}
-
-
 class PublicationSerializer(serializers.ModelSerializer):
     unit_code = serializers.CharField(source="unit.code", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True)
@@ -135,7 +127,7 @@ class PublicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         """The notices of the caller's subtrees, newest first."""
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request=PublicationCreateSerializer, responses={201: PublicationSerializer, **ERRORS})
+    @extend_schema(request=PublicationCreateSerializer, responses={201: PublicationSerializer})
     def create(self, request: Request) -> Response:
         """A draft notice of a unit (``change`` at the unit)."""
         require_somewhere(request.user, "change", _("只有本单位的联络员或领导小组办公室可以起草公示。"))
@@ -153,7 +145,7 @@ class PublicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(publication, status.HTTP_201_CREATED)
 
-    @extend_schema(request=PublicationUpdateSerializer, responses={200: PublicationSerializer, **ERRORS})
+    @extend_schema(request=PublicationUpdateSerializer, responses={200: PublicationSerializer})
     def partial_update(self, request: Request, pk: Any = None) -> Response:
         """A draft's title and content (refused once submitted)."""
         d = _input(PublicationUpdateSerializer, request)
@@ -162,21 +154,21 @@ class PublicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(publication)
 
-    @extend_schema(request=None, responses={200: PublicationSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=None, responses={200: PublicationSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
         """Draft → submitted to the level above; the public copy is frozen now."""
         publication = services.publication_submit(actor=request.user, publication=self.get_object())
         return self._out(publication)
 
-    @extend_schema(request=None, responses={200: PublicationSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=None, responses={200: PublicationSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
         """Submitted → published: ``change`` on a unit strictly above, never who drafted or submitted it."""
         publication = services.publication_approve(actor=request.user, publication=self.get_object())
         return self._out(publication)
 
-    @extend_schema(request=ReturnNoteSerializer, responses={200: PublicationSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=ReturnNoteSerializer, responses={200: PublicationSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Submitted → draft, with the level above's note."""
@@ -186,7 +178,7 @@ class PublicationViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         )
         return self._out(publication)
 
-    @extend_schema(request=WithdrawReasonSerializer, responses={200: PublicationSerializer, **DECIDE_ERRORS})
+    @extend_schema(request=WithdrawReasonSerializer, responses={200: PublicationSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         """Published → withdrawn (off the public page at once), with a reason."""

@@ -69,13 +69,6 @@ UNIT_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, de
 OWN_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="the own action's id")
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.ListField(child=serializers.CharField(), help_text="what was refused, in Chinese")
-
-
-ERRORS = {400: ErrorSerializer, 403: ErrorSerializer, 404: ErrorSerializer}
-
-
 def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     data = serializer_class(data=request.data)
     data.is_valid(raise_exception=True)
@@ -131,7 +124,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
             raise exceptions.ValidationError({"detail": ["start/end: invalid period"]})
         return report_response(group, *period)
 
-    @extend_schema(request=GroupCreateSerializer, responses={201: GroupSerializer, **ERRORS})
+    @extend_schema(request=GroupCreateSerializer, responses={201: GroupSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Dispatch a group from an office (`home_unit_code`) to the level below it; an instructor
         (`kind=instructor`) is one person appointed by a township office to its villages."""
@@ -167,7 +160,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         )
         return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer, **ERRORS})
+    @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer})
     @action(detail=True, methods=["post"], url_path="members", url_name="add-member")
     def add_member(self, request: Request, pk: Any = None) -> Response:
         """Add a member (optionally as the leader). The dispatching office only."""
@@ -177,7 +170,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         group = services.group_add_member(actor=request.user, group=group, user=user, leader=d["leader"])
         return Response(GroupSerializer(group).data)
 
-    @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer, **ERRORS})
+    @extend_schema(request=GroupMemberSerializer, responses={200: GroupSerializer})
     @action(detail=True, methods=["post"], url_path="members/remove", url_name="remove-member")
     def remove_member(self, request: Request, pk: Any = None) -> Response:
         """Remove a member (`leader` is ignored). The dispatching office only."""
@@ -187,7 +180,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         group = services.group_remove_member(actor=request.user, group=group, user=user)
         return Response(GroupSerializer(group).data)
 
-    @extend_schema(request=AssignSerializer, responses={201: AssignmentSerializer, **ERRORS})
+    @extend_schema(request=AssignSerializer, responses={201: AssignmentSerializer})
     @action(detail=True, methods=["post"])
     def assign(self, request: Request, pk: Any = None) -> Response:
         """Make the group responsible for a participating unit. A unit another group already supervises
@@ -208,7 +201,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         )
         return Response(AssignmentSerializer(row).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=UnassignSerializer, responses={204: None, **ERRORS})
+    @extend_schema(request=UnassignSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def unassign(self, request: Request, pk: Any = None) -> Response:
         """Withdraw the group from a unit."""
@@ -223,7 +216,7 @@ class GroupViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         services.unassign(actor=request.user, assignment=row)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=PatrolInputSerializer, responses={201: PatrolVisitSerializer, **ERRORS})
+    @extend_schema(request=PatrolInputSerializer, responses={201: PatrolVisitSerializer})
     @action(detail=True, methods=["post"])
     def patrol(self, request: Request, pk: Any = None) -> Response:
         """Record a patrol visit (巡查) to a target of the group or a unit one level below a target. Group
@@ -256,9 +249,7 @@ class ReviewViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         state = self.request.query_params.get("state")
         return qs.filter(state=state) if state else qs
 
-    @extend_schema(
-        request=DecideSerializer, responses={200: ReviewSerializer, 409: ErrorSerializer, **ERRORS}
-    )
+    @extend_schema(request=DecideSerializer, responses={200: ReviewSerializer})
     @action(detail=True, methods=["post"])
     def decide(self, request: Request, pk: Any = None) -> Response:
         """Pass, return (with a deadline), interview or redo. 409 when someone else decided first."""
@@ -297,16 +288,14 @@ class ApprovalViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
         state = self.request.query_params.get("state")
         return qs.filter(state=state) if state else qs
 
-    @extend_schema(request=None, responses={200: ApprovalSerializer, 409: ErrorSerializer, **ERRORS})
+    @extend_schema(request=None, responses={200: ApprovalSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
         """Approve the material: the unit may record the action after it."""
         approval = services.approval_decide(actor=request.user, approval=self.get_object(), approve=True)
         return Response(ApprovalSerializer(approval).data)
 
-    @extend_schema(
-        request=ApprovalReturnSerializer, responses={200: ApprovalSerializer, 409: ErrorSerializer, **ERRORS}
-    )
+    @extend_schema(request=ApprovalReturnSerializer, responses={200: ApprovalSerializer})
     @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request: Request, pk: Any = None) -> Response:
         """Return the material with a reason: the unit uploads a new version, which is sent again."""
@@ -362,7 +351,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
             )
         return Response(BatchCoverageSerializer(out, many=True).data)
 
-    @extend_schema(request=ProposeSerializer, responses={200: ProposalResultSerializer, **ERRORS})
+    @extend_schema(request=ProposeSerializer, responses={200: ProposalResultSerializer})
     @action(detail=True, methods=["post"])
     def propose(self, request: Request, pk: Any = None) -> Response:
         """Apply the balanced proposal: every unassigned participating unit gets one group of its league or
@@ -386,9 +375,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     def _participation(self, code: str) -> Any:
         return campaign_selectors.participation_for(self.request.user, self.get_object(), code)
 
-    @extend_schema(
-        parameters=[UNIT_CODE], request=ConfirmSerializer, responses={200: ActionDoneSerializer, **ERRORS}
-    )
+    @extend_schema(parameters=[UNIT_CODE], request=ConfirmSerializer, responses={200: ActionDoneSerializer})
     @action(
         detail=True, methods=["post"], url_path=r"units/(?P<code>[^/.]+)/confirm", url_name="unit-confirm"
     )
@@ -412,7 +399,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
     @extend_schema(
         parameters=[UNIT_CODE],
         request={"multipart/form-data": MaterialUploadSerializer},
-        responses={201: MaterialSerializer, **ERRORS},
+        responses={201: MaterialSerializer},
     )
     @action(
         detail=True,
@@ -447,7 +434,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         methods=["POST"],
         parameters=[UNIT_CODE],
         request={"application/json": MeetingInputSerializer, "multipart/form-data": MeetingUploadSerializer},
-        responses={201: MeetingSerializer, **ERRORS},
+        responses={201: MeetingSerializer},
     )
     @action(
         detail=True,
@@ -478,9 +465,7 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         )
         return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[UNIT_CODE], request=SubmitSerializer, responses={201: ReviewSerializer, **ERRORS}
-    )
+    @extend_schema(parameters=[UNIT_CODE], request=SubmitSerializer, responses={201: ReviewSerializer})
     @action(detail=True, methods=["post"], url_path=r"units/(?P<code>[^/.]+)/submit", url_name="unit-submit")
     def unit_submit(self, request: Request, pk: Any = None, code: str = "") -> Response:
         """Submit the unit's current phase: to the responsible group (a gated phase), or closed at once.
@@ -492,14 +477,12 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        methods=["GET"], parameters=[UNIT_CODE], responses={200: OwnActionSerializer(many=True), **ERRORS}
-    )
+    @extend_schema(methods=["GET"], parameters=[UNIT_CODE], responses={200: OwnActionSerializer(many=True)})
     @extend_schema(
         methods=["POST"],
         parameters=[UNIT_CODE],
         request=OwnActionInputSerializer,
-        responses={201: OwnActionSerializer, **ERRORS},
+        responses={201: OwnActionSerializer},
     )
     @action(
         detail=True,
@@ -537,9 +520,9 @@ class CampaignCoverageViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
         methods=["PATCH"],
         parameters=[UNIT_CODE, OWN_ID],
         request=OwnActionUpdateSerializer,
-        responses={200: OwnActionSerializer, **ERRORS},
+        responses={200: OwnActionSerializer},
     )
-    @extend_schema(methods=["DELETE"], parameters=[UNIT_CODE, OWN_ID], responses={204: None, **ERRORS})
+    @extend_schema(methods=["DELETE"], parameters=[UNIT_CODE, OWN_ID], responses={204: None})
     @action(
         detail=True,
         methods=["patch", "delete"],
