@@ -56,7 +56,7 @@ def table(path: Path = RESULTS) -> str:
     if not path.exists():
         return "(no drill results)"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    head = ("job", "backend", "runs", "kills mid-write", "result")
+    head = ("job", "backend", "runs", "kills mid-write (races: how lost)", "result")
     cells = [head] + [(r["job"], r["backend"], str(r["runs"]), str(r["landed"]), r["result"]) for r in rows]
     widths = [max(len(c[i]) for c in cells) for i in range(len(head) - 1)]
     out = []
@@ -422,16 +422,33 @@ def changed(before: dict[str, tuple[int, str]], after: dict[str, tuple[int, str]
 def content_digest(
     db: Database, only: Iterable[str], volatile: dict[str, set[str]]
 ) -> dict[str, tuple[int, str]]:
-    """The tables ``only``, without the columns ``volatile`` names for each (keys, times)."""
+    """The tables ``only``, without the columns ``volatile`` names for each (keys, times); the tree paths
+    (made of unit keys) by their length: the depth of each row in the tree."""
+    paths = path_columns()
     conn = db.connect()
     try:
         out = {}
         for t in only:
             columns = [c for c in _columns(conn, db.backend, t) if c not in volatile.get(t, set())]
-            out[t] = _hash(_rows(conn, db.backend, t, columns))
+            exprs = [f'length("{c}")' if c in paths.get(t, set()) else f'"{c}"' for c in columns]
+            cur = conn.cursor()
+            cur.execute(f'SELECT {", ".join(exprs) or "1"} FROM "{t}"')  # noqa: S608 - the catalogue's names
+            out[t] = _hash(cur)
         return out
     finally:
         conn.close()
+
+
+def path_columns() -> dict[str, set[str]]:
+    """The materialised tree paths of every model (``core.fields.PathField``: unit keys in base 36)."""
+    from django.apps import apps
+
+    out: dict[str, set[str]] = {}
+    for model in apps.get_models(include_auto_created=True):
+        for f in model._meta.concrete_fields:
+            if type(f).__name__ == "PathField":
+                out.setdefault(model._meta.db_table, set()).add(f.column)
+    return out
 
 
 def _columns(conn: Any, backend: str, table: str) -> list[str]:
@@ -463,7 +480,8 @@ def volatile_columns(written: Iterable[str]) -> dict[str, set[str]]:
                 cols.add(f.column)
             if f.primary_key and table in written and isinstance(f, models.AutoField):
                 cols.add(f.column)
-            if f.is_relation and f.related_model is not None and f.related_model._meta.db_table in written:
+            related = f.related_model if f.is_relation else None
+            if related is not None and not isinstance(related, str) and related._meta.db_table in written:
                 cols.add(f.column)
     return out
 

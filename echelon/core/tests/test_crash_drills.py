@@ -53,7 +53,12 @@ class Job:
     volatile: dict[str, set[str]] = field(default_factory=dict)
 
 
-AUDIT_IDS = {"core_auditevent": {"object_id", "before", "after", "request_id"}}
+# Besides keys, times and uuids (drills.volatile_columns): what differs between two equal runs of any job —
+# the audit events' references to the rows a run created, and password hashes (a random salt each time).
+AUDIT_IDS = {
+    "core_auditevent": {"object_id", "unit_id", "before", "after", "request_id"},
+    "accounts_user": {"password"},
+}
 
 JOBS = [
     Job("seed_demo", "empty", ["seed_demo", "--scale", "small"], volatile=AUDIT_IDS),
