@@ -14,6 +14,7 @@ UPDATE waits on the winner's row lock. How often each happened is written to the
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -44,6 +45,7 @@ def _race(runs: int, reset: Callable[[int], Any], deciders: dict[str, Callable[[
     connection kept for the drill) is released at once on it. Returns per run {name: "won" | the exception}.
     """
     names = list(deciders)
+    began = time.perf_counter(), time.process_time()
     start, done = threading.Barrier(len(names) + 1), threading.Barrier(len(names) + 1)
     target: list[Any] = [None]
     outcomes: list[dict] = [{} for _ in range(runs)]
@@ -77,7 +79,11 @@ def _race(runs: int, reset: Callable[[int], Any], deciders: dict[str, Callable[[
         for t in threads:
             t.join(60)
     assert not any(t.is_alive() for t in threads)
+    spent["wall"], spent["cpu"] = time.perf_counter() - began[0], time.process_time() - began[1]
     return outcomes
+
+
+spent: dict[str, float] = {}  # the last race's wall and CPU seconds (this process), for the drill table
 
 
 def _check_one_winner(outcomes: list[dict], refusal: type[Conflict]) -> tuple[list[str], Counter[str]]:
@@ -159,7 +165,7 @@ def test_two_reviewers_decide_one_gate_at_once_100_times(tree, personas, setting
         backend="postgresql",
         runs=RUNS,
         landed=_contended(how),
-        result=f"ok: 1 decision + 1 audit event each time; wins {dict(Counter(winners))}",
+        result=f"ok: 1 decision + 1 audit event each time; wins {dict(Counter(winners))}; {_spent()}",
     )
 
 
@@ -221,7 +227,7 @@ def test_two_verifiers_decide_one_task_at_once_100_times(tree, personas):
         backend="postgresql",
         runs=RUNS,
         landed=f"{sum(how.values())} refused by the conditional UPDATE",
-        result=f"ok: 1 verdict + 1 audit event each time; wins {dict(wins)}",
+        result=f"ok: 1 verdict + 1 audit event each time; wins {dict(wins)}; {_spent()}",
     )
 
 
@@ -230,3 +236,7 @@ def _contended(how: Counter[str]) -> str:
     saved: the loser read the submission as open), or on reading it already decided."""
     late = sum(n for message, n in how.items() if "未保存" in message)
     return f"{late} refused by the conditional UPDATE, {sum(how.values()) - late} on reading"
+
+
+def _spent() -> str:
+    return f"{RUNS} runs in {spent['wall']:.0f} s ({spent['cpu']:.0f} s CPU in the test process)"
