@@ -37,6 +37,7 @@ PG_SERVER = os.environ.get("ECHELON_DRILLS_PG", "postgres://postgres@127.0.0.1:5
 PREFIX = "echelon_drills_"
 # SQLite's WAL write lock: one byte at this offset of the -shm file (WALINDEX_LOCK_OFFSET + WAL_WRITE_LOCK).
 WAL_WRITE_LOCK_BYTE = 120
+WAL_CHECKPOINT_LOCK_BYTE = 121
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -289,11 +290,14 @@ class Child:
 
 
 def _holds_wal_write_lock(pid: int, shm: Path) -> bool:
+    """``pid`` holds the WAL write lock and is not checkpointing (a checkpoint after a commit holds the write
+    lock too, with the checkpoint lock: killing it then is not killing a write)."""
     try:
         inode = shm.stat().st_ino
         locks = Path("/proc/locks").read_text()
     except OSError:
         return False
+    held: set[int] = set()
     for line in locks.splitlines():
         parts = line.split()
         # "1: POSIX  ADVISORY  WRITE 3417 fd:01:1835081 120 120"
@@ -302,9 +306,10 @@ def _holds_wal_write_lock(pid: int, shm: Path) -> bool:
         if int(parts[5].rsplit(":", 1)[-1]) != inode:
             continue
         start, end = int(parts[6]), parts[7]
-        if start <= WAL_WRITE_LOCK_BYTE and (end == "EOF" or int(end) >= WAL_WRITE_LOCK_BYTE):
-            return True
-    return False
+        for byte in (WAL_WRITE_LOCK_BYTE, WAL_CHECKPOINT_LOCK_BYTE):
+            if start <= byte and (end == "EOF" or int(end) >= byte):
+                held.add(byte)
+    return WAL_WRITE_LOCK_BYTE in held and WAL_CHECKPOINT_LOCK_BYTE not in held
 
 
 @dataclass
