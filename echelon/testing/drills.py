@@ -128,10 +128,19 @@ class Database:
                 p.unlink(missing_ok=True)
             shutil.copyfile(self.name, target)
             return Database(self.backend, str(target), self.var_dir)
+        import psycopg
+
         dbname = PREFIX + name
         with _pg() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{self.name}"')
+            for attempt in range(600):  # the template is in use a moment (another drill reading it)
+                try:
+                    conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{self.name}"')
+                    break
+                except psycopg.errors.ObjectInUse:
+                    if attempt == 599:
+                        raise
+                    time.sleep(0.1)
         return Database(self.backend, dbname, self.var_dir)
 
     def drop(self) -> None:
