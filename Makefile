@@ -9,13 +9,14 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help bench-postgres
+.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help bench-postgres drills
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
 	@echo "make test                  install what tests need and run the whole suite (SQLite + browser)"
 	@echo "make test-postgres         the suite against PostgreSQL ($(PG_URL))"
 	@echo "make test-replica          a primary (5434) and a streaming standby (5435): the read replica end to end"
+	@echo "make drills                kill -9 and concurrency drills (SQLite + PostgreSQL), the drill table printed"
 	@echo "make bench                 full-scale benchmarks, figures printed"
 	@echo "make bench-postgres        the same on PostgreSQL ($(BENCH_PG_URL)), beside SQLite's"
 	@echo "make lint                  ruff + mypy + the layer contracts (import-linter)"
@@ -114,6 +115,15 @@ test-replica: install-python
 test-browser: install browser-deps
 	$(BIN)/echelon collectstatic --noinput -v0
 	$(BIN)/pytest -q -m browser
+
+# kill -9 in the middle of every long job on SQLite and PostgreSQL (minutes: not in CI), then the concurrency
+# drills on PostgreSQL (also in test-postgres); the table of all of them at the end (var/drills/results.jsonl).
+drills: install-python
+	@rm -f var/drills/results.jsonl
+	@status=0; \
+	  ECHELON_DRILLS=1 $(BIN)/pytest -q -p no:randomly -m drill echelon/core/tests/test_crash_drills.py || status=1; \
+	  DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -p no:randomly -m drill echelon/core/tests/test_concurrency_drills.py || status=1; \
+	  $(BIN)/python -m echelon.testing.drills; exit $$status
 
 bench: install
 	$(BIN)/python -m bench

@@ -165,7 +165,9 @@ def seed_cases(campaign: Campaign, today: date | None = None, seed: int = DEFAUL
     today = today or timezone.localdate()
     campaign = Campaign.objects.select_related("root").get(pk=campaign.pk)
     phases = len(campaign.spec.phases)
-    rng = random.Random(f"cases:{campaign.pk}:{seed}:{today.isoformat()}")
+    # Drawn from what the campaign is, not its key: a rerun of demo_campaign after a killed one gets another
+    # key on PostgreSQL (sequences move on) and must draw the same cases (the crash drills).
+    rng = random.Random(f"cases:{campaign.root.code}:{campaign.start.isoformat()}:{seed}:{today.isoformat()}")
     result = CasesResult()
     file_name, file_size = material_file("cases", "typical")
     fields = ("id", "unit_id", "path", "level", "kind", "current_phase")

@@ -41,3 +41,17 @@ def test_seed_cases(tree, personas, settings, tmp_path, client):
     assert own.title in [a.name for a in state.actions]
     client.force_login(personas["region_office"])
     assert client.get(reverse("cases:library", args=[campaign.pk])).status_code == 200
+
+
+def test_the_cases_drawn_do_not_depend_on_the_campaigns_key(tree, personas, settings, tmp_path):
+    """The same campaign under another key (a rerun of demo_campaign after a killed one, on PostgreSQL,
+    whose sequences move on) gets the same cases: found by the crash drills (test_crash_drills.py)."""
+    settings.MEDIA_ROOT = tmp_path
+    drawn = []
+    for _ in range(2):
+        campaign = make_campaign(tree.region)
+        Participation.objects.filter(campaign=campaign).exclude(unit=tree.village).update(current_phase=3)
+        seed_cases(campaign)
+        cases = Case.objects.filter(campaign=campaign)
+        drawn.append(sorted((c.unit.code, c.phase_key, c.action_key, c.title, c.status) for c in cases))
+    assert drawn[0] and drawn[0] == drawn[1]

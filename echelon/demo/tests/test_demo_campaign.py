@@ -26,3 +26,28 @@ def test_demo_campaign_is_published_fully_covered_and_idempotent(personas, tree,
     assert AuditEvent.objects.filter(verb__startswith="campaign.").exists()
     call_command("demo_campaign", "--if-empty", stdout=io.StringIO())
     assert Campaign.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_demo_campaign_that_fails_half_way_leaves_nothing_and_the_rerun_builds_it(
+    personas, tree, settings, tmp_path, monkeypatch
+):
+    """Killed or failing after the campaign was created, scheduled, published and its groups dispatched, the
+    command used to leave that half-made campaign behind, and ``--if-empty`` (``make demo``) then skipped it
+    for good (found by the crash drills: echelon/core/tests/test_crash_drills.py). It is one transaction."""
+    from echelon.demo import cases
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def fails(*args, **kwargs):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(cases, "seed_cases", fails)  # the last step of the history
+    events = AuditEvent.objects.count()
+    with pytest.raises(RuntimeError):
+        call_command("demo_campaign", "--if-empty", stdout=io.StringIO())
+    assert not Campaign.objects.exists() and not SupervisionGroup.objects.exists()
+    assert AuditEvent.objects.count() == events
+    monkeypatch.undo()
+    call_command("demo_campaign", "--if-empty", stdout=io.StringIO())
+    assert Campaign.objects.get().status == "published"

@@ -13,6 +13,11 @@ its villages, gives the liaison leader their points, then writes the history up 
 Everything but the history goes through the services, so it is audited like any office's work; the
 history is written in bulk with one summary audit event. Where the holiday calendar has no data for a year
 the windows reach, the plan is made without those holidays and the command says so.
+
+The whole command is one transaction: killed (kill -9) or failing half-way it leaves nothing behind, so that
+a rerun (``--if-empty`` too, as ``make demo`` runs it) builds the whole campaign rather than skipping a
+campaign half made (the crash drills, echelon/core/tests/test_crash_drills.py). The shared demo files it
+writes through the storage are written once and reused by name.
 """
 
 from __future__ import annotations
@@ -119,7 +124,7 @@ class Command(BaseCommand):
             raise CommandError("还没有组织数据，请先运行 echelon seed_demo。")
         today: date = options["today"] or timezone.localdate()
         began = time.perf_counter()
-        with context.bind(context.new_context("cli")):
+        with context.bind(context.new_context("cli")), transaction.atomic():
             template = campaign_services.template_for_use(actor=None, name=TEMPLATE)
             spec = template.spec
             shift = anchor(today, spec)
