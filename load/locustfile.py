@@ -26,7 +26,7 @@ import json
 import os
 import random
 import re
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -153,7 +153,7 @@ class Persona(HttpUser):
     def get(self, url: str, name: str, expect: int = 200) -> str:
         with self.client.get(url, name=name, catch_response=True) as r:
             if r.status_code != expect:
-                r.failure(f"{r.status_code} on {url}")
+                r.failure(f"{r.status_code} on {url} {r.error or ''}")
                 return ""
             return (
                 r.text
@@ -331,15 +331,20 @@ class UnitWorker(Persona):
             self._meeting(url, random.choice(meetings))
             return
         if materials and (missing or random.random() < 0.5):
-            form = random.choice(materials)
-            files = {"file": (f"材料-{self.code}-{random.randint(1, 9999)}.pdf", PDF, "application/pdf")}
-            self.post_form(url, form, {}, "supervision:unit_material", "supervision:unit", files=files)
+            self._material(url, random.choice(materials))
             return
-        if by_kind.get("submit"):
+        waiting = 'data-testid="waiting"' in html  # the template's rules say "not yet" (minimum days)
+        if by_kind.get("submit") and not waiting:
             form = by_kind["submit"][0]
             data = {k: "已按要求整改，正在推进。" for k in form["fields"] if k.startswith("explain-")}
             data["note"] = random.choice(["", "材料已齐，请审核。"])
             self.post_form(url, form, data, "supervision:unit_submit", "supervision:unit")
+        elif by_kind.get("material") and random.random() < 0.3:  # nothing due: a revised material
+            self._material(url, random.choice(by_kind["material"]))
+
+    def _material(self, url: str, form: dict[str, Any]) -> None:
+        files = {"file": (f"材料-{self.code}-{random.randint(1, 9999)}.pdf", PDF, "application/pdf")}
+        self.post_form(url, form, {}, "supervision:unit_material", "supervision:unit", files=files)
 
     def _meeting(self, url: str, form: dict[str, Any]) -> None:
         present = random.randint(15, 40)
@@ -351,10 +356,9 @@ class UnitWorker(Persona):
             "present": str(present),
             "attendees": "全体党员",
             "minutes": "会议学习了有关文件，查摆了问题，提出了整改措施。",
-            "rated_good": str(good),
-            "rated_fair": str(present - good - 1),
-            "rated_poor": "1",
         }
+        if "rated_good" in form["types"]:  # a democratic appraisal of members: how many rated what
+            data.update(rated_good=str(good), rated_fair=str(present - good - 1), rated_poor="1")
         self.post_form(url, form, data, "supervision:unit_meeting", "supervision:unit")
 
     @task(2)
@@ -427,7 +431,7 @@ class Supervisor(Persona):
                     data[name] = "pass" if verdict == "pass" else "fail"
             if verdict == "return":
                 data["comment"] = "材料不全，请补充后重新提交。"
-                data["deadline"] = date.today().isoformat()
+                data["deadline"] = (date.today() + timedelta(days=7)).isoformat()
             self.post_form(url, form, data, "supervision:review POST", "supervision:review")
         finally:
             _reviews_taken.discard(pk)

@@ -29,6 +29,8 @@ import csv
 import io
 import json
 import os
+import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -44,8 +46,8 @@ from load import cluster
 ROOT = Path(__file__).resolve().parent.parent  # the project: load/ is beside echelon/
 WORK = Path(os.environ.get("ECHELON_LOAD_DIR", ROOT / "var" / "load"))
 PGDATA = WORK / "pg"
-APP_VAR = WORK / "app"  # the app servers' ECHELON_VAR_DIR: secret key, static files, uploads
-SEED_DB = "echelon_load_seed"
+APP_VAR = WORK / "app"  # the app servers' ECHELON_VAR_DIR: secret key, uploads (static: the finders)
+SEED_DB = os.environ.get("LOAD_SEED_DB", "echelon_load_seed")  # another prepared database: a smoke test
 RUN_DB = "echelon_load"
 PREPARED = "echelon load: prepared"
 PORT = int(os.environ.get("LOAD_PORT", "8101"))
@@ -53,6 +55,7 @@ REDIS_URL = os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/6")
 PASSWORD = "Echelon-2014"  # noqa: S105 (the demo accounts' README, `echelon demo_logins`)
 DEMO_TOWNSHIP = "150125100"
 DEMO_COUNTY = "150125"
+ACCOUNTS_EACH = 16  # load accounts of each kind (villages, townships), at most
 PUBLIC_CODES = 3000  # units whose posters the simulated villagers scan
 PREPARE_STEPS = [
     ["migrate", "--noinput", "-v0"],
@@ -111,7 +114,6 @@ def prepare() -> None:
         print(f"   echelon {' '.join(step)} …", flush=True)
         _echelon(SEED_DB, *step, quiet=True)
         print(f"   ({time.perf_counter() - began:.0f} s)", flush=True)
-    _echelon(SEED_DB, "collectstatic", "--noinput", "-v0")
     subprocess.run(
         [sys.executable, "-m", "load", "--child", "accounts"], env=_env(SEED_DB), cwd=ROOT, check=True
     )
@@ -123,7 +125,7 @@ def prepare() -> None:
 
 def child_accounts() -> None:
     """One operator for each village of the demo township and each township of the demo county (the demo
-    has one of each), through `echelon grant`; existing ones are kept."""
+    has one of each; ACCOUNTS_EACH at most), through `echelon grant`; existing ones are kept."""
     import django
 
     django.setup()
@@ -132,12 +134,17 @@ def child_accounts() -> None:
     from echelon.accounts.models import User
     from echelon.campaigns.models import Participation
 
-    for prefix, parent in (("load_village", DEMO_TOWNSHIP), ("load_township", DEMO_COUNTY)):
+    for prefix, parent, kinds in (
+        ("load_village", DEMO_TOWNSHIP, ["village", "community"]),
+        ("load_township", DEMO_COUNTY, ["leadership"]),
+    ):
         codes = (
-            Participation.objects.filter(unit__parent__code=parent, unit__is_active=True)
+            Participation.objects.filter(
+                unit__parent__code=parent, unit__kind__in=kinds, unit__is_active=True
+            )
             .exclude(unit__code__in=["150125100201", DEMO_TOWNSHIP])
             .order_by("unit__code")
-            .values_list("unit__code", flat=True)
+            .values_list("unit__code", flat=True)[:ACCOUNTS_EACH]
         )
         for n, code in enumerate(codes, start=1):
             username = f"{prefix}_{n:02d}"
@@ -243,10 +250,43 @@ def _db_counters() -> dict[str, int]:
     return {"hit": int(hit), "read": int(read), "commits": int(commits), "rollbacks": int(rollbacks)}
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _cpu() -> tuple[int, int]:
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]
     return sum(fields) - idle, sum(fields)
+
+
+def _tree_cpu(root: int) -> float:
+    """CPU seconds of a process and its descendants (live ones, plus the children it has reaped)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parent: dict[int, int] = {}
+    own: dict[int, float] = {}
+    reaped = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parent[pid] = int(fields[1])
+        own[pid] = (int(fields[11]) + int(fields[12])) / tick
+        if pid == root:
+            reaped = (int(fields[13]) + int(fields[14])) / tick
+    total, stack = reaped, [root]
+    while stack:
+        pid = stack.pop()
+        total += own.get(pid, 0.0)
+        stack.extend(child for child, up in parent.items() if up == pid)
+    return total
+
+
+def _postmaster() -> int:
+    return int((PGDATA / "postmaster.pid").read_text().split()[0])
 
 
 def _statements(limit: int = 15) -> dict[str, list[dict[str, Any]]]:
@@ -274,16 +314,18 @@ def _statements(limit: int = 15) -> dict[str, list[dict[str, Any]]]:
 
 
 def _locust(users: int, run_time: str, plan_path: Path, prefix: Path) -> int:
+    """locust headless; its own output (and any traceback of a simulated user) in PREFIX.log."""
     env = {**os.environ, "LOAD_PLAN": str(plan_path)}
     bin_dir = Path(sys.executable).parent
     spawn = max(1, users // 10)
-    return subprocess.run(
-        [str(bin_dir / "locust"), "-f", str(ROOT / "load" / "locustfile.py"), "--headless",
-         "--users", str(users), "--spawn-rate", str(spawn), "--run-time", run_time,
-         "--host", f"http://127.0.0.1:{PORT}", "--csv", str(prefix), "--only-summary",
-         "--stop-timeout", "30", "--loglevel", "WARNING"],
-        env=env, cwd=ROOT, check=False,
-    ).returncode  # fmt: skip
+    with Path(f"{prefix}.log").open("w") as log:
+        return subprocess.run(
+            [str(bin_dir / "locust"), "-f", str(ROOT / "load" / "locustfile.py"), "--headless",
+             "--users", str(users), "--spawn-rate", str(spawn), "--run-time", run_time,
+             "--host", f"http://127.0.0.1:{PORT}", "--csv", str(prefix), "--only-summary",
+             "--stop-timeout", "30", "--loglevel", "WARNING"],
+            env=env, cwd=ROOT, check=False, stdout=log, stderr=subprocess.STDOUT,
+        ).returncode  # fmt: skip
 
 
 def _read_stats(prefix: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, Any]]]:
@@ -338,14 +380,19 @@ def run(users: int, run_time: str) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     prefix = WORK / f"locust-{stamp}"
     try:
-        with cluster.connect(RUN_DB) as conn:
+        with cluster.connect() as conn:  # the extension lives in the maintenance database; it sees all
             conn.execute("SELECT pg_stat_statements_reset()")
         before, cpu_before, load_before = _db_counters(), _cpu(), os.getloadavg()
+        roots = {"app": [p.pid for p in procs], "database": [_postmaster()]}
+        spent = {k: sum(_tree_cpu(pid) for pid in pids) for k, pids in roots.items()}
+        locust_before = _children_cpu()
         print(f"== locust: {users} users for {run_time} …", flush=True)
         started = time.time()
         _locust(users, run_time, plan_path, prefix)
         seconds = time.time() - started
         after, cpu_after, load_after = _db_counters(), _cpu(), os.getloadavg()
+        spent = {k: round(sum(_tree_cpu(pid) for pid in pids) - spent[k]) for k, pids in roots.items()}
+        spent["locust"] = round(_children_cpu() - locust_before)
         statements = _statements()
     finally:
         _stop(procs)
@@ -374,6 +421,7 @@ def run(users: int, run_time: str) -> int:
             "busy_share": round(busy, 2),
             "load_average_before": [round(v, 2) for v in load_before],
             "load_average_after": [round(v, 2) for v in load_after],
+            "cpu_seconds": spent,  # app = gunicorn + job worker, database = the load cluster
         },
         "fresh_copy_s": round(copy_s, 1),
     }
@@ -396,6 +444,9 @@ def report(r: dict[str, Any]) -> None:
           f"CPU: {cpu['cores']} cores {cpu['busy_share']:.0%} busy during the run, load average "
           f"{cpu['load_average_before'][0]} before, {cpu['load_average_after'][0]} after "
           "(locust and other work share the cores)")  # fmt: skip
+    spent = cpu["cpu_seconds"]
+    print(f"CPU seconds over {r['seconds']} s: app (gunicorn + worker) {spent['app']}, "
+          f"PostgreSQL {spent['database']}, locust {spent['locust']}")  # fmt: skip
     print(
         f"\n{'route':34s} {'method':6s} {'reqs':>6s} {'err':>4s}"
         f" {'p50':>7s} {'p95':>7s} {'p99':>7s} {'max':>7s}"
@@ -411,7 +462,13 @@ def report(r: dict[str, Any]) -> None:
         print(f"\nthe database's 15 slowest statements {title} (pg_stat_statements)")
         print(f"{'calls':>7s} {'mean ms':>9s} {'total ms':>10s}  statement")
         for s in r["statements"][key]:
-            print(f"{s['calls']:7d} {s['mean_ms']:9.2f} {s['total_ms']:10d}  {s['query'][:140]}")
+            print(f"{s['calls']:7d} {s['mean_ms']:9.2f} {s['total_ms']:10d}  {_short(s['query'])}")
+
+
+def _short(query: str, width: int = 150) -> str:
+    """A statement for the table: a long select list shown as …, the rest cut at ``width``."""
+    query = re.sub(r"^SELECT (DISTINCT )?(?=.{60,}? FROM )(.+?) FROM ", r"SELECT \1… FROM ", query, count=1)
+    return query[:width]
 
 
 def _ms(value: float | None) -> str:
