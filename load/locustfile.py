@@ -132,6 +132,9 @@ class Persona(HttpUser):
     kind = ""
 
     def on_start(self) -> None:
+        # A new connection per request, as a browser's after a pause: gunicorn keeps an idle connection
+        # 2 s, the think time is longer, and reusing one the server is closing reads as a reset.
+        self.client.headers["Connection"] = "close"
         self.account = _account(self.kind)
         self.code = self.account["code"]
         page = self.client.get("/accounts/login/", name="accounts:login")
@@ -487,6 +490,9 @@ class Public(HttpUser):
 
     weight = 7
     wait_time = between(5, 20)
+
+    def on_start(self) -> None:
+        self.client.headers["Connection"] = "close"  # as Persona's
 
     @task
     def post_opinion(self) -> None:
