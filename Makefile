@@ -9,7 +9,7 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help bench-postgres drills
+.PHONY: demo test test-postgres test-replica test-browser bench lint install install-python install-assets install-locale install-maps install-fonts browser-deps run seed clean help bench-postgres drills load load-clean
 
 help:
 	@echo "make demo   [SCALE=small]  install, migrate, seed the demo data (full by default), start app + worker"
@@ -19,6 +19,7 @@ help:
 	@echo "make drills                kill -9 and concurrency drills (SQLite + PostgreSQL), the drill table printed"
 	@echo "make bench                 full-scale benchmarks, figures printed"
 	@echo "make bench-postgres        the same on PostgreSQL ($(BENCH_PG_URL)), beside SQLite's"
+	@echo "make load   [LOAD_USERS=50 LOAD_TIME=5m]  the personas under load on PostgreSQL (own cluster, :5433)"
 	@echo "make lint                  ruff + mypy + the layer contracts (import-linter)"
 
 $(BIN)/python:
@@ -132,10 +133,24 @@ BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/echelon_bench_pg
 bench-postgres: install
 	BENCH_DATABASE_URL=$(BENCH_PG_URL) $(BIN)/python -m bench
 
+# The load test (load/, not in CI): its own PostgreSQL cluster on port 5433 under var/load (kept; the full
+# demo prepared once), gunicorn + the job worker on :8101 with Redis database 6 as the cache, locust headless.
+LOAD_USERS ?= 50
+LOAD_TIME ?= 5m
+$(VENV)/.load-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[dev,load]'
+	@touch $@
+
+load: install $(VENV)/.load-installed
+	$(BIN)/python -m load --users $(LOAD_USERS) --time $(LOAD_TIME)
+
+load-clean: | $(VENV)/.installed
+	$(BIN)/python -m load --clean
+
 lint: install-python
-	$(BIN)/ruff check echelon bench
-	$(BIN)/ruff format --check echelon bench
-	$(BIN)/mypy echelon bench
+	$(BIN)/ruff check echelon bench load
+	$(BIN)/ruff format --check echelon bench load
+	$(BIN)/mypy echelon bench load
 	$(BIN)/lint-imports --no-cache
 
 clean:

@@ -177,6 +177,8 @@ def unit_filter(
         return ~done & Q(current_due__lt=today)
     if key == "reviews_overdue":
         return pending & Q(gate=GateState.OPEN, gate_at__lt=today - timedelta(days=review_due_days()))
+    if key == "covered":  # a supervision group (or an instructor) answers for it
+        return Q(pk__in=GroupAssignment.objects.values("participation_id"))
     if key == "eval_due":
         return None if eval_phase is None else started & Q(current_phase__gte=eval_phase)
     if key == "evaluated":

@@ -4,6 +4,8 @@ totals of the snapshot equal to the dashboard's, the pages and the API scoped to
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -129,6 +131,20 @@ def test_the_region_office_lands_on_the_region_and_drills_down_to_the_village(wo
     assert tree.village.name in units and tree.sibling_village.name not in units
     village = c.get(f"/dashboard/u/{tree.village.code}/").content.decode()
     assert "本单位进展" in village and "等待督导组审核" in village
+
+
+def test_every_figure_the_page_links_drills_down(world: SimpleNamespace) -> None:
+    """Each drill-down the dashboard offers answers with its units (the coverage figure's led to a 404:
+    found by `make load`)."""
+    tree, personas = world.ctx.tree, world.ctx.personas
+    c = _client(personas["region_office"])
+    page = c.get("/dashboard/").content.decode()
+    links = {html.unescape(u) for u in re.findall(r'href="(/dashboard/u/[^/"]+/units/\?[^"]+)"', page)}
+    assert any("measure=covered" in u for u in links)
+    for url in sorted(links):
+        assert c.get(url).status_code == 200, url
+    covered = c.get(f"/dashboard/u/{tree.region.code}/units/", {"measure": "covered"}).content.decode()
+    assert tree.village.name in covered
 
 
 def test_each_user_sees_only_their_part(world: SimpleNamespace) -> None:

@@ -578,3 +578,22 @@ def test_the_problem_page_query_count_does_not_grow_with_its_tasks(tree, persona
     before = count()
     add(MORE)
     assert count() == before
+
+
+def test_problem_list_keeps_the_newest_problems_escalated_out(tree, personas, campaign, monkeypatch):
+    """Problems raised in the village and accepted above it stay on the village's list (the newest
+    ELSEWHERE of them): found by the path indexes, newest first, whatever the database's plan."""
+    from echelon.ledger.views import problems as problem_views
+
+    titles = ["村道坑洼无人修", "饮水工程迟迟不通", "合作社分红不公开"]
+    made = [problem(personas, tree, title=t) for t in titles]
+    for p in made[:2]:
+        up = services.problem_escalate(
+            actor=personas["village_secretary"], problem=p, to_unit=tree.township, reason="需镇里统筹"
+        )
+        services.escalation_decide(actor=personas["township_operator"], escalation=up, accept=True)
+    html = page(personas["village_secretary"], "ledger:problems")
+    assert all(t in html for t in titles)
+    monkeypatch.setattr(problem_views, "ELSEWHERE", 1)
+    html = page(personas["village_secretary"], "ledger:problems")
+    assert "饮水工程迟迟不通" in html and "村道坑洼无人修" not in html and "合作社分红不公开" in html

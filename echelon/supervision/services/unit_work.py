@@ -54,9 +54,13 @@ from echelon.supervision.services import approvals
 
 def unit_participation(actor: Actor, participation: Participation) -> Participation:
     """The participation, locked for the change, once ``actor`` may change the unit (``change``) and the
-    campaign is scheduled."""
+    campaign is scheduled. Only the participation's row is locked (``of``): a plain FOR UPDATE would lock
+    the joined campaign and unit rows too, so every unit's write in the campaign would queue behind the
+    others and every insert naming the campaign (its foreign key check) would wait (found by `make load`)."""
     participation = (
-        Participation.objects.select_for_update().select_related("campaign", "unit").get(pk=participation.pk)
+        Participation.objects.select_for_update(of=("self",))
+        .select_related("campaign", "unit")
+        .get(pk=participation.pk)
     )
     require(actor, "change", participation.path)
     if participation.campaign.status == Status.DRAFT:

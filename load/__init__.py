@@ -1,0 +1,1 @@
+"""The load test: `make load` (load/run.py), not in CI."""
