@@ -532,8 +532,9 @@ def test_inputs_must_be_unique() -> None:
         propose([], [Group(7, 1, 2), Group(7, 1, 3)], [])
 
 
-def test_full_scale_within_budget() -> None:
-    """70,000 units and ~1,300 groups: the brief asks for well under 2 s each; the issue's budget for the
-    whole coverage command is 5 s, which is what is asserted here so a busy machine does not flake."""
-    timings = bench(70_000)
-    assert timings["check_s"] < 5 and timings["propose_s"] < 5
+def test_full_scale_proposal_leaves_no_gap() -> None:
+    """70,000 units and ~1,300 groups, a third assigned by hand: the proposal completes the rest with no gap,
+    overlap or misplaced group (`bench.coverage.bench` checks the report and raises otherwise). How fast is
+    `make bench`'s business (the coverage step), never a timing assertion here."""
+    figures = bench(70_000)
+    assert figures["units"] >= 70_000 and figures["groups"] > 1_000
