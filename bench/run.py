@@ -60,6 +60,21 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
+def _timed_gets(client: Any, name: str, url: str, runs: int = 30) -> dict[str, float]:
+    """``runs`` GETs of ``url`` (each must answer 200): ``{name}_p95_ms`` and ``{name}_median_ms``."""
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = client.get(url)
+        samples.append((time.perf_counter() - t) * 1000)
+        if r.status_code != 200:
+            raise RuntimeError(f"{url}: {r.status_code}")
+    return {
+        f"{name}_p95_ms": round(_p95(samples), 1),
+        f"{name}_median_ms": round(statistics.median(samples), 1),
+    }
+
+
 # --- steps (run in a child) -------------------------------------------------------------------------------
 
 
@@ -276,15 +291,7 @@ def step_pages() -> dict[str, Any]:
             client.get(url)
             out[f"{name}_first_ms"] = round((time.perf_counter() - t) * 1000, 1)
         client.get(url)  # warm
-        samples = []
-        for _ in range(30):
-            t = time.perf_counter()
-            r = client.get(url)
-            samples.append((time.perf_counter() - t) * 1000)
-            if r.status_code != 200:
-                raise RuntimeError(f"{url}: {r.status_code}")
-        out[f"{name}_p95_ms"] = round(_p95(samples), 1)
-        out[f"{name}_median_ms"] = round(statistics.median(samples), 1)
+        out.update(_timed_gets(client, name, url))
 
     client = Client()
     client.force_login(User.objects.get(username="region_office"))
@@ -326,15 +333,7 @@ def step_api() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, url in API_LISTS.items():
         body = client.get(url).json()  # warm
-        samples = []
-        for _ in range(30):
-            t = time.perf_counter()
-            r = client.get(url)
-            samples.append((time.perf_counter() - t) * 1000)
-            if r.status_code != 200:
-                raise RuntimeError(f"{url}: {r.status_code}")
-        out[f"{name}_p95_ms"] = round(_p95(samples), 1)
-        out[f"{name}_median_ms"] = round(statistics.median(samples), 1)
+        out.update(_timed_gets(client, name, url))
         out[f"{name}_count"] = [body.get("count"), body.get("count_exact", True)]
     return out
 

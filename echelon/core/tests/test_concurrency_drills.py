@@ -31,8 +31,8 @@ from echelon.ledger.services.tasks import AlreadyDecided as TaskAlreadyDecided
 from echelon.supervision import services
 from echelon.supervision.models import Decision, Review, ReviewState
 from echelon.supervision.services import AlreadyDecided as ReviewAlreadyDecided
-from echelon.supervision.tests.helpers import PREPARED, group, make_campaign, part, user
-from echelon.supervision.tests.test_gates import all_checks, meeting, upload
+from echelon.supervision.tests.helpers import make_campaign
+from echelon.supervision.tests.test_gates import all_checks, two_reviewers_and_a_study_phase
 from echelon.testing import drills
 
 pytestmark = [pytest.mark.drill, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -105,17 +105,7 @@ def test_two_reviewers_decide_one_gate_at_once_100_times(tree, personas, setting
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serializes writers")
     settings.MEDIA_ROOT = tmp_path
-    campaign = make_campaign(tree.region)
-    a, b = user("reviewer_a"), user("reviewer_b")
-    g = group(campaign, tree.township, "可可以力更镇指导组", members=(a, b))
-    p = part(campaign, tree.village)
-    services.assign(actor=None, group=g, participation=p)
-    secretary = personas["village_secretary"]
-    upload(secretary, p, 0, "plan")
-    meeting(secretary, p, 0, "mobilize")
-    services.gate_submit(actor=secretary, participation=p, day=PREPARED)
-    meeting(secretary, p, 1, "study", type="study")
-    upload(secretary, p, 1, "opinions")
+    p, a, b, secretary = two_reviewers_and_a_study_phase(tree, personas)
     today = date.today()
     reviews: list[Review] = []
 

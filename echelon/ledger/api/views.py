@@ -125,9 +125,9 @@ class LedgerPagination(LimitOffsetPagination):
       along the primary key (``id > 0`` keeps SQLite's planner there): a subtree's rows are dense in it, so
       the ids come in order without sorting the whole scope, and a filter no index serves (a substring
       search, "has overdue tasks") scans the table once. A narrow scope keeps its subtree's index.
-    """
 
-    count_exact = True
+    The answer's ``count_exact`` and its schema are the parent's.
+    """
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
         self.request = request
@@ -156,19 +156,6 @@ class LedgerPagination(LimitOffsetPagination):
             return []
         rows = {row.pk: row for row in queryset.filter(pk__in=page)}
         return [rows[pk] for pk in page if pk in rows]
-
-    def get_paginated_response(self, data: Any) -> Response:
-        response = super().get_paginated_response(data)
-        response.data["count_exact"] = self.count_exact
-        return response
-
-    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
-        out = super().get_paginated_response_schema(schema)
-        out["properties"]["count_exact"] = {
-            "type": "boolean",
-            "description": f"false: more than {COUNT_AHEAD:,} rows past the offset; count is a lower bound",
-        }
-        return out
 
 
 def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -49,6 +49,23 @@ def all_checks(passed: bool = True, comment: str = "") -> dict[str, CheckResult]
     return {k: CheckResult(passed, comment) for k in ("thinking", "materials", "work")}
 
 
+def two_reviewers_and_a_study_phase(tree, personas):
+    """The village's participation, assigned to a township group of two reviewers (a, b), its first phase
+    closed on ``PREPARED`` and its study phase's actions done: ready for its secretary to submit."""
+    campaign = make_campaign(tree.region)
+    a, b = user("reviewer_a"), user("reviewer_b")
+    g = group(campaign, tree.township, "可可以力更镇指导组", members=(a, b))
+    p = part(campaign, tree.village)
+    services.assign(actor=None, group=g, participation=p)
+    secretary = personas["village_secretary"]
+    upload(secretary, p, 0, "plan")
+    meeting(secretary, p, 0, "mobilize")
+    services.gate_submit(actor=secretary, participation=p, day=PREPARED)
+    meeting(secretary, p, 1, "study", type="study")
+    upload(secretary, p, 1, "opinions")
+    return p, a, b, secretary
+
+
 @pytest.fixture
 def gate(tree, personas, settings, tmp_path):
     """The campaign, a township instructor for the village, the village's phase one done (no gate) on
@@ -300,17 +317,7 @@ def test_two_reviewers_at_once_exactly_one_decision(tree, personas, settings, tm
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: SQLite serializes writers")
     settings.MEDIA_ROOT = tmp_path
-    campaign = make_campaign(tree.region)
-    a, b = user("reviewer_a"), user("reviewer_b")
-    g = group(campaign, tree.township, "可可以力更镇指导组", members=(a, b))
-    p = part(campaign, tree.village)
-    services.assign(actor=None, group=g, participation=p)
-    secretary = personas["village_secretary"]
-    upload(secretary, p, 0, "plan")
-    meeting(secretary, p, 0, "mobilize")
-    services.gate_submit(actor=secretary, participation=p, day=PREPARED)
-    meeting(secretary, p, 1, "study", type="study")
-    upload(secretary, p, 1, "opinions")
+    p, a, b, secretary = two_reviewers_and_a_study_phase(tree, personas)
     review = services.gate_submit(actor=secretary, participation=p)
     ahead(p)
 
