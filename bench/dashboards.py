@@ -44,24 +44,25 @@ PAGES = {
 }
 
 # The same figures by hand: one GROUP BY per table over the region's range, per league (prefix of 10).
+# Conditional counts are spelled SUM(CASE …) so the same SQL runs on SQLite and PostgreSQL.
+_STARTED_OPEN = "actual_start IS NOT NULL AND current_phase < %(n)s AND "
+_PARTICIPATION_COUNTS = [
+    "actual_start IS NOT NULL",
+    "actual_start IS NULL",
+    "planned_start <= %(today)s",
+    "current_phase >= %(n)s",
+    "planned_end < %(today)s",
+    "current_phase < %(n)s AND current_due < %(today)s",
+    *(_STARTED_OPEN + f"gate = '{gate}'" for gate in ("", "open", "return", "interview", "redo")),
+    _STARTED_OPEN + "gate = 'open' AND gate_at < %(due)s",
+    *(_STARTED_OPEN + f"current_phase = {phase}" for phase in range(5)),
+    "actual_start IS NOT NULL AND current_phase >= %(eval_phase)s",
+]
 FLOOR_SQL = {
     "participations": (
-        "SELECT substr(path, 1, 10), COUNT(*), SUM(actual_start IS NOT NULL), SUM(actual_start IS NULL), "
-        "SUM(planned_start <= %(today)s), SUM(current_phase >= %(n)s), SUM(planned_end < %(today)s), "
-        "SUM(current_phase < %(n)s AND current_due < %(today)s), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND gate = ''), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND gate = 'open'), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND gate = 'return'), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND gate = 'interview'), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND gate = 'redo'), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND gate = 'open' AND gate_at < %(due)s), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND current_phase = 0), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND current_phase = 1), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND current_phase = 2), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND current_phase = 3), "
-        "SUM(actual_start IS NOT NULL AND current_phase < %(n)s AND current_phase = 4), "
-        "SUM(actual_start IS NOT NULL AND current_phase >= %(eval_phase)s) "
-        "FROM campaigns_participation WHERE path >= %(lo)s AND path < %(hi)s AND batch_id = %(batch)s "
+        "SELECT substr(path, 1, 10), COUNT(*), "
+        + ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in _PARTICIPATION_COUNTS)
+        + " FROM campaigns_participation WHERE path >= %(lo)s AND path < %(hi)s AND batch_id = %(batch)s "
         "GROUP BY 1"
     ),
     "coverage": (
