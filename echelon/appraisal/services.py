@@ -28,6 +28,7 @@ from echelon.campaigns.models import Campaign, Participation
 from echelon.campaigns.specs import appraisal_settings
 from echelon.core import audit
 from echelon.core.actors import Actor, is_person
+from echelon.core.locks import locked
 from echelon.core.permissions import require
 from echelon.core.text import within_length
 from echelon.orgs.models import Member, Unit
@@ -123,7 +124,7 @@ def appraisal_create(
 
 def _locked(appraisal: Appraisal) -> Appraisal:
     """The appraisal read again under a row lock; refused once recorded."""
-    row = Appraisal.objects.select_for_update().select_related("unit", "campaign").get(pk=appraisal.pk)
+    row = locked(Appraisal, appraisal.pk, "unit", "campaign")
     if row.state != State.DRAFT:
         raise ValidationError(_("民主评议已经完成，不能再修改。"))
     return row
@@ -324,7 +325,7 @@ def followup_record(
     *, actor: Actor, rating: Rating, talk_date: date | None, talk: str, deadline: date | None
 ) -> FollowUp:
     """The talk with a member rated in a lowest grade (帮助谈话) and the deadline to improve."""
-    row = Appraisal.objects.select_for_update().select_related("campaign").get(pk=rating.appraisal_id)
+    row = locked(Appraisal, rating.appraisal_id, "campaign")
     _require_branch(actor, row.path)
     if row.state != State.RECORDED:
         raise ValidationError(_("民主评议完成后才能登记帮助谈话。"))
@@ -364,11 +365,7 @@ def followup_record(
 @transaction.atomic
 def followup_close(*, actor: Actor, followup: FollowUp, outcome: str) -> FollowUp:
     """The outcome of the member's improvement, which closes the follow-up."""
-    row = (
-        FollowUp.objects.select_for_update()
-        .select_related("rating__member", "rating__appraisal")
-        .get(pk=followup.pk)
-    )
+    row = locked(FollowUp, followup.pk, "rating__member", "rating__appraisal")
     _require_branch(actor, row.path)
     if row.state == FollowUpState.CLOSED:
         raise ValidationError(_("这条帮助谈话已经办结。"))

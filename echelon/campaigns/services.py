@@ -42,6 +42,7 @@ from echelon.campaigns.models import (
 )
 from echelon.core import audit
 from echelon.core.actors import Actor
+from echelon.core.locks import locked
 from echelon.core.permissions import allowed, require
 from echelon.core.querysets import scope_paths
 from echelon.core.text import within_length
@@ -752,7 +753,7 @@ def campaign_schedule(
     """
     changes = _check_changes(rule_changes or {}, campaign)
     with transaction.atomic():
-        campaign = Campaign.objects.select_for_update().select_related("root").get(pk=campaign.pk)
+        campaign = locked(Campaign, campaign.pk, "root")  # one plan at a time per campaign (not its root)
         require(actor, "plan", campaign.path)
         spec = campaign.spec
         batches = list(campaign.batches.order_by("ordinal"))
@@ -967,11 +968,7 @@ def phase_actual_record(
     """
     today = today or timezone.localdate()
     with transaction.atomic():
-        participation = (
-            Participation.objects.select_for_update()
-            .select_related("campaign", "unit", "batch")
-            .get(pk=participation.pk)
-        )
+        participation = locked(Participation, participation.pk, "campaign", "unit", "batch")
         if not by_gate:
             require(actor, "change", participation.path)
         campaign = participation.campaign
@@ -1190,11 +1187,7 @@ def phase_rules_override(
     if not reason:
         raise ValidationError(_("请写明准予先行的理由。"))
     with transaction.atomic():
-        participation = (
-            Participation.objects.select_for_update()
-            .select_related("campaign", "unit", "batch")
-            .get(pk=participation.pk)
-        )
+        participation = locked(Participation, participation.pk, "campaign", "unit", "batch")
         require(actor, "plan", participation.path)
         spec = participation.campaign.spec
         if phase_key is None:

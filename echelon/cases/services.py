@@ -28,6 +28,7 @@ from echelon.cases.models import Case, CaseFile, CaseStatus
 from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
+from echelon.core.locks import locked
 from echelon.core.models import NotificationKind
 from echelon.core.notifications import notify
 from echelon.core.permissions import require
@@ -182,7 +183,7 @@ def case_update(
     saved: list[CaseFile] = []
     try:
         with transaction.atomic():
-            case = Case.objects.select_for_update().select_related("unit").get(pk=case.pk)
+            case = locked(Case, case.pk, "unit")
             require(actor, "change", case.path)
             if case.status == CaseStatus.PUBLISHED:
                 raise ValidationError(_("案例已发布，不能再修改。"))
@@ -227,7 +228,7 @@ def reviewer_error(actor: Actor, case: Case) -> str | None:
 
 
 def _decidable(actor: Actor, case: Case) -> Case:
-    case = Case.objects.select_for_update().select_related("unit").get(pk=case.pk)
+    case = locked(Case, case.pk, "unit")
     if error := reviewer_error(actor, case):
         raise PermissionDenied(error)
     if case.status != CaseStatus.SUBMITTED:

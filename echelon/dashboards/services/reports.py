@@ -38,6 +38,7 @@ from echelon.campaigns.models import Batch, Campaign
 from echelon.core import audit
 from echelon.core.actors import Actor, is_person
 from echelon.core.errors import Conflict
+from echelon.core.locks import locked
 from echelon.core.models import NotificationKind
 from echelon.core.notifications import notify
 from echelon.core.permissions import allowed, require
@@ -334,7 +335,7 @@ def report_draft(
 
 
 def _locked(report: InfoReport) -> InfoReport:
-    return InfoReport.objects.select_for_update().select_related("unit", "campaign").get(pk=report.pk)
+    return locked(InfoReport, report.pk, "unit", "campaign")
 
 
 def _must_be_draft(report: InfoReport) -> None:

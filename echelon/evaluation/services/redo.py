@@ -15,6 +15,7 @@ from echelon.accounts.roles import Role
 from echelon.core import audit, versions
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
+from echelon.core.locks import locked
 from echelon.core.models import NotificationKind
 from echelon.core.notifications import notify, settle
 from echelon.core.permissions import require
@@ -28,7 +29,7 @@ from echelon.supervision.services.notices import unit_operators
 
 
 def _locked(redo: Redo, *states: str) -> Redo:
-    row = Redo.objects.select_for_update().select_related("participation", "unit").get(pk=redo.pk)
+    row = locked(Redo, redo.pk, "participation", "unit")
     if row.status not in states:
         raise Conflict(
             _("补课状态已变化（当前：%(status)s），请刷新页面。") % {"status": row.get_status_display()}

@@ -20,6 +20,7 @@ from echelon.campaigns.models import Campaign, Participation
 from echelon.core import audit, versions
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
+from echelon.core.locks import locked
 from echelon.core.models import NotificationKind
 from echelon.core.notifications import notify
 from echelon.core.permissions import allowed, require
@@ -90,11 +91,7 @@ def session_open(
         participation = participation_of(unit, campaign)
         if participation is None:
             raise ValidationError(_("该单位没有参加活动，不能组织满意度测评。"))
-        participation = (
-            Participation.objects.select_for_update()
-            .select_related("campaign", "unit")
-            .get(pk=participation.pk)
-        )
+        participation = locked(Participation, participation.pk, "campaign", "unit")
         settings, phase_index = _evaluation_phase(participation)
         held_on = check_date(held_on, _("测评日期"), campaign=participation.campaign)
         if Session.objects.filter(participation=participation, status=SessionStatus.OPEN).exists():

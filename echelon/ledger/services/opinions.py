@@ -23,6 +23,7 @@ from echelon.accounts.models import user_of
 from echelon.campaigns.models import Campaign
 from echelon.core import audit
 from echelon.core.actors import Actor
+from echelon.core.locks import locked
 from echelon.core.permissions import require
 from echelon.core.text import within_length
 from echelon.ledger import rollup, verbs
@@ -209,7 +210,7 @@ def opinion_record(
 
 
 def _locked(opinion: Opinion, actor: Actor) -> Opinion:
-    opinion = Opinion.objects.select_for_update().select_related("unit").get(pk=opinion.pk)
+    opinion = locked(Opinion, opinion.pk, "unit")
     require(actor, "change", opinion.path)
     return opinion
 

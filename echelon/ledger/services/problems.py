@@ -15,6 +15,7 @@ from echelon.accounts.models import user_of
 from echelon.campaigns.models import Campaign
 from echelon.core import audit
 from echelon.core.actors import Actor
+from echelon.core.locks import locked
 from echelon.core.permissions import require
 from echelon.core.text import within_length
 from echelon.ledger import rollup, verbs
@@ -137,7 +138,7 @@ def problem_update(*, actor: Actor, problem: Problem, **changes: object) -> Prob
     if unknown:
         raise ValidationError(_("不能修改：%(fields)s。") % {"fields": "、".join(sorted(unknown))})
     with transaction.atomic():
-        problem = Problem.objects.select_for_update().select_related("campaign", "unit").get(pk=problem.pk)
+        problem = locked(Problem, problem.pk, "campaign", "unit")
         require(actor, "change", problem.path)
         if problem.status == ProblemStatus.DONE:
             raise ValidationError(_("问题已销号，不能再修改。"))

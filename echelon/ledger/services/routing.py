@@ -24,6 +24,7 @@ from echelon.campaigns.models import Participation
 from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
+from echelon.core.locks import locked
 from echelon.core.permissions import allowed, require
 from echelon.core.tree import ancestor_ids
 from echelon.ledger import rollup, verbs
@@ -60,7 +61,7 @@ def escalation_targets(unit: Unit) -> QuerySet[Unit]:
 def problem_escalate(*, actor: Actor, problem: Problem, to_unit: Unit, reason: str) -> Escalation:
     reason = required_text(reason, TEXT_MAX, _("上报理由"))
     with transaction.atomic():
-        problem = Problem.objects.select_for_update().select_related("unit").get(pk=problem.pk)
+        problem = locked(Problem, problem.pk, "unit")
         require(actor, "change", problem.path)
         if problem.status != ProblemStatus.OPEN:
             raise ValidationError(

@@ -25,6 +25,7 @@ from echelon.accounts.roles import Role
 from echelon.core import audit
 from echelon.core.actors import Actor
 from echelon.core.errors import Conflict
+from echelon.core.locks import locked
 from echelon.core.permissions import require
 from echelon.core.querysets import scope_paths
 from echelon.core.text import within_length
@@ -76,7 +77,7 @@ def task_add(
     measure = required_text(measure, MEASURE_MAX, _("整改措施"))
     responsible = required_text(responsible, RESPONSIBLE_MAX, _("责任人"))
     with transaction.atomic():
-        problem = Problem.objects.select_for_update().select_related("unit", "campaign").get(pk=problem.pk)
+        problem = locked(Problem, problem.pk, "unit", "campaign")
         require(actor, "change", problem.path)
         if problem.status == ProblemStatus.ESCALATED:
             raise ValidationError(_("问题正在上报中，等上级接收或退回后再制定整改措施。"))
@@ -102,7 +103,7 @@ def task_add(
 def evidence_upload(*, actor: Actor, task: Task, fileobj: IO[bytes], name: str) -> Evidence:
     """A new version of a task's evidence (earlier ones are kept), checked by its content."""
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+        task = locked(Task, task.pk, "unit")
         require(actor, "change", task.path)
         if task.status == TaskStatus.VERIFIED:
             raise ValidationError(_("任务已销号，不能再上传佐证。"))
@@ -126,7 +127,7 @@ def task_claim(*, actor: Actor, task: Task, note: str) -> Task:
     """The unit says the task is done (or explains why not yet), asking the level above to tick it off."""
     note = required_text(note, TEXT_MAX, _("完成情况"))
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+        task = locked(Task, task.pk, "unit")
         require(actor, "change", task.path)
         if task.status not in (TaskStatus.OPEN, TaskStatus.DEFERRED):
             raise ValidationError(
@@ -172,6 +173,7 @@ def task_decide(
     if decision != "accept" and not note:
         raise ValidationError(_("退回或暂缓须写明理由。"))
     with transaction.atomic():
+        _lock_problem_of(task)
         task = Task.objects.select_related("unit", "problem__campaign").get(pk=task.pk)
         if error := verifier_error(actor, task):
             raise PermissionDenied(error)
@@ -201,7 +203,8 @@ def task_reopen(*, actor: Actor, task: Task, reason: str) -> Task:
     """A ticked-off task opened again (e.g. the problem came back); the same people as verify."""
     reason = required_text(reason, TEXT_MAX, _("重新打开的理由"))
     with transaction.atomic():
-        task = Task.objects.select_for_update().select_related("unit").get(pk=task.pk)
+        _lock_problem_of(task)
+        task = locked(Task, task.pk, "unit")
         if error := verifier_error(actor, task):
             raise PermissionDenied(error)
         if task.status != TaskStatus.VERIFIED:
@@ -213,6 +216,12 @@ def task_reopen(*, actor: Actor, task: Task, reason: str) -> Task:
         _sync_problem(task.problem_id)
         _record(actor, verbs.TASK_REOPEN, task, reason=reason)
         return task
+
+
+def _lock_problem_of(task: Task) -> None:
+    """A task's verdict may change its problem (``_sync_problem``): lock the problem first, the order
+    ``problem_update`` takes them in (problem, then its tasks), so the two never wait on each other."""
+    locked(Problem, task.problem_id)
 
 
 def _sync_problem(problem_id: int) -> None:

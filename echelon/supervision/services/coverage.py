@@ -19,6 +19,7 @@ from echelon.accounts.roles import Role
 from echelon.campaigns.models import Batch, Campaign, Participation
 from echelon.core import audit, db, versions
 from echelon.core.actors import Actor
+from echelon.core.locks import locked
 from echelon.core.permissions import allowed
 from echelon.orgs.models import Level, Unit
 from echelon.supervision import coverage as engine
@@ -51,9 +52,7 @@ def assign(
     ``override_reason`` says why both must (the reason is kept and shown)."""
     reason = override_reason.strip()[:200]
     with transaction.atomic():
-        participation = (
-            Participation.objects.select_for_update().select_related("unit").get(pk=participation.pk)
-        )
+        participation = locked(Participation, participation.pk, "unit")
         group = locked_group(actor, group)
         names = {"unit": participation.unit.name, "group": group.name}
         if error := _placement_error(group, participation):

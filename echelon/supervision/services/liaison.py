@@ -17,6 +17,7 @@ from echelon.accounts.roles import Role
 from echelon.campaigns.models import Batch, Campaign, Participation
 from echelon.core import audit
 from echelon.core.actors import Actor
+from echelon.core.locks import locked
 from echelon.core.permissions import allowed, require
 from echelon.core.text import within_length
 from echelon.orgs.models import Unit
@@ -72,7 +73,7 @@ def liaison_add(
 
 def liaison_remove(*, actor: Actor, point: LiaisonPoint) -> None:
     with transaction.atomic():
-        point = LiaisonPoint.objects.select_for_update().select_related("unit", "leader").get(pk=point.pk)
+        point = locked(LiaisonPoint, point.pk, "unit", "leader")
         require(actor, "dispatch", point.path)
         audit.record(
             actor=actor,
