@@ -11,6 +11,7 @@ from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Field, Q, QuerySet
+from django.db.models.sql.where import AND
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
@@ -93,6 +94,19 @@ class Keyset:
             cond = Q(**{f"{name}__{whole}": value}) & (Q(**{f"{name}__{strict}": value}) | cond)
         return cond
 
+    def rows_after(self, queryset: QuerySet[Any], values: list[Any]) -> QuerySet[Any]:
+        """``queryset.filter(self.after(values))``, that condition first in the WHERE: SQLite reads an index
+        from the first lower bound it finds on a column, and a subtree's scope (``path >= '00001' AND path <
+        '00001~'``) came first, so a deep position was reached by reading the subtree from its start (3 ms at
+        row 29,000 of the small demo, 0.04 ms first). PostgreSQL takes the tightest bound either way. The
+        terms of an AND, reordered: the same rows."""
+        before = len(queryset.query.where.children)
+        keyed = queryset.filter(self.after(values))
+        where = keyed.query.where
+        if where.connector == AND and not where.negated:
+            where.children[:] = where.children[before:] + where.children[:before]
+        return keyed
+
     def _names(self) -> list[str]:
         return [("-" if self.descending else "") + field.name for field in self.fields]
 
@@ -152,7 +166,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
         if self.limit is None:
             return None
         position = self.keyset.position(token)
-        rows = list(queryset.filter(self.keyset.after(position))[: self.limit + 1])
+        rows = list(self.keyset.rows_after(queryset, position)[: self.limit + 1])
         self.by_cursor, self.count, self.count_exact = True, None, False
         return self.page_ends(rows[: self.limit], more=len(rows) > self.limit)
 

@@ -84,6 +84,12 @@ def test_a_cursor_page_neither_counts_nor_skips(members, personas):
         body = client.get(MEMBERS, {"limit": 2, "cursor": cursor, "offset": 999}).json()
     sql = " ".join(q["sql"].upper() for q in ctx.captured_queries)
     assert "COUNT(" not in sql and "OFFSET" not in sql
+    # the position is the first bound in the WHERE (SQLite reads its index from the first one it finds;
+    # the scope's bound first would read the subtree from its start)
+    page = next(q["sql"] for q in ctx.captured_queries if "LIMIT 3" in q["sql"])
+    where = page.split(" WHERE ", 1)[1]
+    position = Member.objects.order_by("path", "id")[5]  # the last row of the offset page
+    assert where.startswith(f'("orgs_member"."path" >= \'{position.path}\' AND ')
     want = list(Member.objects.order_by("path", "id").values_list("code", flat=True))
     assert [r["code"] for r in body["results"]] == want[6:8]  # the offset is ignored
 
