@@ -47,8 +47,9 @@ class Keyset:
         """The queryset's ordering as a key, or None when it is not one."""
         query = queryset.query
         model = queryset.model
-        ordering = query.order_by or (model._meta.ordering if query.default_ordering else ())
-        if not ordering or query.extra_order_by or not all(isinstance(o, str) for o in ordering):
+        given = query.order_by or (model._meta.ordering if query.default_ordering else ())
+        ordering = [o for o in given if isinstance(o, str)]  # not an expression
+        if not ordering or len(ordering) != len(given) or query.extra_order_by:
             return None
         if len({o.startswith("-") for o in ordering}) != 1:
             return None
@@ -216,6 +217,7 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
     def cursor_link(self) -> str | None:
         if self.next_cursor is None:
             return None
+        assert self.request is not None
         url = remove_query_param(self.request.build_absolute_uri(), self.offset_query_param)
         return str(replace_query_param(url, self.cursor_query_param, self.next_cursor))
 
