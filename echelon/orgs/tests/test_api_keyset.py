@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from echelon.conftest import make_member
 from echelon.core.api.pagination import Keyset, LimitOffsetPagination
 from echelon.core.models import AuditEvent
+from echelon.core.tests.test_fuzz_api import keep_connection  # noqa: F401  (a fixture)
 from echelon.orgs.models import Member, Unit
 
 pytestmark = pytest.mark.django_db
@@ -224,3 +225,31 @@ def test_a_keyset_is_a_unique_ordering_in_one_direction():
     assert Keyset.of(Member.objects.order_by("path", "-id")) is None  # two directions
     assert Keyset.of(Member.objects.order_by("unit__path", "id")) is None  # another table's column
     assert Keyset.of(Member.objects.order_by()) is None
+
+
+@pytest.mark.usefixtures("keep_connection")  # in-process WSGI calls on PostgreSQL: see test_fuzz_api
+def test_a_cursor_page_answers_as_the_schema_says(members, personas):
+    """A cursor page (count null, previous null, next_cursor) and an offset page, held to the OpenAPI schema
+    by schemathesis, as the fuzz test holds every answer."""
+    import schemathesis
+    from drf_spectacular.generators import SchemaGenerator
+    from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+    from echelon.accounts import services as account_services
+    from echelon.wsgi import application
+
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schemathesis.openapi.from_dict(document)["/api/v1/members/"]["GET"]
+    _token, key = account_services.token_issue(actor=None, user=personas["region_office"], name="keyset")
+    headers = {"Authorization": f"Token {key}"}
+    # (no test Client here: it reconnects the signal that closes the connection after its request)
+    cursor = None
+    for query in ({"limit": 2}, {"limit": 2, "cursor": "?"}, {"limit": 50, "cursor": "?"}):
+        case = operation.Case(query={**query, "cursor": cursor} if "cursor" in query else query)
+        response = case.call(app=application, headers=headers)
+        assert response.status_code == 200
+        case.validate_response(
+            response, checks=[status_code_conformance, response_schema_conformance], headers=headers
+        )
+        cursor = cursor or response.json()["next_cursor"]
+    assert response.json()["count"] is None and response.json()["next_cursor"] is None
