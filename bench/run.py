@@ -335,7 +335,42 @@ def step_api() -> dict[str, Any]:
         body = client.get(url).json()  # warm
         out.update(_timed_gets(client, name, url))
         out[f"{name}_count"] = [body.get("count"), body.get("count_exact", True)]
+    out.update(_deep_member_pages(client))
     return out
+
+
+DEEP_OFFSET = 1_000_000
+
+
+def _deep_member_pages(client: Any) -> dict[str, Any]:
+    """A deep page of the region's member list (``?under=150000``, 50 rows): by offset at about 1,000,000
+    (or the list's last page when it is shorter), which reads every row it skips, against the keyset page at
+    the same position (``?cursor=``), which starts from it on the (path, id) index. The cursor is the one the
+    API hands out after the row before the page, found by one query (not timed); both answer the same rows
+    (``…_same``). The offset page is timed 5 times (it is the slow one), the cursor page 30."""
+    from urllib.parse import urlencode
+
+    from echelon.core import paging
+    from echelon.core.api.pagination import Keyset
+    from echelon.orgs.models import Member, Unit
+
+    region = Unit.objects.get(code="150000")
+    members = Member.objects.within(region.path).order_by("path", "id")
+    offset = min(DEEP_OFFSET, paging.MAX_OFFSET, max(1, region.sub_members - 50))
+    keyset = Keyset.of(members)
+    assert keyset is not None
+    cursor = keyset.token(members[offset - 1])
+    base = "/api/v1/members/?under=150000&limit=50"
+    by_offset, by_cursor = f"{base}&offset={offset}", f"{base}&{urlencode({'cursor': cursor})}"
+    same = [r["code"] for r in client.get(by_offset).json()["results"]] == [
+        r["code"] for r in client.get(by_cursor).json()["results"]
+    ]  # (and warm)
+    return {
+        "api_members_deep_offset": offset,
+        "api_members_deep_same": same,
+        **_timed_gets(client, "api_members_region_offset_deep", by_offset, runs=5),
+        **_timed_gets(client, "api_members_region_cursor_deep", by_cursor),
+    }
 
 
 def _campaign_id(copy: Target) -> int:
@@ -628,6 +663,11 @@ BUDGETS = [
     ("api_members_scope_p95_ms", "API member list, the region office's scope, p95 (ms)", 200, "≤"),
     ("api_members_region_female_p95_ms", "API member list of the region, filtered, p95 (ms)", 200, "≤"),
     ("api_members_region_offset_5000_p95_ms", "API member list of the region, offset 5000 (ms)", 200, "≤"),
+    ("api_members_deep_offset", "API member list of the region, the deep page's position (offset)", None, ""),
+    ("api_members_region_offset_deep_median_ms", "  the page there by offset, median (ms)", None, ""),
+    ("api_members_region_cursor_deep_p95_ms", "  the same page by cursor (keyset), p95 (ms)", 200, "≤"),
+    ("api_members_region_cursor_deep_median_ms", "  the same page by cursor (keyset), median (ms)", None, ""),
+    ("api_members_deep_same", "  both answer the same rows", None, ""),
     ("api_units_subtree_region_p95_ms", "API subtree of the region's units, p95 (ms)", 200, "≤"),
     ("api_campaign_progress_p95_ms", "API campaign progress per level, p95 (ms)", 200, "≤"),
     ("api_coverage_p95_ms", "API coverage of the campaign, p95 (ms)", 200, "≤"),

@@ -61,7 +61,7 @@ DESCRIPTIONS = {
 # Query parameters that name nothing: any other (``under``, ``unit``, ``campaign`` …) may name a unit or a row
 # that is not there or not the caller's, and that is a 404 as in a path; so may a body (a grant's user, a new
 # unit's parent).
-PAGING = frozenset({"limit", "offset", "page", "q", "ordering"})
+PAGING = frozenset({"limit", "offset", "page", "q", "ordering", "cursor"})
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
 
 

@@ -13,6 +13,7 @@ class AuditEventViewSet(ScopedReadOnlyViewSet):
     serializer_class = AuditEventSerializer
     filterset_class = AuditFilter
     scope_action = "audit"
+    keyset_pages = True  # ?cursor=: newest first, (at, id) (core.api.pagination)
 
 
 class JobViewSet(ScopedReadOnlyViewSet):

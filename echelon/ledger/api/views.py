@@ -126,10 +126,11 @@ class LedgerPagination(LimitOffsetPagination):
       the ids come in order without sorting the whole scope, and a filter no index serves (a substring
       search, "has overdue tasks") scans the table once. A narrow scope keeps its subtree's index.
 
-    The answer's ``count_exact`` and its schema are the parent's.
+    The answer's ``count_exact`` and its schema are the parent's, and so are cursor pages (``keyset_pages``:
+    the opinions and problems, newest first along the primary key).
     """
 
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any] | None:
+    def paginate_by_offset(self, queryset: Any, request: Any, view: Any) -> list[Any] | None:
         self.request = request
         self.limit = self.get_limit(request)
         if self.limit is None:
@@ -155,7 +156,7 @@ class LedgerPagination(LimitOffsetPagination):
         if not page:
             return []
         rows = {row.pk: row for row in queryset.filter(pk__in=page)}
-        return [rows[pk] for pk in page if pk in rows]
+        return self.page_ends([rows[pk] for pk in page if pk in rows], more=len(ids) > self.limit)
 
 
 def _input(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -286,6 +287,7 @@ class OpinionViewSet(_LedgerViewSet):
     is part of creating the problem (`opinions`)."""
 
     queryset = Opinion.objects.select_related("unit").order_by("-id")
+    keyset_pages = True  # ?cursor=: newest first along the primary key (core.api.pagination)
     serializer_class = OpinionSerializer
     filterset_class = OpinionFilter
 
@@ -355,6 +357,7 @@ class ProblemViewSet(_LedgerViewSet):
     opinions it answers), partial update, escalate."""
 
     queryset = Problem.objects.select_related("unit", "origin_unit").order_by("-id")
+    keyset_pages = True  # ?cursor=: newest first along the primary key (core.api.pagination)
     serializer_class = ProblemSerializer
     filterset_class = ProblemFilter
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -40,6 +40,7 @@ class UnitViewSet(ScopedReadOnlyViewSet):
     """Units the caller may see. `q` searches name, code and pinyin (e.g. `hhht`)."""
 
     queryset = Unit.objects.filter(is_active=True).select_related("parent").order_by("path")
+    keyset_pages = True  # ?cursor=: along the unique path (children: kind, code) (core.api.pagination)
     serializer_class = UnitSerializer
     filterset_class = UnitFilter
     lookup_field = "code"
@@ -89,6 +90,7 @@ class MemberViewSet(ScopedReadOnlyViewSet):
     to members counted there (inflow unit when mobile)."""
 
     queryset = Member.objects.select_related("unit", "inflow_unit").order_by("path", "id")
+    keyset_pages = True  # ?cursor=: along (path, id), the member_path_idx index (core.api.pagination)
     serializer_class = MemberSerializer
     filterset_class = MemberFilter
     lookup_field = "code"
