@@ -69,7 +69,9 @@ def test_a_clean_run_writes_each_step_once_and_a_rerun_nothing(w: Any) -> None:
     assert again.notified.users == first.notified.users
 
 
-@pytest.mark.parametrize("done", [["warnings"], ["warnings", "snapshot"], ["warnings", "snapshot", "notices"]])
+@pytest.mark.parametrize(
+    "done", [["warnings"], ["warnings", "snapshot"], ["warnings", "snapshot", "notices"]]
+)
 def test_a_rerun_after_a_partial_run_does_only_the_steps_left(w: Any, done: list[str]) -> None:
     # a run killed after ``done`` (each step its own transaction: committed whole)
     warnings_refresh(batch=w.batch, today=w.day)
