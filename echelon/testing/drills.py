@@ -145,6 +145,15 @@ class Database:
                     time.sleep(0.1)
         return Database(self.backend, dbname, self.var_dir)
 
+    def exists(self) -> bool:
+        if self.backend == "sqlite":
+            return Path(self.name).exists()
+        with _pg() as conn:
+            return (
+                conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone()
+                is not None
+            )
+
     def drop(self) -> None:
         if self.backend == "sqlite":
             for p in _sqlite_files(Path(self.name)):
