@@ -59,13 +59,15 @@ class Job:
 
 
 # Besides keys, times and uuids (drills.volatile_columns): what differs between two equal runs of any job —
-# the audit events' references to the rows a run created, password hashes (a random salt each time), and
-# cache versions (``core.versions.renew`` draws a random one: the public pages' cache, demo_campaign; the
-# rows, one per name, are still compared).
+# the references by key to the rows a run created that are not foreign keys (the audit events', a notice's
+# target; on PostgreSQL a killed run has used up sequence numbers), password hashes (a random salt each
+# time), and cache versions (named after a row's key, e.g. ``supervision.coverage.<campaign>``; a random
+# value from ``core.versions.renew``): their number is still compared.
 AUDIT_IDS = {
     "core_auditevent": {"object_id", "unit_id", "before", "after", "request_id"},
+    "core_notification": {"target_id"},
     "accounts_user": {"password"},
-    "core_counter": {"value"},
+    "core_counter": {"name", "value"},
 }
 
 JOBS = [
