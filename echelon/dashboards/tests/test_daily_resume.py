@@ -11,6 +11,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -181,3 +182,15 @@ def test_the_retries_stop(w: Any, settings: Any) -> None:
             with pytest.raises(RuntimeError):
                 jobs.daily_catch_up.call(w.day.isoformat(), attempt)
     assert sorted(r.args_kwargs["args"][1] for r in queued(CATCH_UP)) == [1, 2]
+
+
+def test_the_command_resumes_and_schedules(w: Any, capsys: Any) -> None:
+    call_command("dashboards_daily", "--date", w.day.isoformat())
+    assert "未重做" not in capsys.readouterr().out
+    call_command("dashboards_daily", "--date", w.day.isoformat())
+    assert "（当天已完成，未重做）" in capsys.readouterr().out
+    assert audits() == {"alert.refresh": 1, "snapshot.take": 1, "alert.notify": 1}
+    call_command("dashboards_daily", "--schedule")
+    assert "起每天运行一次" in capsys.readouterr().out
+    call_command("dashboards_daily", "--schedule")
+    assert "已在队列中" in capsys.readouterr().out

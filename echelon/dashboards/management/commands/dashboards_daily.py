@@ -42,7 +42,7 @@ class Command(BaseCommand):
             listed = "，".join(f"{rule} {n}" for rule, n in r.warnings.items())
             where = f"{r.batch.campaign.name} · {r.batch.name}"
             if r.resumed:
-                where += "（今天已完成，未重做）"
+                where += "（当天已完成，未重做）"
             self.stdout.write(f"{where}：快照 {r.snapshots} 行；预警 {listed}；用时 {r.seconds:.1f} 秒")
         if not result.batches:
             self.stdout.write("没有正在进行的批次。")
