@@ -5,6 +5,8 @@ summary columns the apps below keep (participations, reviews, the ledger's count
   the batch are snapshotted (about 3,500 rows a day at full scale, zeros not stored); a leaf's own history
   is its phase actuals.
 - ``Alert``: an early warning (预警) found by a template rule on a unit; the daily job replaces the set.
+- ``DailyStep``: a step of the daily run (a batch's warnings, its snapshot; the day's notices) done for a
+  day, written in the step's own transaction: a rerun of the day skips what is done (``jobs.daily_run``).
 - ``DispatchMeeting`` (调度会) with its ``DispatchItem`` action items assigned to units below, tracked
   to done; the figures shown at the meeting are frozen with it.
 - ``InfoReport`` (信息报送、工作简报): a unit's periodic report, pre-filled with its figures, approved by its
@@ -83,6 +85,43 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule}:{self.unit_id}"
+
+
+class Step(models.TextChoices):
+    WARNINGS = "warnings", _("预警")
+    SNAPSHOT = "snapshot", _("每日快照")
+    NOTICES = "notices", _("预警提醒")
+
+
+class DailyStep(models.Model):
+    """A step of the dashboards' daily run done for ``day``: a batch's warnings or snapshot, or (no batch)
+    the day's notices. The service that does the step writes it in its own transaction, with what it
+    found (``result``), so a killed run leaves each step either done and recorded or neither."""
+
+    day = models.DateField(_("日期"))
+    step = models.CharField(_("步骤"), max_length=16, choices=Step.choices)
+    batch = models.ForeignKey(
+        "campaigns.Batch", on_delete=models.CASCADE, related_name="+", null=True, blank=True, db_index=False
+    )
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    done_at = models.DateTimeField(_("完成时间"))
+
+    class Meta:
+        verbose_name = _("每日任务步骤")
+        verbose_name_plural = _("每日任务步骤")
+        ordering = ["day", "step", "batch"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "step", "batch"], condition=Q(batch__isnull=False), name="dailystep_batch_once"
+            ),
+            models.UniqueConstraint(
+                fields=["day", "step"], condition=Q(batch__isnull=True), name="dailystep_day_once"
+            ),
+            models.CheckConstraint(condition=Q(step__in=Step.values), name="dailystep_step_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}:{self.step}:{self.batch_id or '-'}"
 
 
 class DispatchMeeting(models.Model):

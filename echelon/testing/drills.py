@@ -2,8 +2,8 @@
 child, SIGKILL while it is writing, and digests of every table to tell "nothing half-written" and "the rerun
 gives what an uninterrupted run gives".
 
-- ``Database``: a SQLite file or a PostgreSQL database named ``echelon_drills_*``, cloned from a template
-  (a file copy; ``CREATE DATABASE … TEMPLATE``) and dropped afterwards.
+- ``Database``: a SQLite file or a PostgreSQL database named ``echelon_drills_*`` (``ECHELON_DRILLS_PREFIX``),
+  cloned from a template (a file copy; ``CREATE DATABASE … TEMPLATE``) and dropped afterwards.
 - ``Child``: the command started with the database's environment; ``writing()`` says whether it is inside a
   write transaction right now, without touching it: on PostgreSQL its backend has a transaction id
   (``pg_stat_activity.backend_xid``); on SQLite it holds the WAL write lock (byte 120 of the ``-shm`` file,
@@ -34,7 +34,9 @@ from typing import Any
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 RESULTS = Path(os.environ.get("ECHELON_DRILLS_RESULTS") or PROJECT_DIR / "var" / "drills" / "results.jsonl")
 PG_SERVER = os.environ.get("ECHELON_DRILLS_PG", "postgres://postgres@127.0.0.1:5432")
-PREFIX = "echelon_drills_"
+# The drill databases' names start with this (a shared server: ``ECHELON_DRILLS_PREFIX`` keeps one person's
+# drills from dropping another's templates).
+PREFIX = os.environ.get("ECHELON_DRILLS_PREFIX", "echelon_drills_")
 # SQLite's WAL write lock: one byte at this offset of the -shm file (WALINDEX_LOCK_OFFSET + WAL_WRITE_LOCK).
 WAL_WRITE_LOCK_BYTE = 120
 WAL_CHECKPOINT_LOCK_BYTE = 121
@@ -142,6 +144,15 @@ class Database:
                         raise
                     time.sleep(0.1)
         return Database(self.backend, dbname, self.var_dir)
+
+    def exists(self) -> bool:
+        if self.backend == "sqlite":
+            return Path(self.name).exists()
+        with _pg() as conn:
+            return (
+                conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [self.name]).fetchone()
+                is not None
+            )
 
     def drop(self) -> None:
         if self.backend == "sqlite":

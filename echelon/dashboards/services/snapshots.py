@@ -32,7 +32,8 @@ from echelon.core.actors import Actor
 from echelon.core.permissions import require
 from echelon.core.tree import SEGMENT_WIDTH, segment_id
 from echelon.dashboards import figures, verbs
-from echelon.dashboards.models import Snapshot
+from echelon.dashboards.models import Snapshot, Step
+from echelon.dashboards.services.daily import snapshot_result, step_mark
 
 BACKFILL_MARK = "as_of_backfill"
 # The measures a past day can be rebuilt for from the phase actuals and plans (the gate states, reviews,
@@ -105,11 +106,13 @@ def _row(
     )
 
 
-def snapshot_take(*, actor: Actor = None, batch: Batch, day: date | None = None) -> int:
+def snapshot_take(*, actor: Actor = None, batch: Batch, day: date | None = None, once: bool = False) -> int:
     """Store ``day``'s figures (today's by default) of every unit with units below it in ``batch``,
     replacing that day's rows. Returns how many rows were stored. The figures are the live rows judged on
     ``day`` (what is overdue, planned to have started): a past ``day`` re-runs a missed day with today's
-    rows, it does not rebuild the past (``snapshot_backfill`` does that for the progress measures)."""
+    rows, it does not rebuild the past (``snapshot_backfill`` does that for the progress measures). The
+    day's step is recorded (``DailyStep``); with ``once`` a day already taken is left as it is (checked
+    under the batch's lock) and the rows it stored then are counted."""
     today = timezone.localdate()
     day = day or today
     _check_day(day, today)
@@ -122,6 +125,8 @@ def snapshot_take(*, actor: Actor = None, batch: Batch, day: date | None = None)
             rows.append(_row(batch, path, day, values))
     with transaction.atomic():
         Batch.objects.select_for_update().filter(pk=batch.pk).first()  # one snapshot of a batch at a time
+        if once and (done := snapshot_result(day, batch)) is not None:
+            return int(done.get("rows", 0))
         _replace(batch, rows, [day])
         audit.record(
             actor=actor,
@@ -133,6 +138,7 @@ def snapshot_take(*, actor: Actor = None, batch: Batch, day: date | None = None)
             unit_path=campaign.path,
             after={"campaign": campaign.pk, "batch": batch.pk, "day": day, "rows": len(rows)},
         )
+        step_mark(day, Step.SNAPSHOT, batch, {"rows": len(rows)})
     return len(rows)
 
 

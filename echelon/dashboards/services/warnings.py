@@ -53,7 +53,8 @@ from echelon.core.notifications import notify
 from echelon.core.permissions import require
 from echelon.core.tree import SEGMENT_WIDTH, UPPER_BOUND, collapse, segment_id
 from echelon.dashboards import verbs
-from echelon.dashboards.models import Alert, alerts_version
+from echelon.dashboards.models import Alert, Step, alerts_version
+from echelon.dashboards.services.daily import step_mark, step_result
 from echelon.dashboards.services.snapshots import insert_rows
 from echelon.evaluation.models import Session
 from echelon.ledger.models import UNFINISHED, CountKind, LedgerCount, Task
@@ -404,10 +405,14 @@ def find(batch: Batch, today: date | None = None) -> dict[str, Finding]:
 # ---------------------------------------------------------------------------------------------------------
 
 
-def warnings_refresh(*, actor: Actor = None, batch: Batch, today: date | None = None) -> dict[str, int]:
+def warnings_refresh(
+    *, actor: Actor = None, batch: Batch, today: date | None = None, once: bool = False
+) -> dict[str, int]:
     """Run the campaign's rules over ``batch`` and replace its alerts with what they find, in one
     transaction; a unit the same rule had already flagged keeps its ``since``. Returns {rule: units found}
-    for every rule the campaign runs (a rule turned off finds nothing and its old alerts go)."""
+    for every rule the campaign runs (a rule turned off finds nothing and its old alerts go). The day's
+    step is recorded (``DailyStep``); with ``once`` a batch already refreshed for ``today`` is left as it
+    is (checked under the batch's lock) and what that refresh found is returned."""
     today = today or timezone.localdate()
     campaign = batch.campaign
     require(actor, "plan", campaign.path)
@@ -417,6 +422,8 @@ def warnings_refresh(*, actor: Actor = None, batch: Batch, today: date | None = 
     now = timezone.now()
     with transaction.atomic():
         Batch.objects.select_for_update().filter(pk=batch.pk).first()  # one refresh of a batch at a time
+        if once and (done := step_result(today, Step.WARNINGS, batch)) is not None:
+            return {str(k): int(v) for k, v in done.get("counts", {}).items()}
         known = {
             (rule, unit): since
             for rule, unit, since in Alert.objects.filter(batch=batch).values_list("rule", "unit_id", "since")
@@ -455,6 +462,7 @@ def warnings_refresh(*, actor: Actor = None, batch: Batch, today: date | None = 
             unit_path=campaign.path,
             after={"campaign": campaign.pk, "batch": batch.pk, "day": today, "counts": counts, "new": new},
         )
+        step_mark(today, Step.WARNINGS, batch, {"counts": counts, "new": new})
     return counts
 
 
@@ -476,22 +484,24 @@ def office_grants() -> dict[int, list[tuple[int, str]]]:
 
 
 def warnings_notify(
-    *, actor: Actor = None, batches: Sequence[Batch], today: date | None = None
+    *, actor: Actor = None, batches: Sequence[Batch], today: date | None = None, once: bool = False
 ) -> NotifyResult:
     """Tell each office (a user who may plan somewhere) whose part of the tree got new warnings today (an
     alert whose ``since`` is today) how many, per rule: one notice per user and day, which the daily digest
-    e-mails. The notice is about the user's outermost unit with new warnings (its warnings page)."""
+    e-mails. The notice is about the user's outermost unit with new warnings (its warnings page). The
+    day's step is recorded (``DailyStep``); with ``once`` a day already notified is left alone and what
+    was told then is returned."""
     today = today or timezone.localdate()
     result = NotifyResult()
     for batch in batches:
         require(actor, "plan", batch.campaign.path)
+    if once and (done := step_result(today, Step.NOTICES)) is not None:
+        return NotifyResult(users=int(done.get("users", 0)), alerts=int(done.get("alerts", 0)))
     new = sorted(
         Alert.objects.filter(batch__in=[b.pk for b in batches], since=today).values_list(
             "path", "rule", "batch_id"
         )
     )
-    if not new:
-        return result
     paths = [row[0] for row in new]
     names: dict[str, str] = {}
     for batch in batches:
@@ -499,7 +509,7 @@ def warnings_notify(
             names.setdefault(w.key, str(w.name))
     key = f"alerts:{today.isoformat()}"
     with transaction.atomic():
-        for user, grants in sorted(office_grants().items()):
+        for user, grants in sorted(office_grants().items() if new else ()):
             units = {path: unit for unit, path in grants}
             counts: Counter[str] = Counter()
             top: tuple[int, str] | None = None
@@ -532,6 +542,7 @@ def warnings_notify(
                 object_repr=today.isoformat(),
                 after={"day": today, "users": result.users, "alerts": result.alerts},
             )
+        step_mark(today, Step.NOTICES, None, {"users": result.users, "alerts": result.alerts})
     return result
 
 

@@ -227,9 +227,9 @@ def test_the_daily_run_of_the_worker(world: SimpleNamespace) -> None:
     assert Snapshot.objects.filter(day=day).count() == result.batches[0].snapshots > 0
     assert AuditEvent.objects.filter(verb="alert.refresh").count() == 1
     # the worker's schedule: queued once, for the next run at 01:30 local time
-    when = jobs.schedule()
+    when = jobs.schedule().next_run
     assert when is not None and timezone.localtime(when).time().isoformat() == "01:30:00"
-    assert jobs.schedule() is None
+    assert jobs.schedule().next_run is None
     assert DBTaskResult.objects.filter(task_path="echelon.dashboards.jobs.daily_task").count() == 1
     now = timezone.make_aware(datetime(2014, 3, 20, 1, 0))
     assert jobs.next_run(now).date() == date(2014, 3, 20)
