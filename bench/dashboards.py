@@ -60,7 +60,7 @@ _PARTICIPATION_COUNTS = [
 ]
 FLOOR_SQL = {
     "participations": (
-        "SELECT substr(path, 1, 10), COUNT(*), "
+        "SELECT substr(path, 1, 10), COUNT(*), "  # noqa: S608 - the conditions are the constants above
         + ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in _PARTICIPATION_COUNTS)
         + " FROM campaigns_participation WHERE path >= %(lo)s AND path < %(hi)s AND batch_id = %(batch)s "
         "GROUP BY 1"
