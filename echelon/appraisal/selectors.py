@@ -18,7 +18,7 @@ from echelon.appraisal.models import Appraisal, AppraisalTotal, GradeCount, Rati
 from echelon.campaigns.models import Campaign, Participation, Status
 from echelon.core import versions
 from echelon.core.actors import Actor
-from echelon.core.tree import SEGMENT_WIDTH, depth_of
+from echelon.core.tree import SEGMENT_WIDTH, depth_of, under
 from echelon.orgs.models import Member, Unit
 from echelon.orgs.selectors import top_units
 from echelon.orgs.services import TREE_VERSION
@@ -90,12 +90,14 @@ def summary(campaign: Campaign, unit: Unit, scale: list[str]) -> tuple[Row, list
     itself when it is a branch). Counts only: nobody's name."""
     width = len(unit.path) + SEGMENT_WIDTH
     prefix = Substr("path", 1, width)
-    base = Q(path__startswith=unit.path)
+    base = under(unit.path)
     branches = _branches_per_child(campaign, unit, prefix, base)
     # The recorded appraisals: the children's subtree totals, and the unit's own appraisal (as a branch).
-    recorded = AppraisalTotal.objects.filter(
-        campaign=campaign, depth=depth_of(unit.path) + 1, path__startswith=unit.path
-    ).values_list("path", "key", "count")
+    recorded = (
+        AppraisalTotal.objects.filter(campaign=campaign, depth=depth_of(unit.path) + 1)
+        .filter(under(unit.path))
+        .values_list("path", "key", "count")
+    )
     own = Appraisal.objects.filter(campaign=campaign, unit=unit, state=State.RECORDED).first()
     own_grades = GradeCount.objects.filter(appraisal=own).values_list("grade", "count") if own else []
     # Drafts, read live: few at any time (the index on campaign, state and path).

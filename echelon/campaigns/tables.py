@@ -9,8 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from echelon.campaigns.models import Participation
 from echelon.campaigns.selectors import kind_label, level_label
-
-DATE = "Y-m-d"
+from echelon.orgs.tables import DateCol
 
 
 class ParticipationTable(tables.Table):
@@ -19,11 +18,11 @@ class ParticipationTable(tables.Table):
     level = tables.Column(verbose_name=_("层级"))
     kind = tables.Column(verbose_name=_("类别"))
     batch = tables.Column(verbose_name=_("批次"), accessor="batch__name", order_by=("batch__ordinal",))
-    planned_start = tables.DateColumn(format=DATE, verbose_name=_("计划开始"))
-    milestone_date = tables.DateColumn(format=DATE, verbose_name=_("动员大会"))
-    planned_end = tables.DateColumn(format=DATE, verbose_name=_("计划结束"))
+    planned_start = DateCol(verbose_name=_("计划开始"))
+    milestone_date = DateCol(verbose_name=_("动员大会"))
+    planned_end = DateCol(verbose_name=_("计划结束"))
     current_phase = tables.Column(verbose_name=_("当前环节"), orderable=False, empty_values=())
-    actual_start = tables.DateColumn(format=DATE, verbose_name=_("实际开始"))
+    actual_start = DateCol(verbose_name=_("实际开始"))
     start_delay = tables.Column(verbose_name=_("推迟（天）"), attrs={"td": {"class": "text-end"}})
 
     class Meta:

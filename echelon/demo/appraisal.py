@@ -21,10 +21,18 @@ from django.db.models import Max
 from django.utils import timezone
 
 from echelon.appraisal import totals, verbs
-from echelon.appraisal.models import Appraisal, FollowUp, FollowUpState, GradeCount, Rating, State
+from echelon.appraisal.models import (
+    Appraisal,
+    AppraisalTotal,
+    FollowUp,
+    FollowUpState,
+    GradeCount,
+    Rating,
+    State,
+)
 from echelon.campaigns.models import Campaign, Participation, PhaseActual
 from echelon.campaigns.specs import appraisal_settings
-from echelon.core import audit
+from echelon.core import audit, db
 from echelon.core.tree import SEGMENT_WIDTH
 from echelon.orgs.models import Member, Unit
 
@@ -149,6 +157,7 @@ def seed_appraisal(
             unit_path=campaign.path,
             after={"campaign": campaign.pk, "units": appraisals, "count": ratings, "rows": followups},
         )
+    db.analyze_postgresql(m._meta.db_table for m in (Appraisal, Rating, GradeCount, AppraisalTotal, FollowUp))
     return {"appraisals": appraisals, "ratings": ratings, "followups": followups}
 
 

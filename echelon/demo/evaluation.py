@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from echelon.campaigns.models import Campaign, Participation, PhaseActual
-from echelon.core import audit, versions
+from echelon.core import audit, db, versions
 from echelon.evaluation import verbs
 from echelon.evaluation.models import (
     EvaluatorGroup,
@@ -252,5 +252,6 @@ def seed_evaluation(
                 "redo_done": result.redo_done,
             },
         )
+    db.analyze_postgresql(m._meta.db_table for m in (Session, Tally, EvaluatorGroup, Redo))
     result.seconds = time.perf_counter() - began
     return result

@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from echelon.campaigns.models import Campaign, Participation
 from echelon.core import versions
 from echelon.core.actors import Actor
 from echelon.core.querysets import in_scope
-from echelon.core.tree import SEGMENT_WIDTH, per_child, under
+from echelon.core.tree import SEGMENT_WIDTH, ancestor_paths, per_child, under
 from echelon.evaluation.models import Ballot, EvaluatorGroup, Redo, RedoStatus, Session, SessionStatus, Tally
 from echelon.orgs.models import Unit
 from echelon.orgs.services import TREE_VERSION
@@ -136,16 +136,16 @@ def rollup(campaign: Campaign, focus: Unit) -> Rollup:
 
 
 def campaign_for(unit: Unit) -> Campaign | None:
-    """The campaign a unit's evaluation board shows: the latest one taking place in its subtree or above."""
-    row = (
-        Participation.objects.filter(under(unit.path))
-        .order_by("-campaign__start", "-campaign_id")
-        .values_list("campaign_id", flat=True)
+    """The campaign a unit's evaluation board shows: the latest one taking place in its subtree or above.
+    Its scope holds the unit or lies in its subtree; one probe per such campaign of the index on the
+    participations' campaign and path (never a walk over the subtree's participations)."""
+    taking_part = Participation.objects.filter(under(unit.path), campaign=OuterRef("pk"))
+    return (
+        Campaign.objects.filter(under(unit.path) | Q(path__in=ancestor_paths(unit.path)))
+        .filter(Exists(taking_part))
+        .order_by("-start", "-id")
         .first()
     )
-    if row is None:
-        return None
-    return Campaign.objects.filter(pk=row).first()
 
 
 def sessions_of(user: Actor, unit: Unit) -> QuerySet[Session]:
