@@ -6,8 +6,10 @@ engine → the stored plan and its violations), ``campaign_what_if`` (read-only:
 the template editor's ``template_save`` / ``template_load_builtin``. Each takes ``actor=`` (a user, or None
 for the system: commands, seeds, benches).
 
-Large writes (70,000 participations, 350,000 phase rows) are set-based: ``executemany`` with one statement,
-``INSERT … SELECT`` and ``UPDATE … WHERE id IN (…)`` grouped by identical plans, never one ORM save per row.
+Large writes (70,000 participations, 350,000 phase rows) are set-based, never one ORM save per row: new rows
+by ``COPY … FROM STDIN`` on PostgreSQL and ``executemany`` of one INSERT on SQLite, ``INSERT … SELECT``, and
+the plan's summaries by one ``UPDATE … FROM unnest(arrays)`` on PostgreSQL (``UPDATE … WHERE id IN (…)``
+grouped by identical plans on SQLite).
 """
 
 from __future__ import annotations
@@ -661,8 +663,9 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
             for unit, pids in by_plan.items():
                 values = [dates(unit.start), dates(unit.end), dates(mark(unit))]
                 for chunk in _chunks(sorted(pids)):
+                    marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(
-                        f"UPDATE {pa} SET {assignments} WHERE {_q('id')} IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
+                        f"UPDATE {pa} SET {assignments} WHERE {_q('id')} IN ({marks})",  # noqa: S608
                         [*values, *chunk],
                     )
             if batch_plan.missing:

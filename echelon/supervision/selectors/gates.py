@@ -74,11 +74,15 @@ def workbench(user: Any, *, today: date | None = None, limit: int = 50) -> Workb
     # One visit per target looked up (LIMIT 1) on the (group, path) index: as NOT EXISTS, PostgreSQL
     # turns it into a hash anti-join on the group alone and compares every target with every visit of
     # the group (4,500 × 1,300 pairs: half a second for a busy group).
-    visited = PatrolVisit.objects.filter(
-        group_id=OuterRef("group_id"),
-        path__gte=OuterRef("path"),
-        path__lt=Concat(OuterRef("path"), Value(UPPER_BOUND)),
-    ).order_by().values("pk")[:1]
+    visited = (
+        PatrolVisit.objects.filter(
+            group_id=OuterRef("group_id"),
+            path__gte=OuterRef("path"),
+            path__lt=Concat(OuterRef("path"), Value(UPPER_BOUND)),
+        )
+        .order_by()
+        .values("pk")[:1]
+    )
     not_visited = (
         GroupAssignment.objects.filter(group_id__in=ids)
         .annotate(visit=Subquery(visited))
