@@ -12,7 +12,9 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="review", name="review_group_queue_idx"),
         migrations.AddIndex(
             model_name="review",
-            index=models.Index(fields=["group", "state", "submitted_at", "id"], name="review_group_queue_idx"),
+            index=models.Index(
+                fields=["group", "state", "submitted_at", "id"], name="review_group_queue_idx"
+            ),
         ),
         migrations.AddIndex(
             model_name="review",
