@@ -6,15 +6,17 @@ engine → the stored plan and its violations), ``campaign_what_if`` (read-only:
 the template editor's ``template_save`` / ``template_load_builtin``. Each takes ``actor=`` (a user, or None
 for the system: commands, seeds, benches).
 
-Large writes (70,000 participations, 350,000 phase rows) are set-based: ``executemany`` with one statement,
-``INSERT … SELECT`` and ``UPDATE … WHERE id IN (…)`` grouped by identical plans, never one ORM save per row.
+Large writes (70,000 participations, 350,000 phase rows) are set-based, never one ORM save per row: new rows
+by ``COPY … FROM STDIN`` on PostgreSQL and ``executemany`` of one INSERT on SQLite, ``INSERT … SELECT``, and
+the plan's summaries by one ``UPDATE … FROM unnest(arrays)`` on PostgreSQL (``UPDATE … WHERE id IN (…)``
+grouped by identical plans on SQLite).
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -203,6 +205,23 @@ def _chunks(ids: Sequence[int], size: int = ID_CHUNK) -> Iterator[Sequence[int]]
         yield ids[i : i + size]
 
 
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _insert_rows(cursor: Any, model: Any, fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write many rows in one statement: ``COPY … FROM STDIN`` on PostgreSQL (what its bulk loaders use,
+    several times faster than a batch of INSERTs), ``executemany`` of one INSERT on SQLite."""
+    table, columns = _table(model), _columns(model, fields)
+    if _postgresql():
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(fields))
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(rows))  # noqa: S608
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Campaigns
 # ---------------------------------------------------------------------------------------------------------
@@ -320,10 +339,6 @@ def campaign_create(
             "current_phase",
             "gate",
         ]
-        sql = (
-            f"INSERT INTO {_table(Participation)} ({_columns(Participation, columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(columns))})"
-        )
         total = 0
         for ordinal, (batch, members, first, last, timing) in enumerate(planned, start=1):
             row = Batch.objects.create(
@@ -337,9 +352,11 @@ def campaign_create(
                 participations_count=len(members),
             )
             with connection.cursor() as cursor:
-                cursor.executemany(
-                    sql,
-                    [
+                _insert_rows(
+                    cursor,
+                    Participation,
+                    columns,
+                    (
                         (
                             campaign.pk,
                             row.pk,
@@ -355,7 +372,7 @@ def campaign_create(
                             "",
                         )
                         for u in members
-                    ],
+                    ),
                 )
             total += len(members)
         campaign.participations_count = total
@@ -604,11 +621,20 @@ def plan_batch(batch: Batch, *, units: Sequence[_UnitRow] | None = None, **chang
 
 
 def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
-    """Replace the batch's stored plan: phase rows (delete + one executemany) and the participations'
-    summaries (one UPDATE per distinct plan)."""
+    """Replace the batch's stored plan: its phase rows (deleted, then written in one statement) and the
+    participations' summaries (planned start and end, milestone, the current phase's due date), then the
+    delays and the plan's counters. On PostgreSQL the summaries of the whole batch are one
+    ``UPDATE … FROM unnest(arrays)``, each row rewritten once; on SQLite one UPDATE per distinct plan."""
     batch = batch_plan.batch
     dates = _Dates()
     milestone = spec.milestone()
+
+    def mark(unit: scheduler.UnitPlan) -> date | None:
+        if milestone is None:
+            return None
+        phase = unit.phases[milestone[0]]
+        return phase.start if milestone[1].at == "start" else phase.end
+
     pp, pa = _table(PlanPhase), _table(Participation)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -616,37 +642,72 @@ def _store(batch_plan: BatchPlan, spec: specs.Spec) -> None:
             f"(SELECT {_q('id')} FROM {pa} WHERE {_q('batch_id')} = %s)",
             [batch.pk],
         )
-        columns = ["participation", "phase", "start", "end"]
-        cursor.executemany(
-            f"INSERT INTO {pp} ({_columns(PlanPhase, columns)}) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [
+        _insert_rows(
+            cursor,
+            PlanPhase,
+            ["participation", "phase", "start", "end"],
+            (
                 (pid, k, dates(ph.start), dates(ph.end))
                 for pid, unit in batch_plan.items.items()
                 for k, ph in enumerate(unit.phases)
-            ],
+            ),
         )
-        by_plan: dict[scheduler.UnitPlan, list[int]] = defaultdict(list)
-        for pid, unit in batch_plan.items.items():
-            by_plan[unit].append(pid)
-        assignments = ", ".join(f"{_q(c)} = %s" for c in ("planned_start", "planned_end", "milestone_date"))
-        for unit, pids in by_plan.items():
-            mark = None
-            if milestone is not None:
-                phase = unit.phases[milestone[0]]
-                mark = phase.start if milestone[1].at == "start" else phase.end
-            values = [dates(unit.start), dates(unit.end), dates(mark)]
-            for chunk in _chunks(sorted(pids)):
-                cursor.execute(
-                    f"UPDATE {pa} SET {assignments} WHERE {_q('id')} IN ({', '.join(['%s'] * len(chunk))})",  # noqa: S608
-                    [*values, *chunk],
+        if _postgresql():
+            _summaries_postgresql(cursor, batch_plan, mark)
+        else:
+            by_plan: dict[scheduler.UnitPlan, list[int]] = defaultdict(list)
+            for pid, unit in batch_plan.items.items():
+                by_plan[unit].append(pid)
+            columns = ("planned_start", "planned_end", "milestone_date")
+            assignments = ", ".join(f"{_q(c)} = %s" for c in columns)
+            for unit, pids in by_plan.items():
+                values = [dates(unit.start), dates(unit.end), dates(mark(unit))]
+                for chunk in _chunks(sorted(pids)):
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(
+                        f"UPDATE {pa} SET {assignments} WHERE {_q('id')} IN ({marks})",  # noqa: S608
+                        [*values, *chunk],
+                    )
+            if batch_plan.missing:
+                Participation.objects.filter(pk__in=batch_plan.missing).update(
+                    planned_start=None, planned_end=None, milestone_date=None
                 )
-        if batch_plan.missing:
-            Participation.objects.filter(pk__in=batch_plan.missing).update(
-                planned_start=None, planned_end=None, milestone_date=None
-            )
+            refresh_current_due(Participation.objects.filter(batch=batch))
     _refresh_delays(Participation.objects.filter(batch=batch))
-    refresh_current_due(Participation.objects.filter(batch=batch))
     progress.rebuild([batch.pk], progress.PLAN_PARTS)
+
+
+def _summaries_postgresql(
+    cursor: Any, batch_plan: BatchPlan, mark: Callable[[scheduler.UnitPlan], date | None]
+) -> None:
+    """Every participation of the batch in one UPDATE joined with arrays of (id, start, end, milestone) —
+    the unplanned ones with nulls — and its current phase's due date read from the phase rows just
+    written, so each row is rewritten once (not once per column group) and the statement stays one
+    whatever the batch's size (arrays are single parameters)."""
+    ids: list[int] = []
+    starts: list[date | None] = []
+    ends: list[date | None] = []
+    marks: list[date | None] = []
+    for pid, unit in batch_plan.items.items():
+        ids.append(pid)
+        starts.append(unit.start)
+        ends.append(unit.end)
+        marks.append(mark(unit))
+    for pid in batch_plan.missing:
+        ids.append(pid)
+        starts.append(None)
+        ends.append(None)
+        marks.append(None)
+    pp, pa = _table(PlanPhase), _table(Participation)
+    cursor.execute(
+        f"UPDATE {pa} SET {_q('planned_start')} = v.first, {_q('planned_end')} = v.last, "  # noqa: S608
+        f"{_q('milestone_date')} = v.mark, {_q('current_due')} = ("
+        f"SELECT pp.{_q('end')} FROM {pp} pp WHERE pp.{_q('participation_id')} = {pa}.{_q('id')} "
+        f"AND pp.{_q('phase')} = {pa}.{_q('current_phase')}) "
+        "FROM unnest(%s::bigint[], %s::date[], %s::date[], %s::date[]) AS v(id, first, last, mark) "
+        f"WHERE {pa}.{_q('id')} = v.id",
+        [ids, starts, ends, marks],
+    )
 
 
 def refresh_current_due(qs: Any) -> None:

@@ -470,7 +470,11 @@ class Review(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["group", "state", "submitted_at"], name="review_group_queue_idx"),
+            # the workbench's two lists, each read in its order and cut after the first rows
+            models.Index(fields=["group", "state", "submitted_at", "id"], name="review_group_queue_idx"),
+            models.Index(
+                fields=["group", "state", "deadline", "decided_at"], name="review_group_returned_idx"
+            ),
             models.Index(fields=["participation", "phase"], name="review_phase_idx"),
             models.Index(fields=["campaign", "path"], name="review_campaign_path_idx"),
         ]

@@ -96,6 +96,7 @@ def test_schedule_stores_a_plan_that_obeys_the_rules(tree):
     for before, after in itertools.pairwise(phases):
         assert (after.start - before.end).days == 1
     assert village.milestone_date == phases[0].start == village.planned_start  # the mobilization meeting
+    assert village.current_due == phases[0].end  # the planned end of the phase it is in
     # opens the unit's activity; each phase has room for its minimum days
     spec = campaign.spec
     assert all((ph.end - ph.start).days + 1 >= spec.phases[ph.phase].min_days for ph in phases)
@@ -104,6 +105,14 @@ def test_schedule_stores_a_plan_that_obeys_the_rules(tree):
         == 5 * campaign.participations_count
     )
     assert AuditEvent.objects.filter(verb="campaign.schedule").count() == 1
+    # a re-plan reads each unit's current phase: a unit in its third phase is due at that phase's end
+    Participation.objects.filter(pk=village.pk).update(current_phase=2)
+    changes = {"second": {"level_stagger_days": 12}}
+    services.campaign_schedule(actor=None, campaign=campaign, rule_changes=changes)
+    village.refresh_from_db()
+    moved = list(PlanPhase.objects.filter(participation=village).order_by("phase"))
+    assert moved[0].start != phases[0].start and village.planned_start == moved[0].start
+    assert village.current_due == moved[2].end and village.planned_end == moved[-1].end
 
 
 def test_an_infeasible_window_is_reported_with_a_fix_and_cannot_be_published(tree):

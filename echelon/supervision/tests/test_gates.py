@@ -188,6 +188,48 @@ def test_return_resubmit_pass_opens_the_next_phase(tree, gate):
     ]
 
 
+def test_workbench_shows_the_oldest_and_counts_them_all(tree, personas, settings, tmp_path):
+    """The queue shows the submissions waiting longest (``limit`` of them); its heading counts all that
+    wait and all that are overdue, also beyond the rows shown."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from echelon.conftest import make_unit
+    from echelon.orgs.models import Kind, Level
+
+    settings.MEDIA_ROOT = tmp_path
+    villages = [tree.village] + [
+        make_unit(tree.township, f"15012510030{i}", f"工作台村{i}", Level.VILLAGE, Kind.VILLAGE, "village")
+        for i in range(2)
+    ]
+    campaign = make_campaign(tree.region)
+    instructor = user("instructor")
+    g = group(campaign, tree.township, "可可以力更镇指导员", members=(instructor,), kind=GroupKind.INSTRUCTOR)
+    office = personas["county_office"]
+    reviews = []
+    for village in villages:
+        p = part(campaign, village)
+        services.assign(actor=None, group=g, participation=p)
+        upload(office, p, 0, "plan")
+        meeting(office, p, 0, "mobilize")
+        services.gate_submit(actor=office, participation=p, day=PREPARED)
+        meeting(office, p, 1, "study", type="study")
+        upload(office, p, 1, "opinions")
+        reviews.append(services.gate_submit(actor=office, participation=p))
+    bench = selectors.workbench(instructor, limit=2)
+    assert [r.pk for r in bench.queue] == [r.pk for r in reviews[:2]]
+    assert (bench.queue_total, bench.overdue_total, bench.overdue) == (3, 0, [])
+    settings.ECHELON_REVIEW_DUE_DAYS = -1  # every submission overdue
+    bench = selectors.workbench(instructor, limit=2)
+    assert (bench.queue_total, bench.overdue_total, len(bench.overdue)) == (3, 3, 2)
+    whole = selectors.workbench(instructor)
+    assert (len(whole.queue), whole.queue_total, whole.overdue_total) == (3, 3, 3)
+    client = Client()
+    client.force_login(instructor)
+    page = client.get(reverse("supervision:workbench")).content.decode()
+    assert "待审核（3，其中超期 3）" in page and 'data-testid="queue-shown"' not in page
+
+
 def test_interview_and_redo(tree, gate):
     campaign, _g, instructor, secretary = gate
     p = part(campaign, tree.village)
