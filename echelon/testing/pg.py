@@ -16,9 +16,11 @@ def backend_pid() -> int:
 
 def seen_waiting_on_a_lock(pid: int | None, *, polls: int = 2000) -> bool:
     """Poll (every 10 ms, at most ``polls`` times) until backend ``pid`` waits on a lock; False if it never
-    does."""
+    does. Works inside a transaction too: there ``pg_stat_activity`` is a snapshot, cleared before each
+    look."""
     for _ in range(polls):
         with connection.cursor() as cur:
+            cur.execute("SELECT pg_stat_clear_snapshot()")
             cur.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
             row = cur.fetchone()
         if row and row[0] == "Lock":

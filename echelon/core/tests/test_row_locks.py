@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import threading
-import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -28,6 +27,7 @@ from echelon.ledger import services as ledger
 from echelon.ledger.models import Problem, Task
 from echelon.orgs.models import Unit
 from echelon.supervision.tests.helpers import make_campaign, part
+from echelon.testing.pg import backend_pid, seen_waiting_on_a_lock
 
 ECHELON = Path(__file__).resolve().parents[2]
 
@@ -196,23 +196,6 @@ def test_recording_a_phase_leaves_the_campaign_the_unit_and_the_batch_free(world
     assert answers == {"campaign": True, "unit": True, "batch": True, "own row": False}
 
 
-def _blocked_on_a_lock(timeout: float = 30.0) -> bool:
-    """Some other backend of this database waits for a row lock (polled from pg_stat_activity; inside a
-    transaction its figures are a snapshot, cleared before each look)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_verdict_takes_the_problem_before_the_task(world, personas):
@@ -222,9 +205,13 @@ def test_a_verdict_takes_the_problem_before_the_task(world, personas):
     _campaign, secretary, problem, task = world
     ledger.task_claim(actor=secretary, task=task, note="已整改")
     errors: list[BaseException] = []
+    pids: list[int] = []
+    connected = threading.Event()
 
     def decide() -> None:
         try:
+            pids.append(backend_pid())
+            connected.set()
             ledger.task_decide(actor=personas["county_office"], task=task, decision="accept", note="属实")
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -235,7 +222,8 @@ def test_a_verdict_takes_the_problem_before_the_task(world, personas):
         Problem.objects.select_for_update().get(pk=problem.pk)  # as problem_update holds it
         verdict = threading.Thread(target=decide, name="verdict")
         verdict.start()
-        assert _blocked_on_a_lock(), f"the verdict did not wait for the problem: {errors}"
+        assert connected.wait(30), errors
+        assert seen_waiting_on_a_lock(pids[0]), f"the verdict did not wait for the problem: {errors}"
         Task.objects.select_for_update(nowait=True).get(pk=task.pk)  # free: raises if the verdict took it
     verdict.join(60)
     assert not verdict.is_alive() and not errors, errors

@@ -508,8 +508,9 @@ def warnings_notify(
         for w in batch.campaign.spec.warnings:
             names.setdefault(w.key, str(w.name))
     key = f"alerts:{today.isoformat()}"
+    offices = office_grants() if new else {}  # no new warnings: nobody to tell, the step is still recorded
     with transaction.atomic():
-        for user, grants in sorted(office_grants().items() if new else ()):
+        for user, grants in sorted(offices.items()):
             units = {path: unit for unit, path in grants}
             counts: Counter[str] = Counter()
             top: tuple[int, str] | None = None
